@@ -1,0 +1,55 @@
+// Server: an HTTP/1.1 (and 1.0 keep-alive) listener on Boost.Beast with
+// C++20 coroutines. One coroutine per connection on its own strand; each
+// request head is parsed with header limits, then the Handler runs with a
+// streaming BodyReader. Every read and write has a timeout. One access-log
+// line per request. stop() stops accepting, lets in-flight requests finish
+// until a deadline, then closes what is left.
+//
+// Thread-safety: construct, start and stop from one thread; the io_context
+// may be run by many threads.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "http/message.hpp"
+#include "util/result.hpp"
+
+namespace berth::http {
+
+struct ServerOptions {
+  std::string listen_address = "127.0.0.1";
+  std::uint16_t port = 5000;  // 0 = pick a free port (see Server::port())
+  std::size_t header_limit = 64 * 1024;
+  // Upper bound for any request body; front ends set tighter limits per
+  // route through BodyReader::read_all.
+  std::uint64_t body_limit = std::uint64_t{64} << 30;
+  std::chrono::seconds read_timeout{60};   // per read of head or body chunk
+  std::chrono::seconds write_timeout{60};  // per write
+  std::chrono::seconds idle_timeout{60};   // keep-alive wait for next request
+  std::chrono::seconds shutdown_grace{10};
+  bool access_log = true;
+};
+
+class Server {
+ public:
+  Server(boost::asio::io_context& io, ServerOptions options, Handler handler);
+  ~Server();
+
+  // Binds and starts accepting. kUnavailable when the address cannot be bound.
+  Status start();
+  // The bound port (useful with port 0).
+  std::uint16_t port() const;
+  // Stops accepting and asks every connection to finish; returns at once.
+  // Connections still open after shutdown_grace are closed.
+  void stop();
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace berth::http

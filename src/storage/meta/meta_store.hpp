@@ -1,0 +1,197 @@
+// MetaStore: the registry's metadata — repositories, manifests, tags,
+// references, blob links and uploads — as one transactional store.
+//
+// Manifests are kept byte-exact here (they are small, at most 4 MiB, and
+// served far more often than they are written); layer and config bytes live
+// in the BlobStore. Every mutating call is one transaction: it happens whole
+// or not at all, and concurrent callers see either the state before or after.
+//
+// Repositories belong to a registry, named by an opaque id (for ECR the
+// "<account>:<region>" pair); the OCI front end serves one default registry.
+//
+// Timestamps are milliseconds since the Unix epoch (UTC).
+//
+// Not-found results: every lookup returns the specific ErrorCode named in its
+// comment (kRepositoryNotFound, kManifestNotFound, kBlobNotFound,
+// kUploadNotFound), never kInternal, so callers can branch on it.
+//
+// Thread-safety: a MetaStore is safe for concurrent use from many threads.
+// Calls may block (disk or network): never call them on an I/O thread.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "oci/digest.hpp"
+#include "util/result.hpp"
+
+namespace berth::storage::meta {
+
+using RepositoryId = std::int64_t;
+
+struct RepositoryRecord {
+  RepositoryId id = 0;
+  std::string registry;
+  std::string name;
+  std::int64_t created_at_ms = 0;
+  // Settings owned by the front ends (tag mutability, scanning, encryption,
+  // policies, resource tags) as one JSON object; "{}" when none were set.
+  std::string settings_json = "{}";
+};
+
+enum class ReferenceKind {
+  kBlob,      // a config or layer blob (must be linked in the repository)
+  kManifest,  // a child manifest of an index (must exist in the repository)
+};
+
+struct ManifestReference {
+  oci::Digest digest;
+  ReferenceKind kind = ReferenceKind::kBlob;
+  std::uint64_t size = 0;
+};
+
+struct ManifestRecord {
+  oci::Digest digest;
+  std::string media_type;
+  std::string artifact_type;       // "" when none
+  std::string config_media_type;   // "" for indexes
+  std::uint64_t size = 0;          // == content.size()
+  std::uint64_t image_size = 0;    // manifest + config + layers, as ECR reports it
+  std::optional<oci::Digest> subject;
+  std::int64_t pushed_at_ms = 0;
+  std::int64_t last_pulled_at_ms = 0;  // 0 = never pulled
+  std::string content;             // the exact bytes; empty in summaries
+};
+
+// A manifest without its content, with the tags that point at it.
+struct ManifestSummary {
+  ManifestRecord manifest;  // content left empty
+  std::vector<std::string> tags;
+};
+
+struct UploadRecord {
+  std::string id;
+  RepositoryId repository = 0;
+  std::int64_t started_at_ms = 0;
+};
+
+struct PutManifestOptions {
+  // Tag to point at the manifest in the same transaction; "" for none.
+  std::string tag;
+  // When true, blob references need not be linked in the repository
+  // (ECR's lenient PutImage). Child manifests must still exist.
+  bool allow_missing_blobs = false;
+  // When true, moving an existing tag to another digest fails with
+  // kTagImmutable (re-putting the same digest is allowed).
+  bool immutable_tags = false;
+};
+
+class MetaStore {
+ public:
+  virtual ~MetaStore() = default;
+
+  // ---- repositories ----
+  // kRepositoryNotFound when absent.
+  virtual Result<RepositoryRecord> get_repository(std::string_view registry,
+                                                  std::string_view name) = 0;
+  // Returns the repository, creating it (with settings "{}") if absent.
+  virtual Result<RepositoryRecord> ensure_repository(std::string_view registry,
+                                                     std::string_view name,
+                                                     std::int64_t now_ms) = 0;
+  // kAlreadyExists when present.
+  virtual Result<RepositoryRecord> create_repository(std::string_view registry,
+                                                     std::string_view name,
+                                                     std::string_view settings_json,
+                                                     std::int64_t now_ms) = 0;
+  // kRepositoryNotFound when absent.
+  virtual Status update_repository_settings(RepositoryId id,
+                                            std::string_view settings_json) = 0;
+  // Deletes the repository with all its manifests, tags, links and uploads
+  // records. kRepositoryNotFound when absent.
+  virtual Status delete_repository(RepositoryId id) = 0;
+  // Names in ascending byte order strictly after `after` ("" = from the
+  // start), at most `limit`.
+  virtual Result<std::vector<std::string>> list_repositories(std::string_view registry,
+                                                             std::string_view after,
+                                                             std::size_t limit) = 0;
+  // Number of manifests in the repository (DeleteRepository without force).
+  virtual Result<std::uint64_t> count_manifests(RepositoryId id) = 0;
+
+  // ---- blob links ----
+  // Idempotent.
+  virtual Status link_blob(RepositoryId repo, const oci::Digest& digest,
+                           std::uint64_t size, std::int64_t now_ms) = 0;
+  // The linked blob's size; kBlobNotFound when not linked.
+  virtual Result<std::uint64_t> get_blob_link(RepositoryId repo,
+                                              const oci::Digest& digest) = 0;
+  // kBlobNotFound when not linked.
+  virtual Status unlink_blob(RepositoryId repo, const oci::Digest& digest) = 0;
+
+  // ---- manifests and tags ----
+  // Stores the manifest (idempotent for identical digests: pushed_at is kept)
+  // and its references, and points options.tag at it, in one transaction.
+  // Fails, storing nothing, with kManifestBlobUnknown (detail = the digest)
+  // when a blob reference is not linked (unless allow_missing_blobs) or a
+  // child manifest does not exist in the repository; kTagImmutable as
+  // described in PutManifestOptions.
+  virtual Status put_manifest(RepositoryId repo, const ManifestRecord& manifest,
+                              const std::vector<ManifestReference>& references,
+                              const PutManifestOptions& options) = 0;
+  // kManifestNotFound when absent.
+  virtual Result<ManifestRecord> get_manifest(RepositoryId repo,
+                                              const oci::Digest& digest) = 0;
+  // The digest a tag points at; kManifestNotFound when the tag is absent.
+  virtual Result<oci::Digest> resolve_tag(RepositoryId repo, std::string_view tag) = 0;
+  // Points an existing manifest's tag (kManifestNotFound when the manifest is
+  // absent; kTagImmutable as in PutManifestOptions).
+  virtual Status put_tag(RepositoryId repo, std::string_view tag,
+                         const oci::Digest& digest, bool immutable_tags) = 0;
+  // kManifestNotFound when the tag is absent.
+  virtual Status delete_tag(RepositoryId repo, std::string_view tag) = 0;
+  // Deletes a manifest, its tags and its outgoing references.
+  // kManifestNotFound when absent; kReferencedByIndex (detail = the index's
+  // digest) while an index in the repository lists it as a child.
+  virtual Status delete_manifest(RepositoryId repo, const oci::Digest& digest) = 0;
+  // Tags in ascending byte order strictly after `after`, at most `limit`.
+  virtual Result<std::vector<std::string>> list_tags(RepositoryId repo,
+                                                     std::string_view after,
+                                                     std::size_t limit) = 0;
+  // Tags pointing at a manifest, ascending.
+  virtual Result<std::vector<std::string>> tags_of(RepositoryId repo,
+                                                   const oci::Digest& digest) = 0;
+  // Manifests in ascending digest order strictly after `after_digest`
+  // ("" = from the start), at most `limit`, each with its tags.
+  virtual Result<std::vector<ManifestSummary>> list_manifests(
+      RepositoryId repo, std::string_view after_digest, std::size_t limit) = 0;
+  // Manifests whose subject is `subject`, with content, ascending digest.
+  virtual Result<std::vector<ManifestRecord>> list_referrers(
+      RepositoryId repo, const oci::Digest& subject) = 0;
+  // Digests of the indexes in the repository that list `child`.
+  virtual Result<std::vector<oci::Digest>> parents_of(RepositoryId repo,
+                                                      const oci::Digest& child) = 0;
+  // Sets last_pulled_at. kManifestNotFound when absent.
+  virtual Status record_pull(RepositoryId repo, const oci::Digest& digest,
+                             std::int64_t now_ms) = 0;
+
+  // ---- uploads ----
+  // kAlreadyExists when the id is taken.
+  virtual Status create_upload(const UploadRecord& upload) = 0;
+  // kUploadNotFound when absent.
+  virtual Result<UploadRecord> get_upload(std::string_view id) = 0;
+  // kUploadNotFound when absent.
+  virtual Status delete_upload(std::string_view id) = 0;
+  // Every upload record (for GC of stale uploads).
+  virtual Status walk_uploads(const std::function<Status(const UploadRecord&)>& visit) = 0;
+
+  // ---- garbage collection ----
+  // Visits every blob digest that any repository links or any manifest
+  // references (each digest at least once).
+  virtual Status walk_referenced_blobs(
+      const std::function<Status(const oci::Digest&)>& visit) = 0;
+};
+
+}  // namespace berth::storage::meta
