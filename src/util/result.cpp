@@ -8,6 +8,7 @@ std::string_view to_string(ErrorCode code) {
     case ErrorCode::kTagInvalid: return "tag_invalid";
     case ErrorCode::kDigestInvalid: return "digest_invalid";
     case ErrorCode::kRepositoryNotFound: return "repository_not_found";
+    case ErrorCode::kRepositoryNotEmpty: return "repository_not_empty";
     case ErrorCode::kManifestNotFound: return "manifest_not_found";
     case ErrorCode::kManifestInvalid: return "manifest_invalid";
     case ErrorCode::kManifestBlobUnknown: return "manifest_blob_unknown";

@@ -21,6 +21,7 @@ enum class ErrorCode {
   kTagInvalid,
   kDigestInvalid,
   kRepositoryNotFound,
+  kRepositoryNotEmpty,
   kManifestNotFound,
   kManifestInvalid,
   kManifestBlobUnknown,
@@ -46,6 +47,7 @@ enum class ErrorCode {
 inline constexpr ErrorCode kAllErrorCodes[] = {
     ErrorCode::kNameInvalid,        ErrorCode::kTagInvalid,
     ErrorCode::kDigestInvalid,      ErrorCode::kRepositoryNotFound,
+    ErrorCode::kRepositoryNotEmpty,
     ErrorCode::kManifestNotFound,   ErrorCode::kManifestInvalid,
     ErrorCode::kManifestBlobUnknown, ErrorCode::kBlobNotFound,
     ErrorCode::kUploadNotFound,     ErrorCode::kDigestMismatch,

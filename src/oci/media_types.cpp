@@ -1,0 +1,14 @@
+#include "oci/media_types.hpp"
+
+namespace berth::oci::media_types {
+
+bool is_manifest_media_type(std::string_view media_type) {
+  return media_type == kOciManifest || media_type == kDockerManifest ||
+         is_index_media_type(media_type);
+}
+
+bool is_index_media_type(std::string_view media_type) {
+  return media_type == kOciIndex || media_type == kDockerManifestList;
+}
+
+}  // namespace berth::oci::media_types

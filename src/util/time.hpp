@@ -1,0 +1,24 @@
+// Wall-clock time as integer milliseconds since the Unix epoch, and the two
+// textual forms berth emits: RFC 3339 (JSON bodies, ECR timestamps) and the
+// HTTP IMF-fixdate (Date / Last-Modified headers). Both are UTC with
+// seconds precision; sub-second milliseconds are dropped, not rounded.
+// Instants outside years 0000..9999 are clamped to that range.
+//
+// Thread-safety: free functions; now_ms reads the system clock only.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace berth {
+
+// std::chrono::system_clock now, in milliseconds since the epoch.
+std::int64_t now_ms();
+
+// "2026-11-28T06:57:00Z".
+std::string format_rfc3339(std::int64_t ms);
+
+// "Sat, 28 Nov 2026 06:57:00 GMT" (RFC 9110 section 5.6.7).
+std::string format_http_date(std::int64_t ms);
+
+}  // namespace berth
