@@ -1,0 +1,306 @@
+#include "http/session.hpp"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <limits>
+
+#include "http/http_date.hpp"
+#include "http/request_id.hpp"
+#include "http/send_file.hpp"
+#include "http/target.hpp"
+
+namespace berth::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using tcp = asio::ip::tcp;
+using beast_http::field;
+using beast_http::status;
+
+constexpr auto kAsTuple = asio::as_tuple(asio::use_awaitable);
+// A body left unread by the handler is drained when this small, so the
+// connection survives (cheaper than a new TCP handshake); larger ones close it.
+constexpr std::size_t kDrainLimit = 64 * 1024;
+// Lingering close: after an early answer the client may still be sending;
+// closing with unread input would RST the connection and destroy the answer.
+constexpr std::size_t kLingerLimit = 1 << 20;
+constexpr std::chrono::seconds kLingerTime{2};
+
+bool is_parse_error(const beast::error_code& ec) {
+  static const auto& http_category =
+      beast_http::make_error_code(beast_http::error::bad_target).category();
+  return ec.category() == http_category && ec != beast_http::error::end_of_stream &&
+         ec != beast_http::error::partial_message;
+}
+
+bool has_no_body(status s) {
+  const auto code = static_cast<unsigned>(s);
+  return code / 100 == 1 || s == status::no_content || s == status::not_modified;
+}
+
+Response internal_error() {
+  Response res(status::internal_server_error);
+  res.headers.set(field::content_type, "application/json");
+  res.body = "{}";
+  return res;
+}
+
+// The path part of the raw target: the query may carry signed tokens that
+// have no place in a log.
+std::string_view loggable_target(std::string_view target) {
+  return target.substr(0, target.find('?'));
+}
+
+template <class Body>
+void finish_head(beast_http::response<Body>& msg, bool keep_alive) {
+  msg.set(field::server, "berth");
+  msg.set(field::date, http_date_now());
+  msg.keep_alive(keep_alive);
+}
+
+void set_cork(tcp::socket& socket, bool on) {
+  // Holds the header back until the first file bytes join it in one segment.
+  const int value = on ? 1 : 0;
+  ::setsockopt(socket.native_handle(), IPPROTO_TCP, TCP_CORK, &value, sizeof value);
+}
+
+}  // namespace
+
+void Session::launch(std::shared_ptr<ServerShared> shared, tcp::socket socket) {
+  auto session = std::make_shared<Session>(std::move(shared), std::move(socket));
+  if (!session->shared_->registry.add(session.get(), session)) session->stopping_ = true;
+  auto executor = session->stream_.get_executor();
+  auto task = session->run(session);
+  asio::co_spawn(executor, std::move(task), [](std::exception_ptr error) {
+    if (!error) return;
+    try {
+      std::rethrow_exception(error);
+    } catch (const std::exception& e) {
+      spdlog::error("http: session ended by exception: {}", e.what());
+    } catch (...) {
+      spdlog::error("http: session ended by unknown exception");
+    }
+  });
+}
+
+Session::Session(std::shared_ptr<ServerShared> shared, tcp::socket socket)
+    : shared_(std::move(shared)),
+      options_(shared_->options),
+      stream_(std::move(socket)),
+      body_(stream_, buffer_, options_),
+      send_timer_(stream_.get_executor()) {}
+
+Session::~Session() { shared_->registry.remove(this); }
+
+void Session::request_stop() {
+  asio::post(stream_.get_executor(), [self = shared_from_this()] {
+    self->stopping_ = true;
+    if (self->idle_) self->stream_.cancel();
+  });
+}
+
+void Session::force_close() {
+  asio::post(stream_.get_executor(), [self = shared_from_this()] {
+    self->stopping_ = true;
+    self->stream_.close();
+  });
+}
+
+asio::awaitable<void> Session::run(std::shared_ptr<Session> self) {
+  beast::error_code ec;
+  stream_.socket().set_option(tcp::no_delay(true), ec);
+  if (const auto endpoint = stream_.socket().remote_endpoint(ec); !ec) {
+    remote_ = endpoint.address().to_string();
+  }
+  const auto header_limit = static_cast<std::uint32_t>(
+      std::min<std::size_t>(options_.header_limit, std::numeric_limits<std::uint32_t>::max()));
+  bool first = true;
+  while (!stopping_) {
+    parser_.emplace();
+    parser_->header_limit(header_limit);
+    parser_->body_limit(options_.body_limit);
+    stream_.expires_after(first ? options_.read_timeout : options_.idle_timeout);
+    first = false;
+    idle_ = buffer_.size() == 0;
+    auto [read_ec, unused] =
+        co_await beast_http::async_read_header(stream_, buffer_, *parser_, kAsTuple);
+    idle_ = false;
+    if (read_ec) {
+      co_await reject_head(read_ec);
+      break;
+    }
+    if (!co_await serve_request()) break;
+  }
+  co_await close_connection();
+}
+
+asio::awaitable<bool> Session::serve_request() {
+  const auto started = std::chrono::steady_clock::now();
+  auto& head = parser_->get();
+  Request req;
+  req.method = head.method();
+  req.target = std::string(head.target());
+  const unsigned version = head.version();
+  bool keep_alive = parser_->keep_alive();
+  const bool expect_continue =
+      version >= 11 && beast::iequals(head[field::expect], "100-continue");
+  auto target = parse_target(req.target);
+  // Moving the fields out avoids copying every header; the parser keeps its
+  // framing state (length, chunking) outside the fields.
+  req.headers = std::move(static_cast<beast_http::fields&>(head));
+  req.request_id = new_request_id();
+  req.remote_address = remote_;
+  body_.reset(*parser_, expect_continue);
+  req.body = &body_;
+
+  Response res;
+  bool threw = false;
+  if (!target) {
+    res = Response(status::bad_request);
+    keep_alive = false;
+  } else {
+    req.path = std::move(target->path);
+    req.query = std::move(target->query);
+    try {
+      res = co_await shared_->handler(req);
+    } catch (const std::exception& e) {
+      spdlog::error("http: handler threw for {} {} id={}: {}",
+                    beast_http::to_string(req.method), loggable_target(req.target),
+                    req.request_id, e.what());
+      threw = true;
+    } catch (...) {
+      spdlog::error("http: handler threw a non-exception for {} {} id={}",
+                    beast_http::to_string(req.method), loggable_target(req.target),
+                    req.request_id);
+      threw = true;
+    }
+  }
+  if (threw) {
+    res = internal_error();
+    keep_alive = false;
+  }
+  if (stopping_) keep_alive = false;
+  if (keep_alive && !parser_->is_done()) keep_alive = co_await body_.discard_rest(kDrainLimit);
+  if (body_.failed()) keep_alive = false;
+  if (!parser_->is_done()) {
+    const auto remaining = parser_->content_length_remaining();
+    linger_budget_ = remaining && !body_.failed()
+                         ? static_cast<std::size_t>(std::min<std::uint64_t>(*remaining, kLingerLimit))
+                         : kLingerLimit;
+  }
+
+  const auto code = static_cast<unsigned>(res.status);
+  const Written written = co_await write_response(req.method, version, keep_alive, res);
+  log_access(beast_http::to_string(req.method), req.target, code, written.body_bytes, started,
+             req.request_id);
+  co_return keep_alive && written.ok && !stopping_;
+}
+
+asio::awaitable<Session::Written> Session::write_response(beast_http::verb method,
+                                                          unsigned version, bool keep_alive,
+                                                          Response& res) {
+  const bool bodiless_status = has_no_body(res.status);
+  const bool send_body = method != beast_http::verb::head && !bodiless_status;
+  std::uint64_t length = res.file ? res.file->length : res.body.size();
+  if (method == beast_http::verb::head && res.head_content_length) {
+    length = *res.head_content_length;
+  }
+
+  if (send_body && !res.file) {
+    // Header and body leave in one gathered write.
+    beast_http::response<beast_http::string_body> msg(res.status, version, std::move(res.body),
+                                                      std::move(res.headers));
+    finish_head(msg, keep_alive);
+    msg.content_length(length);
+    stream_.expires_after(options_.write_timeout);
+    auto [ec, n] = co_await beast_http::async_write(stream_, msg, kAsTuple);
+    co_return Written{!ec, ec ? 0 : length};
+  }
+
+  beast_http::response<beast_http::empty_body> msg(res.status, version,
+                                                   beast_http::empty_body::value_type{},
+                                                   std::move(res.headers));
+  finish_head(msg, keep_alive);
+  if (!bodiless_status) msg.content_length(length);
+  const bool send_file = send_body && res.file && res.file->length > 0;
+  if (send_file) set_cork(stream_.socket(), true);
+  stream_.expires_after(options_.write_timeout);
+  auto [ec, n] = co_await beast_http::async_write(stream_, msg, kAsTuple);
+  if (ec || !send_file) {
+    if (send_file) set_cork(stream_.socket(), false);
+    co_return Written{!ec, 0};
+  }
+  auto sent = co_await send_file_range(stream_.socket(), send_timer_, *res.file,
+                                       options_.write_timeout);
+  set_cork(stream_.socket(), false);
+  if (!sent) {
+    spdlog::warn("http: file response aborted: {} ({})", sent.error().message,
+                 sent.error().detail);
+    co_return Written{false, 0};
+  }
+  co_return Written{true, *sent};
+}
+
+asio::awaitable<void> Session::reject_head(const beast::error_code& ec) {
+  status code;
+  if (ec == beast_http::error::header_limit) {
+    code = status::request_header_fields_too_large;
+  } else if (ec == beast_http::error::body_limit) {
+    code = status::payload_too_large;
+  } else if (is_parse_error(ec)) {
+    code = status::bad_request;
+  } else {
+    co_return;  // timeout, disconnect or shutdown: nobody to answer
+  }
+  const auto started = std::chrono::steady_clock::now();
+  linger_budget_ = kLingerLimit;
+  Response res(code);
+  // The head is unusable, so the version is unknown: answer as HTTP/1.1.
+  co_await write_response(beast_http::verb::get, 11, false, res);
+  log_access("-", "-", static_cast<unsigned>(code), 0, started, "-");
+}
+
+asio::awaitable<void> Session::close_connection() {
+  auto& socket = stream_.socket();
+  if (!socket.is_open()) co_return;
+  beast::error_code ec;
+  socket.shutdown(tcp::socket::shutdown_send, ec);
+  if (linger_budget_ > 0 && !ec && !stopping_) {
+    stream_.expires_after(kLingerTime);
+    std::size_t discarded = buffer_.size();
+    while (discarded < linger_budget_) {
+      buffer_.clear();
+      const std::size_t want = std::min<std::size_t>(64 * 1024, linger_budget_ - discarded);
+      auto [read_ec, n] = co_await stream_.async_read_some(buffer_.prepare(want), kAsTuple);
+      if (read_ec) break;
+      discarded += n;
+    }
+  }
+  stream_.close();
+}
+
+void Session::log_access(std::string_view method, std::string_view target, unsigned status,
+                         std::uint64_t bytes, std::chrono::steady_clock::time_point started,
+                         std::string_view request_id) const {
+  if (!options_.access_log) return;
+  const std::chrono::duration<double, std::milli> elapsed =
+      std::chrono::steady_clock::now() - started;
+  spdlog::info("{} {} {} {} {:.3f}ms id={} remote={}", method, loggable_target(target), status,
+               bytes, elapsed.count(), request_id, remote_);
+}
+
+}  // namespace berth::http
