@@ -8,7 +8,8 @@
 //
 // Uploads are named by an id chosen by the caller (the registry core), made
 // only of [A-Za-z0-9-]; the store rejects any other id with kUploadNotFound,
-// so an id can never name a path outside the store.
+// so an id can never name a path outside the store. A default-constructed
+// (empty) Digest names no blob and is rejected with kDigestInvalid.
 //
 // Thread-safety: a BlobStore is safe for concurrent use from many threads.
 // A BlobWriter or BlobReader is used by one thread at a time.
@@ -65,7 +66,8 @@ class BlobWriter {
   // visible under that digest, and removes the staging area.
   // Returns kDigestMismatch (and discards the upload) when the content does
   // not match. Committing a digest that already exists succeeds and keeps the
-  // stored copy. After commit (success or failure) the writer is spent.
+  // stored copy. After commit (success or failure) the writer is spent:
+  // every later call on it returns kUploadNotFound.
   virtual Result<BlobInfo> commit(const oci::Digest& expected) = 0;
 };
 
