@@ -1,0 +1,136 @@
+#include "storage/meta/sqlite/migrations.hpp"
+
+#include <string>
+
+namespace berth::storage::meta::sqlite {
+
+namespace {
+
+// Notes on the initial schema:
+// - Every lookup the store makes is served by a primary key or an index
+//   whose leading columns match it; listings use keyset pagination over
+//   those indexes, so each call costs O(log n + page) at any size.
+// - Deleting a repository cascades to everything below it; deleting a
+//   manifest cascades to its content, tags and outgoing references.
+// - Manifest bytes sit in their own table so that listings never read them
+//   and record_pull never rewrites them (SQLite rewrites a whole row, up to
+//   4 MiB, on UPDATE).
+// - Tags point at a manifest through a foreign key: a tag can never dangle.
+constexpr std::string_view k0001Initial = R"sql(
+CREATE TABLE repositories (
+  id          INTEGER PRIMARY KEY,
+  registry    TEXT    NOT NULL,
+  name        TEXT    NOT NULL,
+  created_at  INTEGER NOT NULL,
+  settings    TEXT    NOT NULL DEFAULT '{}',
+  UNIQUE (registry, name)
+);
+
+CREATE TABLE manifests (
+  id                INTEGER PRIMARY KEY,
+  repository_id     INTEGER NOT NULL REFERENCES repositories (id) ON DELETE CASCADE,
+  digest            TEXT    NOT NULL,
+  media_type        TEXT    NOT NULL,
+  artifact_type     TEXT    NOT NULL DEFAULT '',
+  config_media_type TEXT    NOT NULL DEFAULT '',
+  size              INTEGER NOT NULL,
+  image_size        INTEGER NOT NULL,
+  subject           TEXT,
+  pushed_at         INTEGER NOT NULL,
+  last_pulled_at    INTEGER NOT NULL DEFAULT 0,
+  UNIQUE (repository_id, digest)
+);
+-- Partial: most manifests have no subject. "subject = ?" implies NOT NULL,
+-- so the planner uses it for referrer lookups.
+CREATE INDEX manifests_by_subject ON manifests (repository_id, subject, digest)
+  WHERE subject IS NOT NULL;
+
+CREATE TABLE manifest_contents (
+  manifest_id INTEGER PRIMARY KEY REFERENCES manifests (id) ON DELETE CASCADE,
+  content     BLOB    NOT NULL
+);
+
+CREATE TABLE manifest_refs (
+  repository_id   INTEGER NOT NULL,
+  manifest_digest TEXT    NOT NULL,
+  ref_digest      TEXT    NOT NULL,
+  kind            TEXT    NOT NULL CHECK (kind IN ('blob', 'manifest')),
+  size            INTEGER NOT NULL,
+  PRIMARY KEY (repository_id, manifest_digest, ref_digest),
+  FOREIGN KEY (repository_id, manifest_digest)
+    REFERENCES manifests (repository_id, digest) ON DELETE CASCADE
+) WITHOUT ROWID;
+-- parents_of and the delete_manifest guard look references up by target.
+CREATE INDEX manifest_refs_by_target ON manifest_refs (repository_id, ref_digest, kind);
+
+CREATE TABLE tags (
+  repository_id INTEGER NOT NULL,
+  name          TEXT    NOT NULL,
+  digest        TEXT    NOT NULL,
+  PRIMARY KEY (repository_id, name),
+  FOREIGN KEY (repository_id, digest)
+    REFERENCES manifests (repository_id, digest) ON DELETE CASCADE
+) WITHOUT ROWID;
+CREATE INDEX tags_by_digest ON tags (repository_id, digest, name);
+
+CREATE TABLE blob_links (
+  repository_id INTEGER NOT NULL REFERENCES repositories (id) ON DELETE CASCADE,
+  digest        TEXT    NOT NULL,
+  size          INTEGER NOT NULL,
+  created_at    INTEGER NOT NULL,
+  PRIMARY KEY (repository_id, digest)
+) WITHOUT ROWID;
+
+CREATE TABLE uploads (
+  id            TEXT    NOT NULL PRIMARY KEY,
+  repository_id INTEGER NOT NULL REFERENCES repositories (id) ON DELETE CASCADE,
+  started_at    INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX uploads_by_repository ON uploads (repository_id);
+)sql";
+
+constexpr Migration kMigrations[] = {
+    {1, "0001_initial", k0001Initial},
+};
+
+// migrate() indexes kMigrations by version: numbers must run 1, 2, 3, ...
+static_assert([] {
+  for (std::size_t i = 0; i < std::size(kMigrations); ++i) {
+    if (kMigrations[i].version != static_cast<int>(i) + 1) return false;
+  }
+  return true;
+}());
+
+}  // namespace
+
+std::span<const Migration> migrations() { return kMigrations; }
+
+int latest_schema_version() { return kMigrations[std::size(kMigrations) - 1].version; }
+
+Status migrate(Connection& conn) {
+  const int latest = latest_schema_version();
+  // One transaction per migration, so a crash between two leaves a valid
+  // schema at a known version; the version is re-read under the write lock
+  // because another process may be migrating the same file.
+  for (;;) {
+    auto txn = BERTH_TRY(Transaction::begin(conn, Transaction::Mode::kImmediate));
+    const std::int64_t current = BERTH_TRY(conn.query_int64("PRAGMA user_version"));
+    if (current > latest) {
+      return fail(ErrorCode::kUnsupported,
+                  "metadata database schema is newer than this version of berth",
+                  "schema version " + std::to_string(current) + ", supported up to " +
+                      std::to_string(latest));
+    }
+    if (current < 0) {
+      return fail(ErrorCode::kCorruption, "metadata database has a negative schema version",
+                  std::to_string(current));
+    }
+    if (current == latest) return txn.commit();
+    const Migration& next = kMigrations[current];
+    BERTH_TRY_STATUS(conn.exec(next.sql));
+    BERTH_TRY_STATUS(conn.exec("PRAGMA user_version = " + std::to_string(next.version)));
+    BERTH_TRY_STATUS(txn.commit());
+  }
+}
+
+}  // namespace berth::storage::meta::sqlite

@@ -1,0 +1,306 @@
+// SqliteMetaStore: opening, repositories, blob links, uploads and the GC
+// walks. Manifests and tags are in sqlite_manifests.cpp.
+#include "storage/meta/sqlite/sqlite_meta_store.hpp"
+
+#include <algorithm>
+#include <limits>
+#include <string>
+#include <utility>
+
+#include "storage/meta/sqlite/migrations.hpp"
+#include "storage/meta/sqlite/sqlite_meta_store_impl.hpp"
+
+namespace berth::storage::meta::sqlite {
+
+namespace {
+
+// Idle readers kept open; more are opened on demand under load.
+constexpr std::size_t kMaxIdleReaders = 4;
+
+ConnectionOptions connection_options(const SqliteOptions& options) {
+  ConnectionOptions out;
+  out.synchronous_full = options.synchronous_full;
+  out.busy_timeout_ms = options.busy_timeout_ms;
+  return out;
+}
+
+Result<RepositoryRecord> select_repository(Connection& conn, std::string_view registry,
+                                           std::string_view name) {
+  auto stmt = BERTH_TRY(conn.prepare(
+      "SELECT id, created_at, settings FROM repositories WHERE registry = ?1 AND name = ?2"));
+  stmt.bind(1, registry).bind(2, name);
+  if (!BERTH_TRY(stmt.step())) {
+    return fail(ErrorCode::kRepositoryNotFound, "repository not found", std::string(name));
+  }
+  RepositoryRecord record;
+  record.id = stmt.column_int64(0);
+  record.registry = registry;
+  record.name = name;
+  record.created_at_ms = stmt.column_int64(1);
+  record.settings_json = stmt.column_text(2);
+  return record;
+}
+
+}  // namespace
+
+// ---- shared helpers ----
+
+Status require_repository(Connection& conn, RepositoryId id) {
+  auto stmt = BERTH_TRY(conn.prepare("SELECT 1 FROM repositories WHERE id = ?1"));
+  stmt.bind(1, id);
+  if (!BERTH_TRY(stmt.step())) {
+    return fail(ErrorCode::kRepositoryNotFound, "repository not found", std::to_string(id));
+  }
+  return ok();
+}
+
+Result<bool> manifest_exists(Connection& conn, RepositoryId repo, const oci::Digest& digest) {
+  auto stmt =
+      BERTH_TRY(conn.prepare("SELECT 1 FROM manifests WHERE repository_id = ?1 AND digest = ?2"));
+  stmt.bind(1, repo).bind(2, digest.str());
+  return stmt.step();
+}
+
+Result<oci::Digest> column_digest(const Statement& stmt, int col) {
+  std::string text = stmt.column_text(col);
+  auto digest = oci::Digest::parse(text);
+  if (!digest) {
+    return fail(ErrorCode::kCorruption, "metadata database holds a malformed digest", text);
+  }
+  return std::move(*digest);
+}
+
+std::int64_t sql_limit(std::size_t limit) {
+  constexpr auto kMax = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
+  return static_cast<std::int64_t>(std::min(limit, kMax));
+}
+
+// ---- opening ----
+
+Result<std::unique_ptr<MetaStore>> open_sqlite_meta_store(const std::filesystem::path& db_file,
+                                                          SqliteOptions options) {
+  auto writer = BERTH_TRY(Connection::open(db_file, connection_options(options)));
+  BERTH_TRY_STATUS(migrate(*writer));
+  return std::unique_ptr<MetaStore>(
+      std::make_unique<SqliteMetaStore>(std::move(writer), db_file, options));
+}
+
+SqliteMetaStore::SqliteMetaStore(std::unique_ptr<Connection> writer, std::filesystem::path file,
+                                 const SqliteOptions& options)
+    : writer_(std::move(writer)),
+      readers_(std::move(file), connection_options(options), kMaxIdleReaders) {}
+
+// ---- repositories ----
+
+Result<RepositoryRecord> SqliteMetaStore::get_repository(std::string_view registry,
+                                                         std::string_view name) {
+  return read([&](Connection& c) { return select_repository(c, registry, name); });
+}
+
+Result<RepositoryRecord> SqliteMetaStore::ensure_repository(std::string_view registry,
+                                                            std::string_view name,
+                                                            std::int64_t now_ms) {
+  // Nearly always the repository exists: answer from a reader and take the
+  // writer lock only to create it.
+  auto found = get_repository(registry, name);
+  if (found || found.error().code != ErrorCode::kRepositoryNotFound) return found;
+  return write([&](Connection& c) -> Result<RepositoryRecord> {
+    auto insert = BERTH_TRY(
+        c.prepare("INSERT INTO repositories (registry, name, created_at) VALUES (?1, ?2, ?3) "
+                  "ON CONFLICT (registry, name) DO NOTHING"));
+    insert.bind(1, registry).bind(2, name).bind(3, now_ms);
+    BERTH_TRY_STATUS(insert.run());
+    return select_repository(c, registry, name);
+  });
+}
+
+Result<RepositoryRecord> SqliteMetaStore::create_repository(std::string_view registry,
+                                                            std::string_view name,
+                                                            std::string_view settings_json,
+                                                            std::int64_t now_ms) {
+  return write([&](Connection& c) -> Result<RepositoryRecord> {
+    auto existing = select_repository(c, registry, name);
+    if (existing) {
+      return fail(ErrorCode::kAlreadyExists, "repository already exists", std::string(name));
+    }
+    if (existing.error().code != ErrorCode::kRepositoryNotFound) {
+      return std::unexpected(std::move(existing).error());
+    }
+    auto insert =
+        BERTH_TRY(c.prepare("INSERT INTO repositories (registry, name, created_at, settings) "
+                            "VALUES (?1, ?2, ?3, ?4)"));
+    insert.bind(1, registry).bind(2, name).bind(3, now_ms).bind(4, settings_json);
+    BERTH_TRY_STATUS(insert.run());
+    RepositoryRecord record;
+    record.id = c.last_insert_rowid();
+    record.registry = registry;
+    record.name = name;
+    record.created_at_ms = now_ms;
+    record.settings_json = settings_json;
+    return record;
+  });
+}
+
+Status SqliteMetaStore::update_repository_settings(RepositoryId id,
+                                                   std::string_view settings_json) {
+  return write([&](Connection& c) -> Status {
+    auto update = BERTH_TRY(c.prepare("UPDATE repositories SET settings = ?2 WHERE id = ?1"));
+    update.bind(1, id).bind(2, settings_json);
+    BERTH_TRY_STATUS(update.run());
+    if (c.changes() == 0) {
+      return fail(ErrorCode::kRepositoryNotFound, "repository not found", std::to_string(id));
+    }
+    return ok();
+  });
+}
+
+Status SqliteMetaStore::delete_repository(RepositoryId id) {
+  return write([&](Connection& c) -> Status {
+    // Foreign keys cascade to manifests (and their contents, references and
+    // tags), blob links and uploads.
+    auto del = BERTH_TRY(c.prepare("DELETE FROM repositories WHERE id = ?1"));
+    del.bind(1, id);
+    BERTH_TRY_STATUS(del.run());
+    if (c.changes() == 0) {
+      return fail(ErrorCode::kRepositoryNotFound, "repository not found", std::to_string(id));
+    }
+    return ok();
+  });
+}
+
+Result<std::vector<std::string>> SqliteMetaStore::list_repositories(std::string_view registry,
+                                                                    std::string_view after,
+                                                                    std::size_t limit) {
+  return read([&](Connection& c) -> Result<std::vector<std::string>> {
+    auto stmt =
+        BERTH_TRY(c.prepare("SELECT name FROM repositories WHERE registry = ?1 AND name > ?2 "
+                            "ORDER BY name LIMIT ?3"));
+    stmt.bind(1, registry).bind(2, after).bind(3, sql_limit(limit));
+    std::vector<std::string> names;
+    while (BERTH_TRY(stmt.step())) names.push_back(stmt.column_text(0));
+    return names;
+  });
+}
+
+Result<std::uint64_t> SqliteMetaStore::count_manifests(RepositoryId id) {
+  return read_snapshot([&](Connection& c) -> Result<std::uint64_t> {
+    BERTH_TRY_STATUS(require_repository(c, id));
+    auto stmt = BERTH_TRY(c.prepare("SELECT count(*) FROM manifests WHERE repository_id = ?1"));
+    stmt.bind(1, id);
+    BERTH_TRY(stmt.step());
+    return static_cast<std::uint64_t>(stmt.column_int64(0));
+  });
+}
+
+// ---- blob links ----
+
+Status SqliteMetaStore::link_blob(RepositoryId repo, const oci::Digest& digest, std::uint64_t size,
+                                  std::int64_t now_ms) {
+  return write([&](Connection& c) -> Status {
+    BERTH_TRY_STATUS(require_repository(c, repo));
+    auto insert = BERTH_TRY(
+        c.prepare("INSERT INTO blob_links (repository_id, digest, size, created_at) "
+                  "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (repository_id, digest) DO NOTHING"));
+    insert.bind(1, repo).bind(2, digest.str()).bind(3, static_cast<std::int64_t>(size));
+    insert.bind(4, now_ms);
+    return insert.run();
+  });
+}
+
+Result<std::uint64_t> SqliteMetaStore::get_blob_link(RepositoryId repo, const oci::Digest& digest) {
+  return read([&](Connection& c) -> Result<std::uint64_t> {
+    auto stmt = BERTH_TRY(
+        c.prepare("SELECT size FROM blob_links WHERE repository_id = ?1 AND digest = ?2"));
+    stmt.bind(1, repo).bind(2, digest.str());
+    if (!BERTH_TRY(stmt.step())) {
+      return fail(ErrorCode::kBlobNotFound, "blob not linked in repository", digest.str());
+    }
+    return static_cast<std::uint64_t>(stmt.column_int64(0));
+  });
+}
+
+Status SqliteMetaStore::unlink_blob(RepositoryId repo, const oci::Digest& digest) {
+  return write([&](Connection& c) -> Status {
+    auto del =
+        BERTH_TRY(c.prepare("DELETE FROM blob_links WHERE repository_id = ?1 AND digest = ?2"));
+    del.bind(1, repo).bind(2, digest.str());
+    BERTH_TRY_STATUS(del.run());
+    if (c.changes() == 0) {
+      return fail(ErrorCode::kBlobNotFound, "blob not linked in repository", digest.str());
+    }
+    return ok();
+  });
+}
+
+// ---- uploads ----
+
+Status SqliteMetaStore::create_upload(const UploadRecord& upload) {
+  return write([&](Connection& c) -> Status {
+    BERTH_TRY_STATUS(require_repository(c, upload.repository));
+    {
+      auto existing = BERTH_TRY(c.prepare("SELECT 1 FROM uploads WHERE id = ?1"));
+      existing.bind(1, upload.id);
+      if (BERTH_TRY(existing.step())) {
+        return fail(ErrorCode::kAlreadyExists, "upload id already in use", upload.id);
+      }
+    }
+    auto insert = BERTH_TRY(
+        c.prepare("INSERT INTO uploads (id, repository_id, started_at) VALUES (?1, ?2, ?3)"));
+    insert.bind(1, upload.id).bind(2, upload.repository).bind(3, upload.started_at_ms);
+    return insert.run();
+  });
+}
+
+Result<UploadRecord> SqliteMetaStore::get_upload(std::string_view id) {
+  return read([&](Connection& c) -> Result<UploadRecord> {
+    auto stmt = BERTH_TRY(c.prepare("SELECT repository_id, started_at FROM uploads WHERE id = ?1"));
+    stmt.bind(1, id);
+    if (!BERTH_TRY(stmt.step())) {
+      return fail(ErrorCode::kUploadNotFound, "upload not found", std::string(id));
+    }
+    return UploadRecord{std::string(id), stmt.column_int64(0), stmt.column_int64(1)};
+  });
+}
+
+Status SqliteMetaStore::delete_upload(std::string_view id) {
+  return write([&](Connection& c) -> Status {
+    auto del = BERTH_TRY(c.prepare("DELETE FROM uploads WHERE id = ?1"));
+    del.bind(1, id);
+    BERTH_TRY_STATUS(del.run());
+    if (c.changes() == 0) {
+      return fail(ErrorCode::kUploadNotFound, "upload not found", std::string(id));
+    }
+    return ok();
+  });
+}
+
+// The walks stream rows from one reader's snapshot instead of collecting
+// them: GC visits every row, and there may be millions. `visit` may call
+// back into the store; it gets other connections from the pool.
+Status SqliteMetaStore::walk_uploads(const std::function<Status(const UploadRecord&)>& visit) {
+  return read([&](Connection& c) -> Status {
+    auto stmt =
+        BERTH_TRY(c.prepare("SELECT id, repository_id, started_at FROM uploads ORDER BY id"));
+    while (BERTH_TRY(stmt.step())) {
+      UploadRecord record{stmt.column_text(0), stmt.column_int64(1), stmt.column_int64(2)};
+      BERTH_TRY_STATUS(visit(record));
+    }
+    return ok();
+  });
+}
+
+Status SqliteMetaStore::walk_referenced_blobs(
+    const std::function<Status(const oci::Digest&)>& visit) {
+  return read([&](Connection& c) -> Status {
+    auto stmt =
+        BERTH_TRY(c.prepare("SELECT digest FROM blob_links "
+                            "UNION SELECT ref_digest FROM manifest_refs WHERE kind = 'blob'"));
+    while (BERTH_TRY(stmt.step())) {
+      auto digest = BERTH_TRY(column_digest(stmt, 0));
+      BERTH_TRY_STATUS(visit(digest));
+    }
+    return ok();
+  });
+}
+
+}  // namespace berth::storage::meta::sqlite

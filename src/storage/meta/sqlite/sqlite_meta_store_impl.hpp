@@ -1,0 +1,120 @@
+// SqliteMetaStore: the MetaStore implementation behind
+// open_sqlite_meta_store(). Internal to this folder; its methods are split
+// between sqlite_meta_store.cpp (repositories, blob links, uploads, walks)
+// and sqlite_manifests.cpp (manifests and tags).
+//
+// Every mutating call runs body(writer) inside write(): the writer mutex is
+// held and a BEGIN IMMEDIATE transaction is open; an error result rolls the
+// whole call back. Reads borrow a pooled connection; calls that issue more
+// than one query use read_snapshot() so they see one consistent state.
+//
+// Thread-safety: safe for concurrent use (see sqlite_meta_store.hpp).
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <string_view>
+#include <type_traits>
+
+#include "storage/meta/meta_store.hpp"
+#include "storage/meta/sqlite/connection.hpp"
+#include "storage/meta/sqlite/reader_pool.hpp"
+#include "storage/meta/sqlite/sqlite_meta_store.hpp"
+
+namespace berth::storage::meta::sqlite {
+
+// ---- helpers shared by both .cpp files; all run on a caller's connection ----
+
+// kRepositoryNotFound when absent.
+Status require_repository(Connection& conn, RepositoryId id);
+Result<bool> manifest_exists(Connection& conn, RepositoryId repo, const oci::Digest& digest);
+// A digest read back from the database; kCorruption when it does not parse.
+Result<oci::Digest> column_digest(const Statement& stmt, int col);
+// LIMIT parameter for a page size.
+std::int64_t sql_limit(std::size_t limit);
+
+class SqliteMetaStore final : public MetaStore {
+ public:
+  SqliteMetaStore(std::unique_ptr<Connection> writer, std::filesystem::path file,
+                  const SqliteOptions& options);
+
+  Result<RepositoryRecord> get_repository(std::string_view registry,
+                                          std::string_view name) override;
+  Result<RepositoryRecord> ensure_repository(std::string_view registry, std::string_view name,
+                                             std::int64_t now_ms) override;
+  Result<RepositoryRecord> create_repository(std::string_view registry, std::string_view name,
+                                             std::string_view settings_json,
+                                             std::int64_t now_ms) override;
+  Status update_repository_settings(RepositoryId id, std::string_view settings_json) override;
+  Status delete_repository(RepositoryId id) override;
+  Result<std::vector<std::string>> list_repositories(std::string_view registry,
+                                                     std::string_view after,
+                                                     std::size_t limit) override;
+  Result<std::uint64_t> count_manifests(RepositoryId id) override;
+
+  Status link_blob(RepositoryId repo, const oci::Digest& digest, std::uint64_t size,
+                   std::int64_t now_ms) override;
+  Result<std::uint64_t> get_blob_link(RepositoryId repo, const oci::Digest& digest) override;
+  Status unlink_blob(RepositoryId repo, const oci::Digest& digest) override;
+
+  Status put_manifest(RepositoryId repo, const ManifestRecord& manifest,
+                      const std::vector<ManifestReference>& references,
+                      const PutManifestOptions& options) override;
+  Result<ManifestRecord> get_manifest(RepositoryId repo, const oci::Digest& digest) override;
+  Result<oci::Digest> resolve_tag(RepositoryId repo, std::string_view tag) override;
+  Status put_tag(RepositoryId repo, std::string_view tag, const oci::Digest& digest,
+                 bool immutable_tags) override;
+  Status delete_tag(RepositoryId repo, std::string_view tag) override;
+  Status delete_manifest(RepositoryId repo, const oci::Digest& digest) override;
+  Result<std::vector<std::string>> list_tags(RepositoryId repo, std::string_view after,
+                                             std::size_t limit) override;
+  Result<std::vector<std::string>> tags_of(RepositoryId repo, const oci::Digest& digest) override;
+  Result<std::vector<ManifestSummary>> list_manifests(RepositoryId repo,
+                                                      std::string_view after_digest,
+                                                      std::size_t limit) override;
+  Result<std::vector<ManifestRecord>> list_referrers(RepositoryId repo,
+                                                     const oci::Digest& subject) override;
+  Result<std::vector<oci::Digest>> parents_of(RepositoryId repo, const oci::Digest& child) override;
+  Status record_pull(RepositoryId repo, const oci::Digest& digest, std::int64_t now_ms) override;
+
+  Status create_upload(const UploadRecord& upload) override;
+  Result<UploadRecord> get_upload(std::string_view id) override;
+  Status delete_upload(std::string_view id) override;
+  Status walk_uploads(const std::function<Status(const UploadRecord&)>& visit) override;
+
+  Status walk_referenced_blobs(const std::function<Status(const oci::Digest&)>& visit) override;
+
+ private:
+  template <typename F>
+  auto write(F&& body) -> std::invoke_result_t<F&, Connection&> {
+    std::lock_guard lock(writer_mu_);
+    auto txn = BERTH_TRY(Transaction::begin(*writer_, Transaction::Mode::kImmediate));
+    auto result = body(*writer_);
+    if (!result) return result;  // txn's destructor rolls back
+    BERTH_TRY_STATUS(txn.commit());
+    return result;
+  }
+
+  template <typename F>
+  auto read(F&& body) -> std::invoke_result_t<F&, Connection&> {
+    auto lease = BERTH_TRY(readers_.acquire());
+    return body(*lease);
+  }
+
+  template <typename F>
+  auto read_snapshot(F&& body) -> std::invoke_result_t<F&, Connection&> {
+    auto lease = BERTH_TRY(readers_.acquire());
+    auto txn = BERTH_TRY(Transaction::begin(*lease, Transaction::Mode::kRead));
+    auto result = body(*lease);
+    if (!result) return result;
+    BERTH_TRY_STATUS(txn.commit());
+    return result;
+  }
+
+  std::mutex writer_mu_;
+  std::unique_ptr<Connection> writer_;  // guarded by writer_mu_
+  ReaderPool readers_;
+};
+
+}  // namespace berth::storage::meta::sqlite

@@ -1,0 +1,674 @@
+#include "conformance/meta_store_suite.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <ostream>
+#include <random>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "oci/media_types.hpp"
+
+namespace berth::conformance {
+
+using oci::Digest;
+using storage::meta::ManifestRecord;
+using storage::meta::ManifestReference;
+using storage::meta::MetaStore;
+using storage::meta::PutManifestOptions;
+using storage::meta::ReferenceKind;
+using storage::meta::RepositoryId;
+using storage::meta::UploadRecord;
+
+void PrintTo(const MetaStoreFactory& factory, std::ostream* os) { *os << factory.name; }
+
+std::string meta_store_factory_name(const ::testing::TestParamInfo<MetaStoreFactory>& info) {
+  return info.param.name;
+}
+
+std::filesystem::path make_meta_temp_dir(std::string_view prefix) {
+  const char* env = std::getenv("BERTH_TEST_TMPDIR");
+  std::filesystem::path root = env != nullptr && *env != '\0'
+                                   ? std::filesystem::path(env)
+                                   : std::filesystem::temp_directory_path();
+  std::filesystem::create_directories(root);
+  std::random_device rd;
+  for (;;) {
+    char suffix[17];
+    std::snprintf(suffix, sizeof suffix, "%08x%08x", rd(), rd());
+    auto dir = root / (std::string(prefix) + "-" + suffix);
+    if (std::filesystem::create_directory(dir)) return dir;
+  }
+}
+
+void MetaStoreConformance::SetUp() {
+  store_ = GetParam().make();
+  ASSERT_NE(store_, nullptr) << "factory " << GetParam().name << " returned no store";
+}
+
+void MetaStoreConformance::TearDown() {
+  store_.reset();
+  if (GetParam().teardown) GetParam().teardown();
+}
+
+namespace {
+
+constexpr std::string_view kRegistry = "default";
+constexpr std::int64_t kNow = 1'700'000'000'000;
+
+Digest digest_n(std::uint64_t n) {
+  char hex[65];
+  std::snprintf(hex, sizeof hex, "%064llx", static_cast<unsigned long long>(n));
+  return Digest::from_hex(oci::DigestAlgorithm::kSha256, hex);
+}
+// Distinct ranges, so digest order follows n within each kind.
+Digest blob(std::uint64_t n) { return digest_n(0xb0000000 + n); }
+Digest mdigest(std::uint64_t n) { return digest_n(0xd0000000 + n); }
+
+ManifestRecord image(std::uint64_t n, std::int64_t pushed_at = kNow) {
+  ManifestRecord m;
+  m.digest = mdigest(n);
+  m.media_type = oci::media_types::kOciManifest;
+  m.config_media_type = oci::media_types::kOciConfig;
+  m.content = "{\"image\":" + std::to_string(n) + "}";
+  m.size = m.content.size();
+  m.image_size = m.size + 1000;
+  m.pushed_at_ms = pushed_at;
+  return m;
+}
+
+ManifestRecord index_manifest(std::uint64_t n) {
+  ManifestRecord m = image(n);
+  m.media_type = oci::media_types::kOciIndex;
+  m.config_media_type.clear();
+  return m;
+}
+
+ManifestReference blob_ref(std::uint64_t n) { return {blob(n), ReferenceKind::kBlob, 100 + n}; }
+ManifestReference child_ref(const Digest& d) { return {d, ReferenceKind::kManifest, 50}; }
+
+PutManifestOptions with_tag(std::string tag, bool immutable = false) {
+  PutManifestOptions options;
+  options.tag = std::move(tag);
+  options.immutable_tags = immutable;
+  return options;
+}
+
+template <typename R>
+::testing::AssertionResult is_ok(const R& result) {
+  if (result) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure()
+         << to_string(result.error().code) << ": " << result.error().message << " ["
+         << result.error().detail << "]";
+}
+
+template <typename R>
+::testing::AssertionResult has_code(const R& result, ErrorCode code) {
+  if (result)
+    return ::testing::AssertionFailure() << "expected " << to_string(code) << ", got success";
+  if (result.error().code != code) {
+    return ::testing::AssertionFailure()
+           << "expected " << to_string(code) << ", got " << to_string(result.error().code) << ": "
+           << result.error().message;
+  }
+  return ::testing::AssertionSuccess();
+}
+
+#define ASSERT_OK_AND_ASSIGN(lhs, expr) \
+  auto lhs##_result = (expr);           \
+  ASSERT_TRUE(is_ok(lhs##_result));     \
+  auto lhs = std::move(*lhs##_result)
+
+RepositoryId make_repo(MetaStore& store, std::string_view name) {
+  auto repo = store.ensure_repository(kRegistry, name, kNow);
+  EXPECT_TRUE(is_ok(repo));
+  return repo ? repo->id : -1;
+}
+
+void link(MetaStore& store, RepositoryId repo, std::uint64_t n) {
+  EXPECT_TRUE(is_ok(store.link_blob(repo, blob(n), 100 + n, kNow)));
+}
+
+Status put(MetaStore& store, RepositoryId repo, const ManifestRecord& manifest,
+           const std::vector<ManifestReference>& refs = {},
+           const PutManifestOptions& options = {}) {
+  return store.put_manifest(repo, manifest, refs, options);
+}
+
+std::vector<Digest> walked_blobs(MetaStore& store) {
+  std::vector<Digest> out;
+  EXPECT_TRUE(is_ok(store.walk_referenced_blobs([&](const Digest& d) -> Status {
+    out.push_back(d);
+    return ok();
+  })));
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<std::string> strings(std::initializer_list<const char*> items) {
+  return {items.begin(), items.end()};
+}
+
+}  // namespace
+
+// ---- repositories ----
+
+TEST_P(MetaStoreConformance, RepositoryCreateGetEnsure) {
+  ASSERT_OK_AND_ASSIGN(created,
+                       store().create_repository(kRegistry, "team/app", R"({"a":1})", kNow));
+  EXPECT_EQ(created.registry, kRegistry);
+  EXPECT_EQ(created.name, "team/app");
+  EXPECT_EQ(created.created_at_ms, kNow);
+  EXPECT_EQ(created.settings_json, R"({"a":1})");
+
+  ASSERT_OK_AND_ASSIGN(got, store().get_repository(kRegistry, "team/app"));
+  EXPECT_EQ(got.id, created.id);
+  EXPECT_EQ(got.settings_json, R"({"a":1})");
+  EXPECT_EQ(got.created_at_ms, kNow);
+
+  ASSERT_OK_AND_ASSIGN(ensured, store().ensure_repository(kRegistry, "team/app", kNow + 5));
+  EXPECT_EQ(ensured.id, created.id);
+  EXPECT_EQ(ensured.created_at_ms, kNow);
+
+  ASSERT_OK_AND_ASSIGN(fresh, store().ensure_repository(kRegistry, "other", kNow + 7));
+  EXPECT_NE(fresh.id, created.id);
+  EXPECT_EQ(fresh.settings_json, "{}");
+  EXPECT_EQ(fresh.created_at_ms, kNow + 7);
+
+  EXPECT_TRUE(has_code(store().create_repository(kRegistry, "team/app", "{}", kNow),
+                       ErrorCode::kAlreadyExists));
+  EXPECT_TRUE(
+      has_code(store().get_repository(kRegistry, "missing"), ErrorCode::kRepositoryNotFound));
+  // Same name, another registry: a different repository.
+  EXPECT_TRUE(has_code(store().get_repository("123:us-east-1", "team/app"),
+                       ErrorCode::kRepositoryNotFound));
+  ASSERT_OK_AND_ASSIGN(ecr, store().create_repository("123:us-east-1", "team/app", "{}", kNow));
+  EXPECT_NE(ecr.id, created.id);
+}
+
+TEST_P(MetaStoreConformance, RepositorySettings) {
+  RepositoryId repo = make_repo(store(), "r");
+  ASSERT_TRUE(is_ok(store().update_repository_settings(repo, R"({"immutable":true})")));
+  ASSERT_OK_AND_ASSIGN(got, store().get_repository(kRegistry, "r"));
+  EXPECT_EQ(got.settings_json, R"({"immutable":true})");
+  EXPECT_TRUE(has_code(store().update_repository_settings(repo + 1000, "{}"),
+                       ErrorCode::kRepositoryNotFound));
+}
+
+TEST_P(MetaStoreConformance, DeleteRepositoryCascades) {
+  RepositoryId repo = make_repo(store(), "doomed");
+  RepositoryId kept = make_repo(store(), "kept");
+  link(store(), repo, 1);
+  link(store(), repo, 2);
+  link(store(), kept, 3);
+  ASSERT_TRUE(is_ok(put(store(), repo, image(1), {blob_ref(1), blob_ref(2)}, with_tag("v1"))));
+  ASSERT_TRUE(is_ok(store().create_upload({"u-doomed", repo, kNow})));
+  ASSERT_TRUE(is_ok(store().create_upload({"u-kept", kept, kNow})));
+
+  ASSERT_TRUE(is_ok(store().delete_repository(repo)));
+  EXPECT_TRUE(
+      has_code(store().get_repository(kRegistry, "doomed"), ErrorCode::kRepositoryNotFound));
+  EXPECT_TRUE(has_code(store().delete_repository(repo), ErrorCode::kRepositoryNotFound));
+  EXPECT_TRUE(has_code(store().count_manifests(repo), ErrorCode::kRepositoryNotFound));
+  EXPECT_TRUE(has_code(store().get_upload("u-doomed"), ErrorCode::kUploadNotFound));
+  EXPECT_TRUE(is_ok(store().get_upload("u-kept")));
+  EXPECT_EQ(walked_blobs(store()), std::vector<Digest>{blob(3)});
+
+  // A new repository of the same name starts empty.
+  RepositoryId again = make_repo(store(), "doomed");
+  EXPECT_TRUE(has_code(store().get_manifest(again, mdigest(1)), ErrorCode::kManifestNotFound));
+  EXPECT_TRUE(has_code(store().resolve_tag(again, "v1"), ErrorCode::kManifestNotFound));
+  EXPECT_TRUE(has_code(store().get_blob_link(again, blob(1)), ErrorCode::kBlobNotFound));
+  EXPECT_EQ(store().count_manifests(again).value_or(99), 0u);
+  EXPECT_EQ(store().list_repositories(kRegistry, "", 10).value_or(std::vector<std::string>{}),
+            strings({"doomed", "kept"}));
+}
+
+TEST_P(MetaStoreConformance, ListRepositoriesPaginationAndRegistries) {
+  // Byte order: '-' (0x2d) < '.' < '/' (0x2f) < 'Z' (0x5a) < 'a' (0x61),
+  // and UTF-8 lead bytes (0xc3) after every ASCII letter.
+  for (const char* name : {"b", "a/b", "Zed", "a", "\xc3\xa9t\xc3\xa9", "a-b", "z"}) {
+    make_repo(store(), name);
+  }
+  ASSERT_TRUE(is_ok(store().create_repository("other", "a0", "{}", kNow)));
+  const auto all = strings({"Zed", "a", "a-b", "a/b", "b", "z", "\xc3\xa9t\xc3\xa9"});
+  EXPECT_EQ(store().list_repositories(kRegistry, "", 100).value(), all);
+  EXPECT_EQ(store().list_repositories(kRegistry, "a", 100).value(),
+            strings({"a-b", "a/b", "b", "z", "\xc3\xa9t\xc3\xa9"}));
+  EXPECT_EQ(store().list_repositories(kRegistry, "a.", 2).value(), strings({"a/b", "b"}));
+  EXPECT_TRUE(store().list_repositories(kRegistry, "", 0).value().empty());
+  EXPECT_TRUE(store().list_repositories(kRegistry, "\xc3\xa9t\xc3\xa9", 5).value().empty());
+  EXPECT_EQ(store().list_repositories("other", "", 100).value(), strings({"a0"}));
+  EXPECT_TRUE(store().list_repositories("nobody", "", 100).value().empty());
+
+  std::vector<std::string> paged;
+  std::string after;
+  for (;;) {
+    auto page = store().list_repositories(kRegistry, after, 3).value();
+    ASSERT_LE(page.size(), 3u);
+    if (page.empty()) break;
+    paged.insert(paged.end(), page.begin(), page.end());
+    after = page.back();
+  }
+  EXPECT_EQ(paged, all);
+}
+
+// ---- blob links ----
+
+TEST_P(MetaStoreConformance, BlobLinks) {
+  RepositoryId repo = make_repo(store(), "r");
+  RepositoryId other = make_repo(store(), "o");
+  EXPECT_TRUE(has_code(store().get_blob_link(repo, blob(1)), ErrorCode::kBlobNotFound));
+  ASSERT_TRUE(is_ok(store().link_blob(repo, blob(1), 42, kNow)));
+  ASSERT_TRUE(is_ok(store().link_blob(repo, blob(1), 42, kNow + 1)));  // idempotent
+  EXPECT_EQ(store().get_blob_link(repo, blob(1)).value_or(0), 42u);
+  EXPECT_TRUE(has_code(store().get_blob_link(other, blob(1)), ErrorCode::kBlobNotFound));
+  EXPECT_TRUE(
+      has_code(store().link_blob(repo + 1000, blob(1), 42, kNow), ErrorCode::kRepositoryNotFound));
+
+  ASSERT_TRUE(is_ok(store().unlink_blob(repo, blob(1))));
+  EXPECT_TRUE(has_code(store().get_blob_link(repo, blob(1)), ErrorCode::kBlobNotFound));
+  EXPECT_TRUE(has_code(store().unlink_blob(repo, blob(1)), ErrorCode::kBlobNotFound));
+}
+
+// ---- manifests ----
+
+TEST_P(MetaStoreConformance, PutManifestRoundTrip) {
+  RepositoryId repo = make_repo(store(), "r");
+  ManifestRecord m = image(1);
+  m.artifact_type = "application/vnd.example+type";
+  m.subject = mdigest(99);  // a subject need not exist (referrers may come first)
+  m.content = std::string("{\"bytes\":\"\0\xff\"}", 15);
+  m.size = m.content.size();
+  m.last_pulled_at_ms = 0;
+  ASSERT_TRUE(is_ok(put(store(), repo, m, {}, with_tag("v1"))));
+
+  ASSERT_OK_AND_ASSIGN(got, store().get_manifest(repo, m.digest));
+  EXPECT_EQ(got.digest, m.digest);
+  EXPECT_EQ(got.media_type, m.media_type);
+  EXPECT_EQ(got.artifact_type, m.artifact_type);
+  EXPECT_EQ(got.config_media_type, m.config_media_type);
+  EXPECT_EQ(got.size, m.size);
+  EXPECT_EQ(got.image_size, m.image_size);
+  EXPECT_EQ(got.subject, m.subject);
+  EXPECT_EQ(got.pushed_at_ms, kNow);
+  EXPECT_EQ(got.last_pulled_at_ms, 0);
+  EXPECT_EQ(got.content, m.content);
+  EXPECT_EQ(store().resolve_tag(repo, "v1").value_or(Digest{}), m.digest);
+  EXPECT_EQ(store().count_manifests(repo).value_or(0), 1u);
+  EXPECT_TRUE(has_code(put(store(), repo + 1000, image(2)), ErrorCode::kRepositoryNotFound));
+}
+
+TEST_P(MetaStoreConformance, MissingBlobStoresNothing) {
+  RepositoryId repo = make_repo(store(), "r");
+  link(store(), repo, 1);
+  // The first reference is satisfied, the second is not: no partial rows.
+  Status status = put(store(), repo, image(1), {blob_ref(1), blob_ref(2)}, with_tag("v1"));
+  ASSERT_TRUE(has_code(status, ErrorCode::kManifestBlobUnknown));
+  EXPECT_EQ(status.error().detail, blob(2).str());
+  EXPECT_TRUE(has_code(store().get_manifest(repo, mdigest(1)), ErrorCode::kManifestNotFound));
+  EXPECT_TRUE(has_code(store().resolve_tag(repo, "v1"), ErrorCode::kManifestNotFound));
+  EXPECT_EQ(store().count_manifests(repo).value_or(9), 0u);
+  EXPECT_TRUE(store().list_manifests(repo, "", 10).value().empty());
+  EXPECT_EQ(walked_blobs(store()), std::vector<Digest>{blob(1)});
+
+  PutManifestOptions lenient = with_tag("v1");
+  lenient.allow_missing_blobs = true;
+  ASSERT_TRUE(is_ok(put(store(), repo, image(1), {blob_ref(1), blob_ref(2)}, lenient)));
+  EXPECT_TRUE(is_ok(store().get_manifest(repo, mdigest(1))));
+  EXPECT_EQ(walked_blobs(store()), (std::vector<Digest>{blob(1), blob(2)}));
+}
+
+TEST_P(MetaStoreConformance, IndexRequiresChildManifests) {
+  RepositoryId repo = make_repo(store(), "r");
+  RepositoryId other = make_repo(store(), "o");
+  PutManifestOptions lenient;
+  lenient.allow_missing_blobs = true;  // does not excuse missing children
+  ASSERT_TRUE(is_ok(put(store(), other, image(1), {}, lenient)));  // wrong repository
+  Status status = put(store(), repo, index_manifest(10), {child_ref(mdigest(1))}, lenient);
+  ASSERT_TRUE(has_code(status, ErrorCode::kManifestBlobUnknown));
+  EXPECT_EQ(status.error().detail, mdigest(1).str());
+  EXPECT_TRUE(has_code(store().get_manifest(repo, mdigest(10)), ErrorCode::kManifestNotFound));
+
+  ASSERT_TRUE(is_ok(put(store(), repo, image(1))));
+  ASSERT_TRUE(is_ok(put(store(), repo, index_manifest(10), {child_ref(mdigest(1))})));
+  EXPECT_EQ(store().parents_of(repo, mdigest(1)).value(), std::vector<Digest>{mdigest(10)});
+  EXPECT_TRUE(store().parents_of(other, mdigest(1)).value().empty());
+  // A child manifest is not a blob: GC of blobs never sees it.
+  EXPECT_TRUE(walked_blobs(store()).empty());
+}
+
+TEST_P(MetaStoreConformance, RePutIsIdempotentAndKeepsPushedAt) {
+  RepositoryId repo = make_repo(store(), "r");
+  link(store(), repo, 1);
+  ASSERT_TRUE(is_ok(put(store(), repo, image(1, kNow), {blob_ref(1)})));
+  ASSERT_TRUE(is_ok(put(store(), repo, image(1, kNow + 500), {blob_ref(1)}, with_tag("late"))));
+  ASSERT_OK_AND_ASSIGN(got, store().get_manifest(repo, mdigest(1)));
+  EXPECT_EQ(got.pushed_at_ms, kNow);
+  EXPECT_EQ(store().count_manifests(repo).value_or(0), 1u);
+  EXPECT_EQ(store().tags_of(repo, mdigest(1)).value(), strings({"late"}));
+}
+
+// ---- tags ----
+
+TEST_P(MetaStoreConformance, TagsMoveAndImmutability) {
+  RepositoryId repo = make_repo(store(), "r");
+  ASSERT_TRUE(is_ok(put(store(), repo, image(1), {}, with_tag("v1"))));
+  ASSERT_TRUE(is_ok(put(store(), repo, image(2), {}, with_tag("v1"))));  // moves v1
+  EXPECT_EQ(store().resolve_tag(repo, "v1").value_or(Digest{}), mdigest(2));
+  EXPECT_TRUE(store().tags_of(repo, mdigest(1)).value().empty());
+  EXPECT_EQ(store().tags_of(repo, mdigest(2)).value(), strings({"v1"}));
+
+  Status immutable = store().put_tag(repo, "v1", mdigest(1), true);
+  ASSERT_TRUE(has_code(immutable, ErrorCode::kTagImmutable));
+  EXPECT_EQ(immutable.error().detail, "v1");
+  EXPECT_EQ(store().resolve_tag(repo, "v1").value_or(Digest{}), mdigest(2));
+  EXPECT_TRUE(is_ok(store().put_tag(repo, "v1", mdigest(2), true)));   // same digest: fine
+  EXPECT_TRUE(is_ok(store().put_tag(repo, "new", mdigest(1), true)));  // new tag: fine
+
+  // An immutable clash rolls back the manifest too.
+  EXPECT_TRUE(
+      has_code(put(store(), repo, image(3), {}, with_tag("v1", true)), ErrorCode::kTagImmutable));
+  EXPECT_TRUE(has_code(store().get_manifest(repo, mdigest(3)), ErrorCode::kManifestNotFound));
+  EXPECT_TRUE(is_ok(put(store(), repo, image(2), {}, with_tag("v1", true))));
+
+  ASSERT_TRUE(is_ok(store().put_tag(repo, "v1", mdigest(1), false)));
+  EXPECT_EQ(store().resolve_tag(repo, "v1").value_or(Digest{}), mdigest(1));
+  EXPECT_EQ(store().tags_of(repo, mdigest(1)).value(), strings({"new", "v1"}));
+  EXPECT_TRUE(
+      has_code(store().put_tag(repo, "x", mdigest(9), false), ErrorCode::kManifestNotFound));
+  EXPECT_TRUE(has_code(store().put_tag(repo, "", mdigest(1), false), ErrorCode::kTagInvalid));
+  EXPECT_TRUE(has_code(store().resolve_tag(repo, "x"), ErrorCode::kManifestNotFound));
+}
+
+TEST_P(MetaStoreConformance, ListTagsPagination) {
+  RepositoryId repo = make_repo(store(), "r");
+  ASSERT_TRUE(is_ok(put(store(), repo, image(1))));
+  for (const char* tag : {"v2", "latest", "v10", "V1", "v1", "1.0"}) {
+    ASSERT_TRUE(is_ok(store().put_tag(repo, tag, mdigest(1), false)));
+  }
+  EXPECT_EQ(store().list_tags(repo, "", 100).value(),
+            strings({"1.0", "V1", "latest", "v1", "v10", "v2"}));
+  EXPECT_EQ(store().list_tags(repo, "latest", 2).value(), strings({"v1", "v10"}));
+  EXPECT_EQ(store().list_tags(repo, "v", 100).value(), strings({"v1", "v10", "v2"}));
+  EXPECT_TRUE(store().list_tags(repo, "v2", 100).value().empty());
+  EXPECT_TRUE(store().list_tags(repo, "", 0).value().empty());
+  EXPECT_TRUE(store().list_tags(repo + 1000, "", 10).value().empty());
+}
+
+TEST_P(MetaStoreConformance, DeleteTag) {
+  RepositoryId repo = make_repo(store(), "r");
+  ASSERT_TRUE(is_ok(put(store(), repo, image(1), {}, with_tag("v1"))));
+  ASSERT_TRUE(is_ok(store().delete_tag(repo, "v1")));
+  EXPECT_TRUE(has_code(store().resolve_tag(repo, "v1"), ErrorCode::kManifestNotFound));
+  EXPECT_TRUE(is_ok(store().get_manifest(repo, mdigest(1))));
+  EXPECT_TRUE(has_code(store().delete_tag(repo, "v1"), ErrorCode::kManifestNotFound));
+}
+
+// ---- deleting manifests ----
+
+TEST_P(MetaStoreConformance, DeleteManifestRemovesTagsAndReferences) {
+  RepositoryId repo = make_repo(store(), "r");
+  PutManifestOptions lenient = with_tag("a");
+  lenient.allow_missing_blobs = true;
+  ASSERT_TRUE(is_ok(put(store(), repo, image(1), {blob_ref(1), blob_ref(2)}, lenient)));
+  ASSERT_TRUE(is_ok(store().put_tag(repo, "b", mdigest(1), false)));
+  ASSERT_TRUE(is_ok(put(store(), repo, image(2), {blob_ref(2)}, lenient)));  // keeps blob 2
+  EXPECT_EQ(walked_blobs(store()), (std::vector<Digest>{blob(1), blob(2)}));
+
+  ASSERT_TRUE(is_ok(store().delete_manifest(repo, mdigest(1))));
+  EXPECT_TRUE(has_code(store().get_manifest(repo, mdigest(1)), ErrorCode::kManifestNotFound));
+  EXPECT_TRUE(has_code(store().resolve_tag(repo, "b"), ErrorCode::kManifestNotFound));
+  EXPECT_EQ(store().resolve_tag(repo, "a").value_or(Digest{}), mdigest(2));  // moved earlier
+  EXPECT_TRUE(store().tags_of(repo, mdigest(1)).value().empty());
+  EXPECT_EQ(store().list_tags(repo, "", 10).value(), strings({"a"}));
+  EXPECT_EQ(walked_blobs(store()), std::vector<Digest>{blob(2)});
+  EXPECT_TRUE(has_code(store().delete_manifest(repo, mdigest(1)), ErrorCode::kManifestNotFound));
+  EXPECT_EQ(store().count_manifests(repo).value_or(9), 1u);
+}
+
+TEST_P(MetaStoreConformance, ChildOfIndexIsProtected) {
+  RepositoryId repo = make_repo(store(), "r");
+  ASSERT_TRUE(is_ok(put(store(), repo, image(1))));
+  ASSERT_TRUE(is_ok(put(store(), repo, index_manifest(20), {child_ref(mdigest(1))})));
+  ASSERT_TRUE(is_ok(put(store(), repo, index_manifest(10), {child_ref(mdigest(1))})));
+  EXPECT_EQ(store().parents_of(repo, mdigest(1)).value(),
+            (std::vector<Digest>{mdigest(10), mdigest(20)}));
+
+  Status status = store().delete_manifest(repo, mdigest(1));
+  ASSERT_TRUE(has_code(status, ErrorCode::kReferencedByIndex));
+  EXPECT_TRUE(status.error().detail == mdigest(10).str() ||
+              status.error().detail == mdigest(20).str())
+      << status.error().detail;
+  EXPECT_TRUE(is_ok(store().get_manifest(repo, mdigest(1))));
+
+  ASSERT_TRUE(is_ok(store().delete_manifest(repo, mdigest(10))));
+  status = store().delete_manifest(repo, mdigest(1));
+  ASSERT_TRUE(has_code(status, ErrorCode::kReferencedByIndex));
+  EXPECT_EQ(status.error().detail, mdigest(20).str());
+  ASSERT_TRUE(is_ok(store().delete_manifest(repo, mdigest(20))));
+  EXPECT_TRUE(store().parents_of(repo, mdigest(1)).value().empty());
+  EXPECT_TRUE(is_ok(store().delete_manifest(repo, mdigest(1))));
+}
+
+// ---- listings ----
+
+TEST_P(MetaStoreConformance, ListManifestsPagination) {
+  RepositoryId repo = make_repo(store(), "r");
+  for (std::uint64_t n : {5, 3, 1, 4, 2}) ASSERT_TRUE(is_ok(put(store(), repo, image(n))));
+  ASSERT_TRUE(is_ok(store().put_tag(repo, "z", mdigest(3), false)));
+  ASSERT_TRUE(is_ok(store().put_tag(repo, "a", mdigest(3), false)));
+  RepositoryId other = make_repo(store(), "o");
+  ASSERT_TRUE(is_ok(put(store(), other, image(6))));
+
+  std::vector<Digest> seen;
+  std::string after;
+  for (;;) {
+    ASSERT_OK_AND_ASSIGN(page, store().list_manifests(repo, after, 2));
+    ASSERT_LE(page.size(), 2u);
+    if (page.empty()) break;
+    for (const auto& summary : page) {
+      seen.push_back(summary.manifest.digest);
+      EXPECT_TRUE(summary.manifest.content.empty());
+      EXPECT_EQ(summary.manifest.size, image(0).size);
+      EXPECT_EQ(summary.manifest.media_type, oci::media_types::kOciManifest);
+      EXPECT_EQ(summary.tags,
+                summary.manifest.digest == mdigest(3) ? strings({"a", "z"}) : strings({}));
+    }
+    after = page.back().manifest.digest.str();
+  }
+  EXPECT_EQ(seen,
+            (std::vector<Digest>{mdigest(1), mdigest(2), mdigest(3), mdigest(4), mdigest(5)}));
+  EXPECT_EQ(store().list_manifests(repo, mdigest(4).str(), 10).value().size(), 1u);
+}
+
+TEST_P(MetaStoreConformance, ListReferrersBySubject) {
+  RepositoryId repo = make_repo(store(), "r");
+  ASSERT_TRUE(is_ok(put(store(), repo, image(1))));
+  for (std::uint64_t n : {30, 20}) {
+    ManifestRecord sig = image(n);
+    sig.artifact_type = "application/vnd.example.sig";
+    sig.subject = mdigest(1);
+    ASSERT_TRUE(is_ok(put(store(), repo, sig)));
+  }
+  ManifestRecord unrelated = image(40);
+  unrelated.subject = mdigest(2);
+  ASSERT_TRUE(is_ok(put(store(), repo, unrelated)));
+
+  ASSERT_OK_AND_ASSIGN(referrers, store().list_referrers(repo, mdigest(1)));
+  ASSERT_EQ(referrers.size(), 2u);
+  EXPECT_EQ(referrers[0].digest, mdigest(20));
+  EXPECT_EQ(referrers[1].digest, mdigest(30));
+  EXPECT_EQ(referrers[0].content, image(20).content);
+  EXPECT_EQ(referrers[0].artifact_type, "application/vnd.example.sig");
+  EXPECT_TRUE(store().list_referrers(repo, mdigest(40)).value().empty());
+
+  ASSERT_TRUE(is_ok(store().delete_manifest(repo, mdigest(20))));
+  ASSERT_OK_AND_ASSIGN(after_delete, store().list_referrers(repo, mdigest(1)));
+  ASSERT_EQ(after_delete.size(), 1u);
+  EXPECT_EQ(after_delete[0].digest, mdigest(30));
+}
+
+TEST_P(MetaStoreConformance, RecordPull) {
+  RepositoryId repo = make_repo(store(), "r");
+  ASSERT_TRUE(is_ok(put(store(), repo, image(1))));
+  ASSERT_TRUE(is_ok(store().record_pull(repo, mdigest(1), kNow + 10)));
+  ASSERT_OK_AND_ASSIGN(got, store().get_manifest(repo, mdigest(1)));
+  EXPECT_EQ(got.last_pulled_at_ms, kNow + 10);
+  EXPECT_EQ(got.content, image(1).content);
+  EXPECT_TRUE(has_code(store().record_pull(repo, mdigest(2), kNow), ErrorCode::kManifestNotFound));
+}
+
+TEST_P(MetaStoreConformance, UnknownRepositoryReadsAreNotFound) {
+  RepositoryId missing = 424242;
+  EXPECT_TRUE(has_code(store().get_manifest(missing, mdigest(1)), ErrorCode::kManifestNotFound));
+  EXPECT_TRUE(has_code(store().resolve_tag(missing, "v1"), ErrorCode::kManifestNotFound));
+  EXPECT_TRUE(has_code(store().get_blob_link(missing, blob(1)), ErrorCode::kBlobNotFound));
+  EXPECT_TRUE(
+      has_code(store().put_tag(missing, "v1", mdigest(1), false), ErrorCode::kManifestNotFound));
+  EXPECT_TRUE(has_code(store().delete_manifest(missing, mdigest(1)), ErrorCode::kManifestNotFound));
+  EXPECT_TRUE(store().list_manifests(missing, "", 10).value().empty());
+  EXPECT_TRUE(store().tags_of(missing, mdigest(1)).value().empty());
+  EXPECT_TRUE(store().parents_of(missing, mdigest(1)).value().empty());
+  EXPECT_TRUE(store().list_referrers(missing, mdigest(1)).value().empty());
+}
+
+// ---- uploads ----
+
+TEST_P(MetaStoreConformance, Uploads) {
+  RepositoryId repo = make_repo(store(), "r");
+  ASSERT_TRUE(is_ok(store().create_upload({"u1", repo, kNow})));
+  ASSERT_TRUE(is_ok(store().create_upload({"u2", repo, kNow + 1})));
+  EXPECT_TRUE(has_code(store().create_upload({"u1", repo, kNow}), ErrorCode::kAlreadyExists));
+  EXPECT_TRUE(
+      has_code(store().create_upload({"u3", repo + 1000, kNow}), ErrorCode::kRepositoryNotFound));
+  ASSERT_OK_AND_ASSIGN(u2, store().get_upload("u2"));
+  EXPECT_EQ(u2.id, "u2");
+  EXPECT_EQ(u2.repository, repo);
+  EXPECT_EQ(u2.started_at_ms, kNow + 1);
+  EXPECT_TRUE(has_code(store().get_upload("nope"), ErrorCode::kUploadNotFound));
+
+  // A failing visitor stops the walk and its error comes back.
+  int visits = 0;
+  Status stopped = store().walk_uploads([&](const UploadRecord&) -> Status {
+    ++visits;
+    return fail(ErrorCode::kLimitExceeded, "stop");
+  });
+  EXPECT_TRUE(has_code(stopped, ErrorCode::kLimitExceeded));
+  EXPECT_EQ(visits, 1);
+
+  // GC deletes stale uploads from inside the walk: re-entry must work.
+  std::set<std::string> seen;
+  ASSERT_TRUE(is_ok(store().walk_uploads([&](const UploadRecord& upload) -> Status {
+    seen.insert(upload.id);
+    return store().delete_upload(upload.id);
+  })));
+  EXPECT_EQ(seen, (std::set<std::string>{"u1", "u2"}));
+  EXPECT_TRUE(has_code(store().get_upload("u1"), ErrorCode::kUploadNotFound));
+  EXPECT_TRUE(has_code(store().delete_upload("u1"), ErrorCode::kUploadNotFound));
+}
+
+// ---- garbage collection ----
+
+TEST_P(MetaStoreConformance, WalkReferencedBlobsVisitsEachOnce) {
+  RepositoryId a = make_repo(store(), "a");
+  RepositoryId b = make_repo(store(), "b");
+  link(store(), a, 1);
+  link(store(), b, 1);  // linked twice
+  link(store(), a, 2);
+  PutManifestOptions lenient;
+  lenient.allow_missing_blobs = true;
+  ASSERT_TRUE(is_ok(put(store(), a, image(1), {blob_ref(1), blob_ref(3)}, lenient)));
+  ASSERT_TRUE(is_ok(put(store(), b, image(1), {blob_ref(1), blob_ref(3)}, lenient)));
+  EXPECT_EQ(walked_blobs(store()), (std::vector<Digest>{blob(1), blob(2), blob(3)}));
+
+  // Re-entering the store from the visitor works.
+  Status walk = store().walk_referenced_blobs([&](const Digest& d) -> Status {
+    return store().get_blob_link(a, d).has_value() || d == blob(3)
+               ? ok()
+               : fail(ErrorCode::kInternal, "unexpected", d.str());
+  });
+  EXPECT_TRUE(is_ok(walk));
+}
+
+// ---- concurrency and scale ----
+
+TEST_P(MetaStoreConformance, RacingPutTagLeavesOneConsistentWinner) {
+  constexpr int kThreads = 8;
+  constexpr int kRounds = 25;
+  RepositoryId repo = make_repo(store(), "r");
+  for (int t = 0; t < kThreads; ++t) ASSERT_TRUE(is_ok(put(store(), repo, image(t))));
+
+  std::atomic<int> failures{0};
+  std::atomic<bool> go{false};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      while (!go.load()) std::this_thread::yield();
+      for (int i = 0; i < kRounds; ++i) {
+        bool ok_put = i % 2 == 0 ? store().put_tag(repo, "race", mdigest(t), false).has_value()
+                                 : put(store(), repo, image(t), {}, with_tag("race")).has_value();
+        if (!ok_put) ++failures;
+        // Readers in between must always see the tag on exactly one manifest.
+        if (auto d = store().resolve_tag(repo, "race"); !d) ++failures;
+      }
+    });
+  }
+  go = true;
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(failures.load(), 0);
+
+  ASSERT_OK_AND_ASSIGN(winner, store().resolve_tag(repo, "race"));
+  int holders = 0;
+  for (int t = 0; t < kThreads; ++t) {
+    auto tags = store().tags_of(repo, mdigest(t)).value();
+    if (mdigest(t) == winner) {
+      EXPECT_EQ(tags, strings({"race"}));
+      ++holders;
+    } else {
+      EXPECT_TRUE(tags.empty()) << "stale tag on manifest " << t;
+    }
+  }
+  EXPECT_EQ(holders, 1);
+  EXPECT_EQ(store().list_tags(repo, "", 10).value(), strings({"race"}));
+}
+
+TEST_P(MetaStoreConformance, TwentyThousandTagsPaginate) {
+  constexpr int kTags = 20000;
+  RepositoryId repo = make_repo(store(), "big");
+  ASSERT_TRUE(is_ok(put(store(), repo, image(1))));
+  std::vector<int> order(kTags);
+  for (int i = 0; i < kTags; ++i) order[i] = i;
+  std::shuffle(order.begin(), order.end(), std::mt19937(7));
+  for (int i : order) {
+    char tag[16];
+    std::snprintf(tag, sizeof tag, "t%05d", i);
+    ASSERT_TRUE(is_ok(store().put_tag(repo, tag, mdigest(1), false)));
+  }
+  std::size_t total = 0;
+  std::string after;
+  for (;;) {
+    ASSERT_OK_AND_ASSIGN(page, store().list_tags(repo, after, 1000));
+    if (page.empty()) break;
+    ASSERT_LE(page.size(), 1000u);
+    for (const std::string& tag : page) {
+      ASSERT_GT(tag, after);
+      char expected[16];
+      std::snprintf(expected, sizeof expected, "t%05zu", total);
+      ASSERT_EQ(tag, expected);
+      after = tag;
+      ++total;
+    }
+  }
+  EXPECT_EQ(total, static_cast<std::size_t>(kTags));
+  ASSERT_OK_AND_ASSIGN(listed, store().list_manifests(repo, "", 10));
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0].tags.size(), static_cast<std::size_t>(kTags));
+}
+
+}  // namespace berth::conformance
+
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(MetaStoreConformance);

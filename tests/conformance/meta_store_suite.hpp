@@ -1,0 +1,67 @@
+// MetaStoreConformance: the behaviour every MetaStore backend must show,
+// written once as a value-parameterised GoogleTest suite. A backend joins by
+// instantiating it with a factory, in a short file next to the backend
+// (storage/meta/sqlite/sqlite_conformance_test.cpp):
+//
+//   INSTANTIATE_TEST_SUITE_P(Sqlite, MetaStoreConformance,
+//                            ::testing::Values(my_factory()),
+//                            meta_store_factory_name);
+//
+// Passing meta_store_factory_name also makes the linker keep this suite's
+// object file, which holds the TEST_P bodies.
+//
+// make() is called before each test and must return a fresh, empty store
+// (nullptr fails the test); teardown() (optional) runs after the store is
+// destroyed, to delete temp files.
+//
+// Beyond the comments in meta_store.hpp, the suite pins down behaviour the
+// interface leaves to "not found":
+// - calls that add rows under a repository (link_blob, put_manifest,
+//   create_upload) fail with kRepositoryNotFound for an unknown id;
+// - lookups of items under an unknown repository report the item as not
+//   found, and listings of it are empty;
+// - checks apply in order: repository, references, tag immutability.
+//
+// Thread-safety: GoogleTest fixtures; some tests start threads.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <iosfwd>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "storage/meta/meta_store.hpp"
+
+namespace berth::conformance {
+
+struct MetaStoreFactory {
+  std::string name;  // a GoogleTest identifier: [A-Za-z0-9_]
+  std::function<std::unique_ptr<storage::meta::MetaStore>()> make;
+  std::function<void()> teardown;
+};
+
+void PrintTo(const MetaStoreFactory& factory, std::ostream* os);
+
+// Names each instantiated test after its factory.
+std::string meta_store_factory_name(const ::testing::TestParamInfo<MetaStoreFactory>& info);
+
+// A new, empty directory under $BERTH_TEST_TMPDIR (created if needed) or
+// else the system temp dir. The caller removes it.
+std::filesystem::path make_meta_temp_dir(std::string_view prefix);
+
+class MetaStoreConformance : public ::testing::TestWithParam<MetaStoreFactory> {
+ protected:
+  void SetUp() override;
+  void TearDown() override;
+
+  storage::meta::MetaStore& store() { return *store_; }
+
+  std::unique_ptr<storage::meta::MetaStore> store_;
+};
+
+}  // namespace berth::conformance
