@@ -135,6 +135,30 @@ class Registry {
   Result<ReferrersResult> referrers(const RepositoryRef& repo, const oci::Digest& subject,
                                     std::optional<std::string_view> artifact_type);
 
+  // ---- administration (used by the ECR front end; repository_admin.cpp) ----
+  // kAlreadyExists when present.
+  Result<storage::meta::RepositoryRecord> create_repository(const RepositoryRef& repo,
+                                                            std::string_view settings_json);
+  Status update_repository_settings(const RepositoryRef& repo, std::string_view settings_json);
+  // kRepositoryNotEmpty while it holds images, unless `force`.
+  Result<storage::meta::RepositoryRecord> delete_repository(const RepositoryRef& repo, bool force);
+  // Records in name order, strictly after `after`, at most `limit`.
+  Result<std::vector<storage::meta::RepositoryRecord>> list_repository_records(
+      std::string_view registry, std::string_view after, std::size_t limit);
+  // Manifests with their tags, in digest order, strictly after `after_digest`.
+  Result<std::vector<storage::meta::ManifestSummary>> list_images(const RepositoryRef& repo,
+                                                                  std::string_view after_digest,
+                                                                  std::size_t limit);
+  Result<std::vector<std::string>> tags_of(const RepositoryRef& repo, const oci::Digest& digest);
+  // ECR's delete-by-tag: removes the tag, and the image too when that was
+  // its last tag (kReferencedByIndex, keeping the tag, if an index lists it).
+  Status untag_image(const RepositoryRef& repo, std::string_view tag);
+
+  // Registry-wide settings owned by the front ends (e.g. the ECR registry
+  // policy) as a JSON object; "{}" when none were stored.
+  Result<std::string> registry_settings(std::string_view registry);
+  Status update_registry_settings(std::string_view registry, std::string_view settings_json);
+
   storage::blob::BlobStore& blobs() { return blobs_; }
   storage::meta::MetaStore& meta() { return meta_; }
 

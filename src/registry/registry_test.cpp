@@ -16,8 +16,8 @@ oci::Digest sha256_of(std::string_view bytes) {
 class RegistryTest : public ::testing::Test {
  protected:
   RegistryTest()
-      : blobs_(storage::blob::make_memory_blob_store()),
-        meta_(storage::meta::make_memory_meta_store()),
+      : blobs_(storage::blob::memory::make_memory_blob_store()),
+        meta_(storage::meta::memory::make_memory_meta_store()),
         registry_(*blobs_, *meta_) {}
 
   // Pushes a blob through an upload session, as a client would.

@@ -198,6 +198,16 @@ TEST_P(MetaStoreConformance, RepositorySettings) {
                        ErrorCode::kRepositoryNotFound));
 }
 
+TEST_P(MetaStoreConformance, RegistrySettingsArePerRegistry) {
+  auto empty = store().get_registry_settings("111111111111:us-east-1");
+  ASSERT_TRUE(empty.has_value());
+  EXPECT_EQ(*empty, "{}");
+  ASSERT_TRUE(store().put_registry_settings("111111111111:us-east-1", R"({"a":1})"));
+  ASSERT_TRUE(store().put_registry_settings("111111111111:us-east-1", R"({"a":2})"));
+  EXPECT_EQ(*store().get_registry_settings("111111111111:us-east-1"), R"({"a":2})");
+  EXPECT_EQ(*store().get_registry_settings("222222222222:us-east-1"), "{}");
+}
+
 TEST_P(MetaStoreConformance, DeleteRepositoryCascades) {
   RepositoryId repo = make_repo(store(), "doomed");
   RepositoryId kept = make_repo(store(), "kept");

@@ -118,6 +118,11 @@ class MetaStore {
   virtual Result<std::vector<std::string>> list_repositories(std::string_view registry,
                                                              std::string_view after,
                                                              std::size_t limit) = 0;
+  // Settings of a whole registry (e.g. the ECR registry policy) as a JSON
+  // object; "{}" when none were stored.
+  virtual Result<std::string> get_registry_settings(std::string_view registry) = 0;
+  virtual Status put_registry_settings(std::string_view registry,
+                                       std::string_view settings_json) = 0;
   // Number of manifests in the repository (DeleteRepository without force).
   virtual Result<std::uint64_t> count_manifests(RepositoryId id) = 0;
 

@@ -84,6 +84,18 @@ class MemoryMetaStore final : public MetaStore {
     return ok();
   }
 
+  Result<std::string> get_registry_settings(std::string_view registry) override {
+    std::unique_lock lock(mu_);
+    auto it = registry_settings_.find(std::string(registry));
+    return it == registry_settings_.end() ? std::string("{}") : it->second;
+  }
+
+  Status put_registry_settings(std::string_view registry, std::string_view settings_json) override {
+    std::unique_lock lock(mu_);
+    registry_settings_[std::string(registry)] = std::string(settings_json);
+    return ok();
+  }
+
   Status delete_repository(RepositoryId id) override {
     std::unique_lock lock(mu_);
     auto it = repos_.find(id);
@@ -449,6 +461,7 @@ class MemoryMetaStore final : public MetaStore {
   std::map<RepositoryId, Repo> repos_;    // guarded by mu_
   TextMap<TextMap<RepositoryId>> names_;  // registry -> name -> id; guarded by mu_
   TextMap<UploadRecord> uploads_;         // guarded by mu_
+  std::map<std::string, std::string> registry_settings_;  // guarded by mu_
 };
 
 }  // namespace

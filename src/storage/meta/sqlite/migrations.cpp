@@ -89,8 +89,18 @@ CREATE TABLE uploads (
 CREATE INDEX uploads_by_repository ON uploads (repository_id);
 )sql";
 
+// Registry-wide settings (the ECR registry policy); one row per registry
+// that ever stored any.
+constexpr std::string_view k0002RegistrySettings = R"sql(
+CREATE TABLE registry_settings (
+  registry TEXT NOT NULL PRIMARY KEY,
+  settings TEXT NOT NULL
+) WITHOUT ROWID;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "0001_initial", k0001Initial},
+    {2, "0002_registry_settings", k0002RegistrySettings},
 };
 
 // migrate() indexes kMigrations by version: numbers must run 1, 2, 3, ...

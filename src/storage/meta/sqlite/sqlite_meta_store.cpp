@@ -154,6 +154,26 @@ Status SqliteMetaStore::update_repository_settings(RepositoryId id,
   });
 }
 
+Result<std::string> SqliteMetaStore::get_registry_settings(std::string_view registry) {
+  return read_snapshot([&](Connection& c) -> Result<std::string> {
+    auto stmt = BERTH_TRY(c.prepare("SELECT settings FROM registry_settings WHERE registry = ?1"));
+    stmt.bind(1, registry);
+    bool row = BERTH_TRY(stmt.step());
+    return row ? std::string(stmt.column_text(0)) : std::string("{}");
+  });
+}
+
+Status SqliteMetaStore::put_registry_settings(std::string_view registry,
+                                              std::string_view settings_json) {
+  return write([&](Connection& c) -> Status {
+    auto upsert = BERTH_TRY(c.prepare(
+        "INSERT INTO registry_settings (registry, settings) VALUES (?1, ?2) "
+        "ON CONFLICT (registry) DO UPDATE SET settings = excluded.settings"));
+    upsert.bind(1, registry).bind(2, settings_json);
+    return upsert.run();
+  });
+}
+
 Status SqliteMetaStore::delete_repository(RepositoryId id) {
   return write([&](Connection& c) -> Status {
     // Foreign keys cascade to manifests (and their contents, references and

@@ -47,6 +47,8 @@ class SqliteMetaStore final : public MetaStore {
                                              std::string_view settings_json,
                                              std::int64_t now_ms) override;
   Status update_repository_settings(RepositoryId id, std::string_view settings_json) override;
+  Result<std::string> get_registry_settings(std::string_view registry) override;
+  Status put_registry_settings(std::string_view registry, std::string_view settings_json) override;
   Status delete_repository(RepositoryId id) override;
   Result<std::vector<std::string>> list_repositories(std::string_view registry,
                                                      std::string_view after,

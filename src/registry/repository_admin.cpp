@@ -1,0 +1,103 @@
+// Registry operations that administer repositories and images as a whole,
+// which the ECR API exposes and the OCI API does not.
+#include "registry/registry.hpp"
+#include "util/time.hpp"
+
+namespace berth::registry {
+
+namespace meta = storage::meta;
+
+Result<meta::RepositoryRecord> Registry::create_repository(const RepositoryRef& repo,
+                                                           std::string_view settings_json) {
+  BERTH_TRY_STATUS(oci::validate_repository_name(repo.name));
+  return meta_.create_repository(repo.registry, repo.name, settings_json, now_ms());
+}
+
+Status Registry::update_repository_settings(const RepositoryRef& repo,
+                                            std::string_view settings_json) {
+  auto record = BERTH_TRY(find_repository(repo));
+  return meta_.update_repository_settings(record.id, settings_json);
+}
+
+Result<meta::RepositoryRecord> Registry::delete_repository(const RepositoryRef& repo, bool force) {
+  auto record = BERTH_TRY(find_repository(repo));
+  if (!force) {
+    auto count = BERTH_TRY(meta_.count_manifests(record.id));
+    if (count > 0) {
+      return fail(ErrorCode::kRepositoryNotEmpty,
+                  "The repository with name '" + repo.name +
+                      "' cannot be deleted because it still contains images",
+                  repo.name);
+    }
+  }
+  // Blob bytes stay for the collector: other repositories may link them.
+  BERTH_TRY_STATUS(meta_.delete_repository(record.id));
+  {
+    // Parked writers of this repository's uploads would otherwise outlive it.
+    std::lock_guard lock(uploads_mu_);
+    for (auto it = parked_.begin(); it != parked_.end();) {
+      auto upload = meta_.get_upload(it->first);
+      if (!upload) {
+        (void)blobs_.abort_upload(it->first);
+        it = parked_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  return record;
+}
+
+Result<std::vector<meta::RepositoryRecord>> Registry::list_repository_records(
+    std::string_view registry, std::string_view after, std::size_t limit) {
+  auto names = BERTH_TRY(meta_.list_repositories(registry, after, limit));
+  std::vector<meta::RepositoryRecord> records;
+  records.reserve(names.size());
+  for (const auto& name : names) {
+    auto record = meta_.get_repository(registry, name);
+    if (!record) {
+      if (record.error().code == ErrorCode::kRepositoryNotFound) continue;  // deleted meanwhile
+      return std::unexpected(record.error());
+    }
+    records.push_back(std::move(*record));
+  }
+  return records;
+}
+
+Result<std::vector<meta::ManifestSummary>> Registry::list_images(const RepositoryRef& repo,
+                                                                 std::string_view after_digest,
+                                                                 std::size_t limit) {
+  auto record = BERTH_TRY(find_repository(repo));
+  return meta_.list_manifests(record.id, after_digest, limit);
+}
+
+Result<std::vector<std::string>> Registry::tags_of(const RepositoryRef& repo,
+                                                   const oci::Digest& digest) {
+  auto record = BERTH_TRY(find_repository(repo));
+  return meta_.tags_of(record.id, digest);
+}
+
+Result<std::string> Registry::registry_settings(std::string_view registry) {
+  return meta_.get_registry_settings(registry);
+}
+
+Status Registry::update_registry_settings(std::string_view registry,
+                                          std::string_view settings_json) {
+  return meta_.put_registry_settings(registry, settings_json);
+}
+
+Status Registry::untag_image(const RepositoryRef& repo, std::string_view tag) {
+  auto record = BERTH_TRY(find_repository(repo));
+  auto digest = BERTH_TRY(meta_.resolve_tag(record.id, tag));
+  auto tags = BERTH_TRY(meta_.tags_of(record.id, digest));
+  if (tags.size() > 1) return meta_.delete_tag(record.id, tag);
+  // The last tag: the image goes too, unless an index still needs it.
+  auto parents = BERTH_TRY(meta_.parents_of(record.id, digest));
+  if (!parents.empty()) {
+    return fail(ErrorCode::kReferencedByIndex, "image is referenced by an image index",
+                parents.front().str());
+  }
+  return meta_.delete_manifest(record.id, digest);
+}
+
+}  // namespace berth::registry
