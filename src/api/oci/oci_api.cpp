@@ -1,0 +1,105 @@
+#include "api/oci/oci_api.hpp"
+
+#include <algorithm>
+#include <boost/json/object.hpp>
+#include <utility>
+
+#include "api/oci/errors.hpp"
+#include "api/oci/handlers.hpp"
+#include "api/oci/responses.hpp"
+#include "api/oci/router.hpp"
+
+namespace berth::api::oci {
+
+namespace {
+
+using Verb = http::beast_http::verb;
+using Status = http::beast_http::status;
+
+HandlerResult api_base() {
+  co_return json_response(Status::ok, boost::json::object{});
+}
+
+// Runs the handler of `route` for the request's method. REQUIRES: the method
+// is one of allowed_methods(route.kind).
+HandlerResult run_handler(const HandlerContext& ctx, const RouteMatch& route,
+                          http::Request& request) {
+  const Verb method = request.method;
+  const bool head = method == Verb::head;
+  switch (route.kind) {
+    case RouteKind::kBase:
+      return api_base();
+    case RouteKind::kCatalog:
+      return list_catalog(ctx, route, request);
+    case RouteKind::kTagsList:
+      return list_tags(ctx, route, request);
+    case RouteKind::kReferrers:
+      return list_referrers(ctx, route, request);
+    case RouteKind::kManifest:
+      if (method == Verb::put) return put_manifest(ctx, route, request);
+      if (method == Verb::delete_) return delete_manifest(ctx, route, request);
+      return get_manifest(ctx, route, request, head);
+    case RouteKind::kBlob:
+      if (method == Verb::delete_) return delete_blob(ctx, route, request);
+      return get_blob(ctx, route, request, head);
+    case RouteKind::kUploadStart:
+      return start_upload(ctx, route, request);
+    case RouteKind::kUpload:
+      if (method == Verb::patch) return patch_upload(ctx, route, request);
+      if (method == Verb::put) return put_upload(ctx, route, request);
+      if (method == Verb::delete_) return delete_upload(ctx, route, request);
+      return get_upload(ctx, route, request);
+    case RouteKind::kUnknown:
+      break;
+  }
+  return [](std::string path) -> HandlerResult {
+    co_return endpoint_not_found_response(path);
+  }(request.path);
+}
+
+boost::asio::awaitable<http::Response> dispatch(const HandlerContext& ctx,
+                                                http::Request& request) {
+  Result<RouteMatch> route = parse_route(request.path);
+  if (!route) co_return error_response(route.error());
+  if (route->kind == RouteKind::kUnknown) co_return endpoint_not_found_response(request.path);
+
+  const auto methods = allowed_methods(route->kind);
+  if (std::find(methods.begin(), methods.end(), request.method) == methods.end()) {
+    http::Response response = error_response(
+        Error{ErrorCode::kUnsupported,
+              "method " + std::string(http::beast_http::to_string(request.method)) +
+                  " is not allowed on this endpoint",
+              {}});
+    response.headers.set(http::beast_http::field::allow, allow_header_value(route->kind));
+    co_return response;
+  }
+
+  Result<http::Response> result = co_await run_handler(ctx, *route, request);
+  if (!result) co_return error_response(result.error());
+  co_return std::move(*result);
+}
+
+}  // namespace
+
+OciApi::OciApi(registry::Registry& registry, boost::asio::thread_pool& blocking,
+               OciApiOptions options)
+    : registry_(registry), blocking_(blocking), options_(std::move(options)) {}
+
+boost::asio::awaitable<http::Response> OciApi::handle(http::Request& request) {
+  return handle(request, options_.registry_id);
+}
+
+boost::asio::awaitable<http::Response> OciApi::handle(http::Request& request,
+                                                      std::string_view registry_id) {
+  const HandlerContext ctx{registry_, blocking_, options_, registry_id};
+  http::Response response = co_await dispatch(ctx, request);
+  response.headers.set(kApiVersionHeader, kApiVersion);
+  // A HEAD answer announces the length of what GET would send, sends no body.
+  if (request.method == Verb::head && !response.file) {
+    if (!response.head_content_length) response.head_content_length = response.body.size();
+    response.body.clear();
+  }
+  co_return response;
+}
+
+}  // namespace berth::api::oci

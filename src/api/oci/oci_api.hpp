@@ -1,0 +1,54 @@
+// OciApi: the OCI distribution API v1.1 (/v2/...) over the registry core.
+// It routes a request (router.hpp), runs the handler of that endpoint
+// (blobs, uploads, manifests, tags, catalog, referrers), turns any Error into
+// the OCI error JSON through the one table in errors.cpp, and stamps every
+// response with "Docker-Distribution-API-Version: registry/2.0".
+//
+// Registry calls that may block run on the blocking thread pool through
+// http::offload; request bodies (blob chunks) stream from the connection
+// straight into the upload's BlobWriter on the calling coroutine.
+//
+// Thread-safety: handle() may run concurrently for many connections (the
+// Registry is thread-safe); each call uses its Request from one coroutine.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "http/message.hpp"
+#include "registry/registry.hpp"
+
+namespace berth::api::oci {
+
+struct OciApiOptions {
+  std::string registry_id;  // which registry /v2/ serves (RepositoryRef.registry)
+  std::uint64_t max_manifest_size = 4 << 20;
+  std::size_t max_page_size = 10000;  // cap for n in tags/list and _catalog
+};
+
+class OciApi {
+ public:
+  OciApi(registry::Registry& registry, boost::asio::thread_pool& blocking,
+         OciApiOptions options);
+
+  OciApi(const OciApi&) = delete;
+  OciApi& operator=(const OciApi&) = delete;
+
+  // Serves every request whose path is /v2 or starts with /v2/, in the
+  // registry options.registry_id.
+  boost::asio::awaitable<http::Response> handle(http::Request& request);
+  // The same in another registry (e.g. chosen per request by an
+  // authentication gate). The id must outlive the call.
+  boost::asio::awaitable<http::Response> handle(http::Request& request,
+                                                std::string_view registry_id);
+
+ private:
+  registry::Registry& registry_;
+  boost::asio::thread_pool& blocking_;
+  OciApiOptions options_;
+};
+
+}  // namespace berth::api::oci

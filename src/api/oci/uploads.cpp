@@ -1,0 +1,340 @@
+// Blob uploads: POST /v2/<name>/blobs/uploads/ (session start, monolithic
+// push with ?digest=, cross-repository mount with ?mount=&from=), and
+// PATCH/PUT/GET/DELETE /v2/<name>/blobs/uploads/<id>.
+//
+// Request bodies stream from the connection into the checked-out BlobWriter
+// on this coroutine (append hashes while it writes); every other Registry
+// call runs on the blocking pool. Function objects that own a writer are
+// named before being offloaded (g++ 12 destroys owning temporaries inside a
+// co_await expression twice; see http/offload.hpp).
+#include <algorithm>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "api/oci/errors.hpp"
+#include "api/oci/handlers.hpp"
+#include "api/oci/ranges.hpp"
+#include "api/oci/responses.hpp"
+#include "http/offload.hpp"
+#include "oci/digest.hpp"
+#include "oci/reference.hpp"
+
+namespace berth::api::oci {
+
+namespace {
+
+using Status = http::beast_http::status;
+using Field = http::beast_http::field;
+using storage::blob::BlobWriter;
+
+constexpr std::size_t kChunkSize = 256 * 1024;
+constexpr std::size_t kMaxUploadIdLength = 128;
+
+// Upload ids are whatever the Registry issued; anything else cannot name an
+// upload (and must not reach a path), so it is simply unknown.
+berth::Status validate_upload_id(std::string_view id) {
+  const bool well_formed =
+      !id.empty() && id.size() <= kMaxUploadIdLength &&
+      std::all_of(id.begin(), id.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               c == '-' || c == '_' || c == '.';
+      });
+  if (!well_formed) return fail(ErrorCode::kUploadNotFound, "blob upload unknown", std::string(id));
+  return ok();
+}
+
+// A writer checked out of the Registry. Whatever path the request takes,
+// the writer goes back: through checkin/finish (take()), through release()
+// on failure, or — should an exception unwind the coroutine — from the
+// destructor.
+class CheckedOutWriter {
+ public:
+  CheckedOutWriter(registry::Registry& registry, std::unique_ptr<BlobWriter> writer)
+      : registry_(registry), writer_(std::move(writer)) {}
+  CheckedOutWriter(const CheckedOutWriter&) = delete;
+  CheckedOutWriter& operator=(const CheckedOutWriter&) = delete;
+  ~CheckedOutWriter() {
+    if (writer_) registry_.release_upload(std::move(writer_));
+  }
+
+  BlobWriter& operator*() const { return *writer_; }
+  BlobWriter* operator->() const { return writer_.get(); }
+  std::unique_ptr<BlobWriter> take() { return std::move(writer_); }
+
+  // Hands the writer back unsaved, on the blocking pool.
+  boost::asio::awaitable<void> release(boost::asio::thread_pool& pool) {
+    if (!writer_) co_return;
+    // Named, not a temporary in the co_await: see the g++ 12 note in offload.hpp.
+    auto give_back = [this, w = std::move(writer_)]() mutable {
+      registry_.release_upload(std::move(w));
+    };
+    co_await http::offload(pool, std::move(give_back));
+  }
+
+ private:
+  registry::Registry& registry_;
+  std::unique_ptr<BlobWriter> writer_;
+};
+
+boost::asio::awaitable<Result<std::unique_ptr<CheckedOutWriter>>> checkout(
+    const HandlerContext& ctx, const registry::RepositoryRef& repo, std::string_view id) {
+  Result<std::unique_ptr<BlobWriter>> writer = co_await http::offload(
+      ctx.blocking, [&] { return ctx.registry.checkout_upload(repo, id); });
+  if (!writer) co_return std::unexpected(std::move(writer).error());
+  co_return std::make_unique<CheckedOutWriter>(ctx.registry, std::move(*writer));
+}
+
+// Streams the whole request body into `writer`; returns the bytes appended.
+boost::asio::awaitable<Result<std::uint64_t>> stream_body(http::Request& request,
+                                                          BlobWriter& writer) {
+  if (request.body == nullptr) co_return std::uint64_t{0};
+  std::vector<char> buffer(kChunkSize);
+  std::uint64_t total = 0;
+  for (;;) {
+    Result<std::size_t> n = co_await request.body->read_some(buffer);
+    if (!n) co_return std::unexpected(std::move(n).error());
+    if (*n == 0) break;
+    berth::Status appended = writer.append(std::span<const char>(buffer.data(), *n));
+    if (!appended) co_return std::unexpected(std::move(appended).error());
+    total += *n;
+  }
+  co_return total;
+}
+
+void set_upload_headers(http::Response& response, std::string_view name, std::string_view id,
+                        std::uint64_t size) {
+  response.headers.set(Field::location, upload_path(name, id));
+  response.headers.set(Field::range, upload_range_value(size));
+  response.headers.set(kUploadUuidHeader, id);
+  response.headers.set(kUploadSessionHeader, id);
+}
+
+http::Response upload_response(Status status, std::string_view name, std::string_view id,
+                               std::uint64_t size) {
+  http::Response response(status);
+  set_upload_headers(response, name, id, size);
+  return response;
+}
+
+// 416 telling the client where the upload stands.
+http::Response range_refused(std::string message, std::string_view name, std::string_view id,
+                             std::uint64_t size) {
+  http::Response response =
+      error_response(Error{ErrorCode::kRangeInvalid, std::move(message), {}});
+  set_upload_headers(response, name, id, size);
+  return response;
+}
+
+http::Response blob_created(std::string_view name, const storage::blob::BlobInfo& info) {
+  http::Response response(Status::created);
+  response.headers.set(Field::location, blob_path(name, info.digest));
+  response.headers.set(kContentDigestHeader, info.digest.str());
+  return response;
+}
+
+// The chunk an optional Content-Range announces, checked against where the
+// upload stands and the body's Content-Length. nullopt + message on refusal.
+struct ChunkCheck {
+  std::optional<ByteRange> range;  // absent when no Content-Range was sent
+  std::string refusal;             // non-empty: answer 416
+};
+
+ChunkCheck check_chunk(const http::Request& request, std::uint64_t current_size) {
+  ChunkCheck check;
+  const std::string_view header = request.header("Content-Range");
+  if (header.empty()) return check;
+  check.range = parse_content_range(header);
+  if (!check.range) {
+    check.refusal = "malformed Content-Range (expected <start>-<end>)";
+  } else if (check.range->first != current_size) {
+    check.refusal = "chunk must start at byte " + std::to_string(current_size);
+  } else if (const auto length = request.body ? request.body->content_length() : std::nullopt;
+             length && *length != check.range->length()) {
+    check.refusal = "Content-Range length does not match Content-Length";
+  }
+  return check;
+}
+
+// Checks the chunk's optional Content-Range, then streams the body into the
+// upload. On refusal or failure the writer has been released and the answer
+// (a 416 with the upload's state, or the error) is returned; nullopt when the
+// chunk was received.
+boost::asio::awaitable<std::optional<Result<http::Response>>> receive_chunk(
+    const HandlerContext& ctx, const RouteMatch& route, http::Request& request,
+    CheckedOutWriter& held) {
+  std::string refusal;
+  // Releasing drops what this request appended (the Registry resumes from
+  // the last saved state), so a refusal reports the size at checkout.
+  const std::uint64_t saved_size = held->size();
+  const ChunkCheck chunk = check_chunk(request, saved_size);
+  if (chunk.refusal.empty()) {
+    Result<std::uint64_t> streamed = co_await stream_body(request, *held);
+    if (!streamed) {
+      co_await held.release(ctx.blocking);
+      co_return Result<http::Response>(std::unexpected(std::move(streamed).error()));
+    }
+    if (!chunk.range || *streamed == chunk.range->length()) co_return std::nullopt;
+    refusal = "body length does not match Content-Range";
+  } else {
+    refusal = chunk.refusal;
+  }
+  co_await held.release(ctx.blocking);
+  co_return Result<http::Response>(
+      range_refused(std::move(refusal), route.name, route.tail, saved_size));
+}
+
+Result<berth::oci::Digest> digest_param(const http::Request& request) {
+  const auto text = request.query_param("digest");
+  if (!text) return fail(ErrorCode::kDigestInvalid, "the digest query parameter is required");
+  return berth::oci::Digest::parse(*text);
+}
+
+// Whether a failed mount should fall back to a fresh upload session (the
+// spec's behaviour for unknown or invalid mount arguments).
+bool mount_falls_back(const Error& error) {
+  switch (error.code) {
+    case ErrorCode::kBlobNotFound:
+    case ErrorCode::kRepositoryNotFound:
+    case ErrorCode::kNameInvalid:
+    case ErrorCode::kDigestInvalid:
+    case ErrorCode::kDenied:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Tries ?mount=<digest>&from=<repo>; nullopt means "start an upload instead".
+boost::asio::awaitable<std::optional<Result<http::Response>>> try_mount(
+    const HandlerContext& ctx, const RouteMatch& route, const http::Request& request) {
+  const auto mount = request.query_param("mount");
+  const auto from = request.query_param("from");
+  if (!mount || !from) co_return std::nullopt;
+  Result<berth::oci::Digest> digest = berth::oci::Digest::parse(*mount);
+  if (!digest || !berth::oci::validate_repository_name(*from)) co_return std::nullopt;
+  const registry::RepositoryRef repo = ctx.repository(route.name);
+  const registry::RepositoryRef source = ctx.repository(*from);
+  Result<storage::blob::BlobInfo> mounted = co_await http::offload(
+      ctx.blocking, [&] { return ctx.registry.mount_blob(repo, source, *digest); });
+  if (mounted) co_return Result<http::Response>(blob_created(route.name, *mounted));
+  if (mount_falls_back(mounted.error())) co_return std::nullopt;
+  co_return Result<http::Response>(std::unexpected(std::move(mounted).error()));
+}
+
+// Streams the body into a fresh upload and commits it (POST ?digest=).
+HandlerResult monolithic_upload(const HandlerContext& ctx, const RouteMatch& route,
+                                http::Request& request, const berth::oci::Digest& digest,
+                                const registry::UploadStatus& upload) {
+  const registry::RepositoryRef repo = ctx.repository(route.name);
+  auto writer = co_await checkout(ctx, repo, upload.id);
+  if (!writer) co_return std::unexpected(std::move(writer).error());
+  CheckedOutWriter& held = **writer;
+
+  Result<std::uint64_t> streamed = co_await stream_body(request, *held);
+  if (!streamed) {
+    co_await held.release(ctx.blocking);
+    // Best effort: nobody knows this upload's id, so do not leave it behind.
+    co_await http::offload(ctx.blocking,
+                           [&] { return ctx.registry.cancel_upload(repo, upload.id); });
+    co_return std::unexpected(std::move(streamed).error());
+  }
+  auto finish = [&, w = held.take()]() mutable {
+    return ctx.registry.finish_upload(repo, std::move(w), digest);
+  };
+  Result<storage::blob::BlobInfo> info = co_await http::offload(ctx.blocking, std::move(finish));
+  if (!info) co_return std::unexpected(std::move(info).error());
+  co_return blob_created(route.name, *info);
+}
+
+}  // namespace
+
+HandlerResult start_upload(const HandlerContext& ctx, const RouteMatch& route,
+                           http::Request& request) {
+  if (auto mounted = co_await try_mount(ctx, route, request)) co_return std::move(*mounted);
+
+  std::optional<berth::oci::Digest> digest;
+  if (request.query_param("digest")) {
+    Result<berth::oci::Digest> parsed = digest_param(request);
+    if (!parsed) co_return std::unexpected(std::move(parsed).error());
+    digest = std::move(*parsed);
+  }
+  const registry::RepositoryRef repo = ctx.repository(route.name);
+  Result<registry::UploadStatus> upload = co_await http::offload(
+      ctx.blocking, [&] { return ctx.registry.begin_upload(repo); });
+  if (!upload) co_return std::unexpected(std::move(upload).error());
+  if (digest) co_return co_await monolithic_upload(ctx, route, request, *digest, *upload);
+  co_return upload_response(Status::accepted, route.name, upload->id, upload->size);
+}
+
+HandlerResult patch_upload(const HandlerContext& ctx, const RouteMatch& route,
+                           http::Request& request) {
+  if (berth::Status valid = validate_upload_id(route.tail); !valid) {
+    co_return std::unexpected(std::move(valid).error());
+  }
+  const registry::RepositoryRef repo = ctx.repository(route.name);
+  auto writer = co_await checkout(ctx, repo, route.tail);
+  if (!writer) co_return std::unexpected(std::move(writer).error());
+  CheckedOutWriter& held = **writer;
+
+  if (auto refused = co_await receive_chunk(ctx, route, request, held)) {
+    co_return std::move(*refused);
+  }
+  auto checkin = [&, w = held.take()]() mutable {
+    return ctx.registry.checkin_upload(std::move(w));
+  };
+  Result<registry::UploadStatus> status = co_await http::offload(ctx.blocking, std::move(checkin));
+  if (!status) co_return std::unexpected(std::move(status).error());
+  co_return upload_response(Status::accepted, route.name, status->id, status->size);
+}
+
+HandlerResult put_upload(const HandlerContext& ctx, const RouteMatch& route,
+                         http::Request& request) {
+  if (berth::Status valid = validate_upload_id(route.tail); !valid) {
+    co_return std::unexpected(std::move(valid).error());
+  }
+  Result<berth::oci::Digest> digest = digest_param(request);
+  if (!digest) co_return std::unexpected(std::move(digest).error());
+  const registry::RepositoryRef repo = ctx.repository(route.name);
+  auto writer = co_await checkout(ctx, repo, route.tail);
+  if (!writer) co_return std::unexpected(std::move(writer).error());
+  CheckedOutWriter& held = **writer;
+
+  if (auto refused = co_await receive_chunk(ctx, route, request, held)) {
+    co_return std::move(*refused);
+  }
+  auto finish = [&, w = held.take()]() mutable {
+    return ctx.registry.finish_upload(repo, std::move(w), *digest);
+  };
+  Result<storage::blob::BlobInfo> info = co_await http::offload(ctx.blocking, std::move(finish));
+  if (!info) co_return std::unexpected(std::move(info).error());
+  co_return blob_created(route.name, *info);
+}
+
+HandlerResult get_upload(const HandlerContext& ctx, const RouteMatch& route,
+                         http::Request& request) {
+  if (berth::Status valid = validate_upload_id(route.tail); !valid) {
+    co_return std::unexpected(std::move(valid).error());
+  }
+  const registry::RepositoryRef repo = ctx.repository(route.name);
+  Result<registry::UploadStatus> status = co_await http::offload(
+      ctx.blocking, [&] { return ctx.registry.upload_status(repo, route.tail); });
+  if (!status) co_return std::unexpected(std::move(status).error());
+  co_return upload_response(Status::no_content, route.name, status->id, status->size);
+}
+
+HandlerResult delete_upload(const HandlerContext& ctx, const RouteMatch& route,
+                            http::Request& request) {
+  if (berth::Status valid = validate_upload_id(route.tail); !valid) {
+    co_return std::unexpected(std::move(valid).error());
+  }
+  const registry::RepositoryRef repo = ctx.repository(route.name);
+  berth::Status cancelled = co_await http::offload(
+      ctx.blocking, [&] { return ctx.registry.cancel_upload(repo, route.tail); });
+  if (!cancelled) co_return std::unexpected(std::move(cancelled).error());
+  co_return http::Response(Status::no_content);
+}
+
+}  // namespace berth::api::oci
