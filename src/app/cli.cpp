@@ -3,19 +3,43 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "app/local_secrets.hpp"
 #include "app/serve.hpp"
 
 namespace berth::app {
 
 namespace {
 
+std::string check_account_id(const std::string& v) {
+  bool ok = v.size() == 12 && v.find_first_not_of("0123456789") == std::string::npos;
+  return ok ? std::string() : std::string("must be 12 digits");
+}
+
+std::string check_region(const std::string& v) {
+  bool ok = !v.empty() && v.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") ==
+                              std::string::npos;
+  return ok ? std::string() : std::string("must be a region name such as us-east-1");
+}
+
+void add_registry_options(CLI::App& cmd, Config& c) {
+  cmd.add_option("--data-dir", c.data_dir, "Directory holding blobs and the metadata database")
+      ->envname("BERTH_DATA_DIR")
+      ->capture_default_str();
+  cmd.add_option("--account-id", c.account_id, "Account id of the default registry (12 digits)")
+      ->envname("BERTH_ACCOUNT_ID")
+      ->check(check_account_id)
+      ->capture_default_str();
+  cmd.add_option("--region", c.region, "Region of the default registry")
+      ->envname("BERTH_REGION")
+      ->check(check_region)
+      ->capture_default_str();
+}
+
 void add_serve_options(CLI::App& serve, Config& c) {
   serve.add_option("--listen", c.listen, "Address to listen on, host:port")
       ->envname("BERTH_LISTEN")
       ->capture_default_str();
-  serve.add_option("--data-dir", c.data_dir, "Directory holding blobs and the metadata database")
-      ->envname("BERTH_DATA_DIR")
-      ->capture_default_str();
+  add_registry_options(serve, c);
   serve.add_option("--public-url", c.public_url,
                    "URL clients reach berth at (default: http://<listen>)")
       ->envname("BERTH_PUBLIC_URL");
@@ -23,19 +47,41 @@ void add_serve_options(CLI::App& serve, Config& c) {
       ->envname("BERTH_LOG_LEVEL")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
       ->capture_default_str();
-  serve.add_option("--auth", c.auth, "Authentication mode: none (SigV4 arrives with the ECR API)")
+  serve.add_option("--auth", c.auth,
+                   "sigv4: ECR API needs SigV4, /v2/ needs the GetAuthorizationToken password; "
+                   "none: no authentication")
       ->envname("BERTH_AUTH")
-      ->check(CLI::IsMember({"none"}))
+      ->check(CLI::IsMember({"sigv4", "none"}))
       ->capture_default_str();
-  serve.add_option("--account-id", c.account_id, "Account id of the default registry (12 digits)")
-      ->envname("BERTH_ACCOUNT_ID")
+  serve.add_option("--credentials", c.credentials_file,
+                   "File of 'ACCESS_KEY_ID SECRET_ACCESS_KEY [ACCOUNT_ID]' lines (default: "
+                   "generate <data-dir>/credentials once)")
+      ->envname("BERTH_CREDENTIALS");
+  serve.add_flag("--allow-any-access-key", c.allow_any_access_key,
+                 "DEVELOPMENT ONLY: accept every unknown access key without checking its "
+                 "signature (requests must still be well-formed SigV4)")
+      ->envname("BERTH_ALLOW_ANY_ACCESS_KEY");
+  serve.add_option("--token-secret", c.token_secret,
+                   "HMAC secret (>= 16 bytes) for registry passwords and download URLs; share it "
+                   "between replicas (default: <data-dir>/token-secret, created once)")
+      ->envname("BERTH_TOKEN_SECRET")
       ->check([](const std::string& v) {
-        bool ok = v.size() == 12 && v.find_first_not_of("0123456789") == std::string::npos;
-        return ok ? std::string() : std::string("must be 12 digits");
-      })
+        return v.size() >= 16 ? std::string() : std::string("must have at least 16 bytes");
+      });
+  serve.add_option("--repository-uri-template", c.repository_uri_template,
+                   "repositoryUri host, with {account} {region} {host}, e.g. "
+                   "{account}.dkr.ecr.{region}.amazonaws.com (default: the public URL's host)")
+      ->envname("BERTH_REPOSITORY_URI_TEMPLATE");
+  serve.add_option("--put-image-validation", c.put_image_validation,
+                   "strict: PutImage needs every referenced blob; lenient: accept manifests "
+                   "whose blobs were never uploaded (for suites that replaced an ECR mock)")
+      ->envname("BERTH_PUT_IMAGE_VALIDATION")
+      ->check(CLI::IsMember({"strict", "lenient"}))
       ->capture_default_str();
-  serve.add_option("--region", c.region, "Region of the default registry")
-      ->envname("BERTH_REGION")
+  serve.add_option("--ecr-body-limit", c.ecr_body_limit,
+                   "Largest ECR API request body in bytes (413 beyond)")
+      ->envname("BERTH_ECR_BODY_LIMIT")
+      ->check(CLI::Range(std::uint64_t{1024}, std::uint64_t{1} << 32))
       ->capture_default_str();
   serve.add_option("--io-threads", c.io_threads, "Network threads (0 = one per core)")
       ->envname("BERTH_IO_THREADS")
@@ -59,16 +105,55 @@ void add_serve_options(CLI::App& serve, Config& c) {
       ->capture_default_str();
 }
 
+// `berth credentials`: the local credentials as ready-to-paste commands.
+int print_credentials(const Config& c, const std::string& format) {
+  std::error_code ec;
+  std::filesystem::create_directories(c.data_dir, ec);
+  if (ec) {
+    std::cerr << "cannot create data directory " << c.data_dir << ": " << ec.message() << "\n";
+    return 1;
+  }
+  auto credential = load_or_create_local_credentials(c.data_dir, c.account_id);
+  if (!credential) {
+    std::cerr << credential.error().message << "\n";
+    return 1;
+  }
+  if (format == "env") {
+    std::cout << "export AWS_ACCESS_KEY_ID=" << credential->access_key_id << "\n"
+              << "export AWS_SECRET_ACCESS_KEY=" << credential->secret_access_key << "\n"
+              << "export AWS_DEFAULT_REGION=" << c.region << "\n";
+  } else {
+    std::cout << "aws configure set aws_access_key_id " << credential->access_key_id << "\n"
+              << "aws configure set aws_secret_access_key " << credential->secret_access_key
+              << "\n"
+              << "aws configure set region " << c.region << "\n";
+  }
+  return 0;
+}
+
 }  // namespace
 
 int run_cli(int argc, char** argv) {
-  CLI::App app{"berth: a container registry speaking OCI Distribution (and soon AWS ECR)", "berth"};
+  CLI::App app{"berth: a container registry speaking OCI Distribution (/v2/) and the AWS ECR API",
+               "berth"};
   app.require_subcommand(1);
   app.set_config("--config", "", "Read settings from a TOML/INI file (keys as flag names)");
 
   Config config;
   CLI::App* serve = app.add_subcommand("serve", "Run the registry server");
   add_serve_options(*serve, config);
+
+  Config credentials_config;
+  std::string format = "aws";
+  CLI::App* credentials = app.add_subcommand(
+      "credentials",
+      "Print the local credentials of a data directory (generated on first use) as "
+      "`aws configure set` lines, or as environment variables with --format env");
+  add_registry_options(*credentials, credentials_config);
+  credentials->add_option("--format", format, "aws | env")
+      ->check(CLI::IsMember({"aws", "env"}))
+      ->capture_default_str();
+
   CLI::App* version = app.add_subcommand("version", "Print the version");
 
   try {
@@ -80,6 +165,7 @@ int run_cli(int argc, char** argv) {
     std::cout << "berth " << BERTH_VERSION << "\n";
     return 0;
   }
+  if (credentials->parsed()) return print_credentials(credentials_config, format);
   if (serve->parsed()) return run_serve(config);
   return 1;
 }

@@ -1,6 +1,8 @@
 // Config: every setting of `berth serve`, from flags, BERTH_* environment
 // variables and an optional config file (flags win over environment, which
 // wins over the file). Parsing lives in cli.cpp; this is the plain value.
+//
+// Thread-safety: a plain value, read-only once serving starts.
 #pragma once
 
 #include <cstdint>
@@ -14,17 +16,38 @@ struct Config {
   std::filesystem::path data_dir = "./data";
   std::string public_url;                  // "" = http://<listen>
   std::string log_level = "info";
-  std::string auth = "none";
-  std::string account_id = "123456789012";
-  std::string region = "us-east-1";
   unsigned io_threads = 0;                 // 0 = one per core
   unsigned blocking_threads = 8;
   std::string sqlite_synchronous = "full"; // full | normal
   bool access_log = true;
   unsigned shutdown_grace_seconds = 10;
 
-  // The registry id the OCI front end serves: "<account>:<region>".
+  // ---- authentication and ECR ----
+  std::string auth = "sigv4";              // sigv4 | none
+  // ACCESS_KEY_ID SECRET_ACCESS_KEY [ACCOUNT_ID] per line; "" = the
+  // generated <data-dir>/credentials.
+  std::filesystem::path credentials_file;
+  // DEVELOPMENT ONLY: accept any access key without checking its signature.
+  bool allow_any_access_key = false;
+  // HMAC secret for registry passwords and download URLs (>= 16 bytes);
+  // "" = <data-dir>/token-secret, created once.
+  std::string token_secret;
+  std::string account_id = "123456789012";
+  std::string region = "us-east-1";
+  // "{account}", "{region}", "{host}"; "" = "{host}" (the public URL's host).
+  std::string repository_uri_template;
+  std::string put_image_validation = "strict";  // strict | lenient
+  std::uint64_t ecr_body_limit = std::uint64_t{32} << 20;
+
+  // The registry id the OCI front end serves by default: "<account>:<region>",
+  // the same store namespace api/ecr/context.cpp derives for ECR callers.
   std::string default_registry_id() const { return account_id + ":" + region; }
+  // public_url, or http://<listen> when unset; never with a trailing '/'.
+  std::string effective_public_url() const {
+    std::string url = public_url.empty() ? "http://" + listen : public_url;
+    while (url.size() > 1 && url.back() == '/') url.pop_back();
+    return url;
+  }
 };
 
 }  // namespace berth::app

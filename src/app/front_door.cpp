@@ -9,7 +9,10 @@ bool is_oci_path(std::string_view path) {
 }  // namespace
 
 boost::asio::awaitable<http::Response> FrontDoor::handle(http::Request& request) {
-  if (is_oci_path(request.path)) co_return co_await oci_.handle(request);
+  if (is_oci_path(request.path)) {
+    co_return co_await oci_.handle(request);
+  }
+  if (api::ecr::EcrApi::owns(request)) co_return co_await ecr_.handle(request);
   http::Response response(http::beast_http::status::not_found);
   response.headers.set(http::beast_http::field::content_type, "application/json");
   response.body = R"({"errors":[{"code":"NOT_FOUND","message":"no such endpoint"}]})";

@@ -1,12 +1,16 @@
 // FrontDoor: the one HTTP handler of the listener. It sends each request to
-// the protocol that owns it — /v2/ to the OCI API — and answers anything
-// else with a JSON 404.
+// the protocol that owns it:
+//   - /v2 and /v2/...                       -> the OCI API (which runs the
+//                                              /v2/ authentication gate);
+//   - POST /, and GET /?Action=<Operation>  -> the ECR API;
+//   - anything else                         -> a JSON 404.
 //
 // Thread-safety: stateless after construction; handle() runs concurrently.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
 
+#include "api/ecr/ecr_api.hpp"
 #include "api/oci/oci_api.hpp"
 #include "http/message.hpp"
 
@@ -14,11 +18,13 @@ namespace berth::app {
 
 class FrontDoor {
  public:
-  explicit FrontDoor(api::oci::OciApi& oci) : oci_(oci) {}
+  FrontDoor(api::oci::OciApi& oci, api::ecr::EcrApi& ecr) : oci_(oci), ecr_(ecr) {}
+
   boost::asio::awaitable<http::Response> handle(http::Request& request);
 
  private:
   api::oci::OciApi& oci_;
+  api::ecr::EcrApi& ecr_;
 };
 
 }  // namespace berth::app

@@ -1,6 +1,5 @@
 #include "app/serve.hpp"
 
-#include <spdlog/spdlog.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -9,13 +8,19 @@
 #include <thread>
 #include <vector>
 
+#include "api/ecr/ecr_api.hpp"
 #include "api/oci/oci_api.hpp"
+#include "api/oci/registry_auth.hpp"
 #include "app/front_door.hpp"
+#include "app/local_secrets.hpp"
+#include "auth/credentials.hpp"
+#include "auth/ecr_token.hpp"
 #include "http/server.hpp"
 #include "registry/registry.hpp"
 #include "storage/blob/fs/fs_blob_store.hpp"
 #include "storage/meta/sqlite/sqlite_meta_store.hpp"
 #include "util/log.hpp"
+#include "util/time.hpp"
 
 namespace berth::app {
 
@@ -50,35 +55,67 @@ Result<ListenAddress> parse_listen(std::string_view listen) {
   return out;
 }
 
+// The credential store for --auth sigv4: --credentials, else the generated
+// local credentials (logged, so `aws configure` can use them).
+Result<std::shared_ptr<auth::CredentialStore>> load_credentials(const Config& config) {
+  auto store = std::make_shared<auth::CredentialStore>();
+  if (config.auth != "sigv4") return store;
+  if (!config.credentials_file.empty()) {
+    *store = BERTH_TRY(auth::CredentialStore::load_file(config.credentials_file, config.account_id));
+    log::info("SigV4 credentials: {} access key(s) from {}", store->size(),
+              config.credentials_file.string());
+  } else {
+    auth::Credential local =
+        BERTH_TRY(load_or_create_local_credentials(config.data_dir, config.account_id));
+    BERTH_TRY_STATUS(store->add(local));
+    log::info("SigV4 local credentials ({}), for `aws configure` or `berth credentials`:",
+              (config.data_dir / kLocalCredentialsFile).string());
+    log::info("  aws configure set aws_access_key_id {}", local.access_key_id);
+    log::info("  aws configure set aws_secret_access_key {}", local.secret_access_key);
+    log::info("  aws configure set region {}", config.region);
+  }
+  if (config.allow_any_access_key) {
+    BERTH_TRY_STATUS(store->accept_any_key(config.account_id));
+    log::warn("--allow-any-access-key: DEVELOPMENT MODE, any unknown access key is accepted "
+              "WITHOUT checking its signature; never expose this server");
+  }
+  return store;
+}
+
+Result<std::string> token_secret(const Config& config) {
+  if (!config.token_secret.empty()) return config.token_secret;
+  return load_or_create_token_secret(config.data_dir);
+}
+
 }  // namespace
 
 int run_serve(const Config& config) {
   if (auto logged = init_logging(config.log_level); !logged) {
-    spdlog::error("{}", logged.error().message);
+    log::error("{}", logged.error().message);
     return 2;
   }
   auto listen = parse_listen(config.listen);
   if (!listen) {
-    spdlog::error("{}", listen.error().message);
+    log::error("{}", listen.error().message);
     return 2;
   }
   std::error_code fs_ec;
   std::filesystem::create_directories(config.data_dir, fs_ec);
   if (fs_ec) {
-    spdlog::error("cannot create data directory {}: {}", config.data_dir.string(), fs_ec.message());
+    log::error("cannot create data directory {}: {}", config.data_dir.string(), fs_ec.message());
     return 1;
   }
 
-  auto blobs = storage::blob::open_fs_blob_store(config.data_dir);
+  auto blobs = storage::blob::fs::open_fs_blob_store(config.data_dir);
   if (!blobs) {
-    spdlog::error("cannot open blob store: {}", blobs.error().message);
+    log::error("cannot open blob store: {}", blobs.error().message);
     return 1;
   }
-  storage::meta::SqliteOptions sqlite_options;
+  storage::meta::sqlite::SqliteOptions sqlite_options;
   sqlite_options.synchronous_full = config.sqlite_synchronous == "full";
-  auto meta = storage::meta::open_sqlite_meta_store(config.data_dir / "metadata.db", sqlite_options);
+  auto meta = storage::meta::sqlite::open_sqlite_meta_store(config.data_dir / "metadata.db", sqlite_options);
   if (!meta) {
-    spdlog::error("cannot open metadata store: {}", meta.error().message);
+    log::error("cannot open metadata store: {}", meta.error().message);
     return 1;
   }
 
@@ -86,10 +123,63 @@ int run_serve(const Config& config) {
   asio::io_context io;
   asio::thread_pool blocking(config.blocking_threads);
 
+  auto credentials = load_credentials(config);
+  if (!credentials) {
+    log::error("cannot load credentials: {}", credentials.error().message);
+    return 2;
+  }
+  auto secret = token_secret(config);
+  if (!secret) {
+    log::error("cannot load the token secret: {}", secret.error().message);
+    return 1;
+  }
+  const std::string public_url = config.effective_public_url();
+  auto passwords = std::make_shared<const auth::EcrTokenSigner>(*secret);
+  auto downloads = std::make_shared<const api::oci::DownloadTokenSigner>(*secret);
+
+  api::oci::RegistryAuthSettings registry_gate;
+  registry_gate.required = config.auth == "sigv4";
+  registry_gate.default_registry_id = config.default_registry_id();
+  registry_gate.realm = public_url;
+  registry_gate.passwords = passwords;
+  registry_gate.downloads = downloads;
+
   api::oci::OciApiOptions oci_options;
   oci_options.registry_id = config.default_registry_id();
+  oci_options.auth = registry_gate;
   api::oci::OciApi oci(core, blocking, oci_options);
-  FrontDoor front_door(oci);
+
+  api::ecr::EcrSettings ecr_settings;
+  ecr_settings.default_account_id = config.account_id;
+  ecr_settings.default_region = config.region;
+  if (!config.repository_uri_template.empty()) {
+    ecr_settings.repository_uri_template = config.repository_uri_template;
+  }
+  ecr_settings.public_url = public_url;
+  ecr_settings.lenient_put_image = config.put_image_validation == "lenient";
+  ecr_settings.authorization_token_ttl_ms = auth::kEcrTokenLifetimeMs;
+
+  api::ecr::EcrServices ecr_services;
+  ecr_services.blob_download_url = [downloads, public_url](const registry::RepositoryRef& repo,
+                                                          const oci::Digest& digest,
+                                                          std::int64_t ttl_seconds) {
+    std::string token = downloads->issue(
+        {repo.registry, repo.name, digest.str(), now_ms() + ttl_seconds * 1000});
+    return public_url + api::oci::blob_download_target(repo.name, digest.str(), token);
+  };
+  ecr_services.issue_registry_password = [passwords](const api::ecr::Caller& caller,
+                                                     std::int64_t expires_at_ms) {
+    return passwords->issue({caller.access_key_id, caller.account_id, caller.region, expires_at_ms});
+  };
+
+  api::ecr::EcrApiOptions ecr_options;
+  ecr_options.auth_mode =
+      config.auth == "sigv4" ? api::ecr::EcrAuthMode::kSigV4 : api::ecr::EcrAuthMode::kNone;
+  ecr_options.credentials = *credentials;
+  ecr_options.body_limit = config.ecr_body_limit;
+  api::ecr::EcrApi ecr(core, blocking, ecr_settings, ecr_services, ecr_options);
+
+  FrontDoor front_door(oci, ecr);
 
   http::ServerOptions server_options;
   server_options.listen_address = listen->host;
@@ -99,18 +189,17 @@ int run_serve(const Config& config) {
   http::Server server(io, server_options,
                       [&front_door](http::Request& r) { return front_door.handle(r); });
   if (auto started = server.start(); !started) {
-    spdlog::error("cannot listen on {}: {}", config.listen, started.error().message);
+    log::error("cannot listen on {}: {}", config.listen, started.error().message);
     return 1;
   }
-  std::string public_url =
-      config.public_url.empty() ? "http://" + config.listen : config.public_url;
-  spdlog::info("berth {} listening on {}:{} (public URL {}), data in {}", BERTH_VERSION,
-               listen->host, server.port(), public_url, config.data_dir.string());
+  log::info("berth {} listening on {}:{} (public URL {}), data in {}, auth {}, default registry {}",
+            BERTH_VERSION, listen->host, server.port(), public_url, config.data_dir.string(),
+            config.auth, config.default_registry_id());
 
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int signo) {
     if (ec) return;
-    spdlog::info("signal {} received: draining connections", signo);
+    log::info("signal {} received: draining connections", signo);
     server.stop();
     // A watchdog outside the io_context, so an early, clean drain is not held
     // back by a pending timer; whatever remains after the grace is dropped.
@@ -126,7 +215,7 @@ int run_serve(const Config& config) {
   io.run();
   for (auto& t : workers) t.join();
   blocking.join();
-  spdlog::info("berth stopped");
+  log::info("berth stopped");
   return 0;
 }
 

@@ -52,6 +52,12 @@ Result<std::unique_ptr<blob::BlobReader>> Registry::open_blob(const RepositoryRe
   return blobs_.open(digest, offset);
 }
 
+Result<std::uint64_t> Registry::blob_link_size(const RepositoryRef& repo,
+                                               const oci::Digest& digest) {
+  auto record = BERTH_TRY(find_repository(repo));
+  return meta_.get_blob_link(record.id, digest);
+}
+
 Status Registry::delete_blob(const RepositoryRef& repo, const oci::Digest& digest) {
   auto record = BERTH_TRY(find_repository(repo));
   return meta_.unlink_blob(record.id, digest);
@@ -264,6 +270,11 @@ Result<meta::ManifestRecord> Registry::get_manifest(const RepositoryRef& repo,
     if (meta_.record_pull(record.id, digest, now)) manifest.last_pulled_at_ms = now;
   }
   return manifest;
+}
+
+Status Registry::record_pull(const RepositoryRef& repo, const oci::Digest& digest) {
+  auto record = BERTH_TRY(find_repository(repo));
+  return meta_.record_pull(record.id, digest, now_ms());
 }
 
 Status Registry::delete_manifest(const RepositoryRef& repo, const oci::Reference& reference) {

@@ -91,6 +91,9 @@ class Registry {
   Result<std::unique_ptr<storage::blob::BlobReader>> open_blob(const RepositoryRef& repo,
                                                                const oci::Digest& digest,
                                                                std::uint64_t offset = 0);
+  // The size recorded when the blob was linked into `repo`, whether or not
+  // its bytes are still present; kBlobNotFound when not linked.
+  Result<std::uint64_t> blob_link_size(const RepositoryRef& repo, const oci::Digest& digest);
   // Unlinks the blob from the repository (bytes stay for the collector).
   Status delete_blob(const RepositoryRef& repo, const oci::Digest& digest);
   // Links a blob linked in `from` into `repo`; kBlobNotFound when `from`
@@ -127,6 +130,9 @@ class Registry {
   Result<storage::meta::ManifestRecord> get_manifest(const RepositoryRef& repo,
                                                      const oci::Reference& reference,
                                                      bool record_pull);
+  // Notes a pull of the manifest now (for pulls served from a manifest
+  // fetched without record_pull, e.g. a translated view).
+  Status record_pull(const RepositoryRef& repo, const oci::Digest& digest);
   // By digest: the manifest and all its tags (kReferencedByIndex while an
   // index lists it). By tag: only the tag.
   Status delete_manifest(const RepositoryRef& repo, const oci::Reference& reference);

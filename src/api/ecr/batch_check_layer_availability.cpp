@@ -86,7 +86,7 @@ EcrResult batch_check_layer_availability(EcrContext& ctx, const json::object& in
       return std::unexpected(to_ecr_failure(info.error(), rid, name));
     }
     // Not available: linked with its bytes missing, or not linked at all.
-    auto linked_size = ctx.registry.meta().get_blob_link(record->id, *digest);
+    auto linked_size = ctx.registry.blob_link_size(repo, *digest);
     if (linked_size) {
       layers.push_back(layer(*digest, "UNAVAILABLE", *linked_size));
     } else if (linked_size.error().code == ErrorCode::kBlobNotFound) {

@@ -75,7 +75,7 @@ Pulled pull_one(PullScope& scope, const CheckedImageId& id) {
   }
   // The pull happened: note it on the stored image (a translation is a
   // view of it). A failed note must not fail the pull.
-  (void)scope.ctx.registry.meta().record_pull(scope.record.id, stored->digest, now_ms());
+  (void)scope.ctx.registry.record_pull(scope.repo, stored->digest);
 
   json::object image;
   image["registryId"] = scope.registry_id;

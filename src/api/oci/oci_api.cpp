@@ -86,7 +86,13 @@ OciApi::OciApi(registry::Registry& registry, boost::asio::thread_pool& blocking,
     : registry_(registry), blocking_(blocking), options_(std::move(options)) {}
 
 boost::asio::awaitable<http::Response> OciApi::handle(http::Request& request) {
-  return handle(request, options_.registry_id);
+  auto access = authorize_registry_request(request, options_.auth);
+  if (!access) {
+    http::Response refused = registry_auth_failure_response(access.error(), options_.auth);
+    refused.headers.set(kApiVersionHeader, kApiVersion);
+    co_return refused;
+  }
+  co_return co_await handle(request, access->registry_id);
 }
 
 boost::asio::awaitable<http::Response> OciApi::handle(http::Request& request,

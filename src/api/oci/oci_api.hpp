@@ -18,6 +18,7 @@
 #include <string>
 #include <string_view>
 
+#include "api/oci/registry_auth.hpp"
 #include "http/message.hpp"
 #include "registry/registry.hpp"
 
@@ -27,6 +28,10 @@ struct OciApiOptions {
   std::string registry_id;  // which registry /v2/ serves (RepositoryRef.registry)
   std::uint64_t max_manifest_size = 4 << 20;
   std::size_t max_page_size = 10000;  // cap for n in tags/list and _catalog
+  // The authentication gate and per-request registry selection
+  // (registry_auth.hpp); by default nothing is required and only the Host
+  // can select another registry.
+  RegistryAuthSettings auth;
 };
 
 class OciApi {
@@ -37,8 +42,8 @@ class OciApi {
   OciApi(const OciApi&) = delete;
   OciApi& operator=(const OciApi&) = delete;
 
-  // Serves every request whose path is /v2 or starts with /v2/, in the
-  // registry options.registry_id.
+  // Serves every request whose path is /v2 or starts with /v2/: runs the
+  // authentication gate, then serves the registry it selects.
   boost::asio::awaitable<http::Response> handle(http::Request& request);
   // The same in another registry (e.g. chosen per request by an
   // authentication gate). The id must outlive the call.

@@ -1,0 +1,55 @@
+// The ECR error table: the one place where a berth Error becomes an ECR
+// exception (`__type`) and an HTTP status, and where the AWS JSON 1.1 error
+// body {"__type": ..., "message": ..., extra...} is rendered. Handlers
+// return Errors (or EcrFailures for per-operation exceptions the domain has
+// no code for); they never choose a status for a domain error themselves.
+//
+// Authentication failures (ErrorCode::kUnauthenticated) carry the AWS
+// failure kind from auth/failure_kinds.hpp in Error::detail; the table
+// maps each kind to its exception and status (IncompleteSignature is 400,
+// the others 403, as AWS answers them).
+//
+// Protocol-level answers that have no ErrorCode (unknown or unimplemented
+// operation, body too large) have their names here too, so docs/ecr.md and
+// the code agree on one spelling.
+//
+// Pure. Thread-safety: free functions over values.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "api/ecr/operation.hpp"
+#include "util/result.hpp"
+
+namespace berth::api::ecr {
+
+// The X-Amz-Target names no operation of the model (or a wrong prefix).
+inline constexpr std::string_view kUnknownOperation = "UnknownOperationException";
+// An operation of the model that berth does not implement yet.
+inline constexpr std::string_view kUnsupportedOperation = "UnsupportedOperationException";
+// The request body is longer than the configured limit (HTTP 413).
+inline constexpr std::string_view kRequestEntityTooLarge = "RequestEntityTooLargeException";
+inline constexpr std::string_view kSerialization = "SerializationException";
+inline constexpr std::string_view kInvalidParameter = "InvalidParameterException";
+inline constexpr std::string_view kServerException = "ServerException";
+
+struct EcrErrorDescriptor {
+  std::string_view type;  // the exception shape name
+  int http_status = 400;
+};
+
+// The table entry for `code`; nullopt only if the table misses a code (a
+// unit test proves it never does).
+std::optional<EcrErrorDescriptor> find_ecr_error(ErrorCode code);
+
+// The exception and status for an authentication failure kind (an
+// Error::detail of kUnauthenticated); UnrecognizedClientException/403 for
+// kinds the table does not know.
+EcrErrorDescriptor ecr_auth_error(std::string_view failure_kind);
+
+// The JSON error body: {"__type": type, "message": message, ...extra}.
+std::string error_body(const EcrFailure& failure);
+
+}  // namespace berth::api::ecr
