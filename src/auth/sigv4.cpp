@@ -184,6 +184,10 @@ bool is_hex64(std::string_view s) {
 
 struct PayloadChoice {
   std::string signed_hash;  // the last line of the canonical request
+  // A presigned request may have been signed either the S3 way
+  // (UNSIGNED-PAYLOAD) or over the body's hash, as botocore's SigV4QueryAuth
+  // does for other services; this is the second candidate.
+  std::optional<std::string> alternative_hash;
   std::optional<std::string> declared;
 };
 
@@ -204,6 +208,7 @@ Result<PayloadChoice> choose_payload_hash(const SigV4Request& request, const Sig
     choice.signed_hash = *header;
   } else if (parts.presigned) {
     choice.signed_hash = kUnsignedPayload;
+    if (!request.payload_sha256_hex.empty()) choice.alternative_hash = request.payload_sha256_hex;
   } else {
     if (request.payload_sha256_hex.empty()) {
       return fail(ErrorCode::kInternal, "SigV4 verification needs the payload hash");
@@ -283,17 +288,24 @@ Result<VerifiedRequest> verify(const SigV4Request& request, const CredentialStor
 
   // Steps 1-4 of reference_sigv-create-signed-request.html, recomputed.
   const auto& auth = parts.auth;
-  std::string creq = canonical_request(
-      request.method, canonical_uri(request.raw_path, path_style_for(auth.service)),
-      canonical_query(request.raw_query, /*drop_signature=*/parts.presigned),
-      canonical_headers(request.headers, auth.signed_headers),
-      signed_headers_string(auth.signed_headers), payload.signed_hash);
-  std::string sts =
-      string_to_sign(parts.amz_date, credential_scope(auth.date, auth.region, auth.service), creq);
   std::string key =
       signing_key(credential->secret_access_key, auth.date, auth.region, auth.service);
-  std::string expected = signature(key, sts);
-  if (!crypto::constant_time_equal(expected, auth.signature)) {
+  auto expected_signature = [&](const std::string& payload_hash) {
+    std::string creq = canonical_request(
+        request.method, canonical_uri(request.raw_path, path_style_for(auth.service)),
+        canonical_query(request.raw_query, /*drop_signature=*/parts.presigned),
+        canonical_headers(request.headers, auth.signed_headers),
+        signed_headers_string(auth.signed_headers), payload_hash);
+    std::string sts = string_to_sign(
+        parts.amz_date, credential_scope(auth.date, auth.region, auth.service), creq);
+    return signature(key, sts);
+  };
+  bool matches = crypto::constant_time_equal(expected_signature(payload.signed_hash), auth.signature);
+  if (!matches && payload.alternative_hash) {
+    matches = crypto::constant_time_equal(expected_signature(*payload.alternative_hash),
+                                          auth.signature);
+  }
+  if (!matches) {
     return auth_failure(kInvalidSignature,
                         "The request signature we calculated does not match the signature you "
                         "provided. Check your AWS Secret Access Key and signing method.");

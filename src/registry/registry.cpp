@@ -13,7 +13,7 @@ namespace blob = storage::blob;
 namespace meta = storage::meta;
 
 Registry::Registry(blob::BlobStore& blobs, meta::MetaStore& meta, RegistryOptions options)
-    : blobs_(blobs), meta_(meta), options_(options) {}
+    : blobs_(blobs), meta_(meta), options_(options), pulls_(meta, options.pull_flush_interval) {}
 
 // ---- repositories ----
 
@@ -252,6 +252,15 @@ Result<PutManifestResult> Registry::put_manifest(const RepositoryRef& repo,
   options.allow_missing_blobs = request.allow_missing_blobs;
   options.immutable_tags = tags_immutable(record.settings_json, options.tag);
   facts.record.pushed_at_ms = now_ms();
+  if (parsed.kind == oci::ManifestKind::kIndex) {
+    // ECR reports an index's size as that of its largest image.
+    std::uint64_t largest = 0;
+    for (const auto& child : parsed.manifests) {
+      auto stored = meta_.get_manifest(record.id, child.digest);
+      largest = std::max(largest, stored ? stored->image_size : child.size);
+    }
+    facts.record.image_size = largest;
+  }
   BERTH_TRY_STATUS(meta_.put_manifest(record.id, facts.record, facts.references, options));
   return PutManifestResult{digest, parsed.subject ? std::optional(parsed.subject->digest)
                                                   : std::nullopt};
@@ -265,16 +274,17 @@ Result<meta::ManifestRecord> Registry::get_manifest(const RepositoryRef& repo,
                                              : BERTH_TRY(meta_.resolve_tag(record.id, reference.tag()));
   auto manifest = BERTH_TRY(meta_.get_manifest(record.id, digest));
   if (record_pull) {
-    // A failed pull-time update must not fail the pull itself.
     std::int64_t now = now_ms();
-    if (meta_.record_pull(record.id, digest, now)) manifest.last_pulled_at_ms = now;
+    pulls_.note(record.id, digest, now);
+    manifest.last_pulled_at_ms = now;
   }
   return manifest;
 }
 
 Status Registry::record_pull(const RepositoryRef& repo, const oci::Digest& digest) {
   auto record = BERTH_TRY(find_repository(repo));
-  return meta_.record_pull(record.id, digest, now_ms());
+  pulls_.note(record.id, digest, now_ms());
+  return ok();
 }
 
 Status Registry::delete_manifest(const RepositoryRef& repo, const oci::Reference& reference) {

@@ -30,6 +30,7 @@
 #include "oci/digest.hpp"
 #include "oci/manifest.hpp"
 #include "oci/reference.hpp"
+#include "registry/pull_recorder.hpp"
 #include "storage/blob/blob_store.hpp"
 #include "storage/meta/meta_store.hpp"
 #include "util/result.hpp"
@@ -38,6 +39,8 @@ namespace berth::registry {
 
 struct RegistryOptions {
   std::uint64_t max_manifest_size = 4 * 1024 * 1024;
+  // How often pull times noted in memory are written to the MetaStore.
+  std::chrono::milliseconds pull_flush_interval{1000};
 };
 
 // A repository within a registry (for ECR an account and region; the OCI
@@ -130,6 +133,9 @@ class Registry {
   Result<storage::meta::ManifestRecord> get_manifest(const RepositoryRef& repo,
                                                      const oci::Reference& reference,
                                                      bool record_pull);
+  // Writes pulls noted in memory to the store, so that what is read next
+  // reports them (DescribeImages). list_images does this itself.
+  Status flush_pulls() { return pulls_.flush(); }
   // Notes a pull of the manifest now (for pulls served from a manifest
   // fetched without record_pull, e.g. a translated view).
   Status record_pull(const RepositoryRef& repo, const oci::Digest& digest);
@@ -182,6 +188,8 @@ class Registry {
   std::unordered_map<std::string, std::unique_ptr<storage::blob::BlobWriter>> parked_;
   // Uploads currently checked out by a request.
   std::unordered_set<std::string> busy_;
+
+  PullRecorder pulls_;
 };
 
 }  // namespace berth::registry

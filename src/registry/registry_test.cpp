@@ -153,6 +153,22 @@ TEST_F(RegistryTest, ManifestRoundTripsByteExactByTagAndDigest) {
   EXPECT_GT(by_digest->image_size, manifest.size());
 }
 
+TEST_F(RegistryTest, PullTimesReachListingsWithoutWaitingForTheFlush) {
+  std::string manifest = pushed_image(repo_, "pulled");
+  auto put = registry_.put_manifest(repo_, {oci::Reference::of_tag("v1"), manifest, ""});
+  ASSERT_TRUE(put.has_value());
+  auto before = registry_.list_images(repo_, "", 10);
+  ASSERT_TRUE(before.has_value());
+  ASSERT_EQ(before->size(), 1u);
+  EXPECT_EQ((*before)[0].manifest.last_pulled_at_ms, 0);
+  auto pulled = registry_.get_manifest(repo_, oci::Reference::of_tag("v1"), true);
+  ASSERT_TRUE(pulled.has_value());
+  auto after = registry_.list_images(repo_, "", 10);
+  ASSERT_TRUE(after.has_value());
+  EXPECT_EQ((*after)[0].manifest.last_pulled_at_ms, pulled->last_pulled_at_ms);
+  EXPECT_GT((*after)[0].manifest.last_pulled_at_ms, 0);
+}
+
 TEST_F(RegistryTest, ManifestNamingMissingBlobIsRefused) {
   auto config = push_blob(repo_, "{}");
   auto absent = sha256_of("never uploaded");

@@ -68,6 +68,7 @@ Result<std::vector<meta::ManifestSummary>> Registry::list_images(const Repositor
                                                                  std::string_view after_digest,
                                                                  std::size_t limit) {
   auto record = BERTH_TRY(find_repository(repo));
+  (void)pulls_.flush();  // listings report pull times
   return meta_.list_manifests(record.id, after_digest, limit);
 }
 

@@ -198,6 +198,24 @@ TEST_P(MetaStoreConformance, RepositorySettings) {
                        ErrorCode::kRepositoryNotFound));
 }
 
+TEST_P(MetaStoreConformance, RecordPullsAppliesABatchAndSkipsMissing) {
+  auto repo = store().ensure_repository("111111111111:us-east-1", "pulls", 1);
+  ASSERT_TRUE(repo.has_value());
+  storage::meta::ManifestRecord m;
+  m.content = R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]})";
+  m.digest = oci::Digest::from_hex(oci::DigestAlgorithm::kSha256, std::string(64, 'a'));
+  m.media_type = "application/vnd.oci.image.index.v1+json";
+  m.size = m.content.size();
+  m.pushed_at_ms = 5;
+  ASSERT_TRUE(store().put_manifest(repo->id, m, {}, {}));
+  auto missing = oci::Digest::from_hex(oci::DigestAlgorithm::kSha256, std::string(64, 'b'));
+  ASSERT_TRUE(store().record_pulls({{repo->id, m.digest, 100}, {repo->id, missing, 100}}));
+  EXPECT_EQ(store().get_manifest(repo->id, m.digest)->last_pulled_at_ms, 100);
+  // Never backwards: a late batch with an older time keeps the newer one.
+  ASSERT_TRUE(store().record_pulls({{repo->id, m.digest, 50}}));
+  EXPECT_EQ(store().get_manifest(repo->id, m.digest)->last_pulled_at_ms, 100);
+}
+
 TEST_P(MetaStoreConformance, RegistrySettingsArePerRegistry) {
   auto empty = store().get_registry_settings("111111111111:us-east-1");
   ASSERT_TRUE(empty.has_value());

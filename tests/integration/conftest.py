@@ -304,3 +304,119 @@ def layouts(tmp_path_factory):
     }
     yield info
     shutil.rmtree(root, ignore_errors=True)
+
+
+# ==========================================================================
+# ECR API fixtures (test_ecr_*.py). They run their own server, independent of
+# `registry` above:
+#   BERTH_ECR_TARGET=berth (default)  $BERTH_BINARY with --auth sigv4, a credentials
+#                                     file of two keys (two accounts), strict PutImage
+#   BERTH_ECR_TARGET=moto             moto_server (pyenv Python): any credentials, no
+#                                     blobs; berth_only tests are skipped
+# Fixtures: ecr (an ecrhelpers.EcrEnv: boto3 clients, the aws CLI, signed raw HTTP),
+# ecr_repo (a created repository), ecr_skopeo (skopeo bound to the ECR server),
+# ecr_lenient (a second berth with --put-image-validation lenient).
+
+import ecrhelpers  # noqa: E402
+
+ECR_TARGET = os.environ.get("BERTH_ECR_TARGET", "berth")
+if ECR_TARGET not in ("berth", "moto"):
+    raise pytest.UsageError(f"BERTH_ECR_TARGET must be berth or moto, not {ECR_TARGET!r}")
+
+
+class _EcrTargetPlugin:
+    """Skips berth_only ECR tests when the ECR target is moto (a separate plugin so the
+    pytest_collection_modifyitems hook above keeps its behaviour)."""
+
+    @staticmethod
+    def pytest_collection_modifyitems(config, items):
+        if ECR_TARGET == "berth":
+            return
+        skip = pytest.mark.skip(reason=f"berth_only: not applicable to BERTH_ECR_TARGET={ECR_TARGET}")
+        for item in items:
+            if "berth_only" in item.keywords and Path(str(item.fspath)).name.startswith("test_ecr_"):
+                item.add_marker(skip)
+
+    @staticmethod
+    def pytest_report_header(config):
+        return f"ECR target: {ECR_TARGET}"
+
+
+def pytest_configure(config):
+    config.pluginmanager.register(_EcrTargetPlugin(), "berth-ecr-target")
+
+
+@pytest.fixture(scope="session")
+def ecr_creds():
+    return ecrhelpers.make_credentials()
+
+
+@pytest.fixture(scope="session")
+def _ecr_session_server(tmp_path_factory, ecr_creds):
+    root = tmp_path_factory.mktemp("ecr")
+    if ECR_TARGET == "moto":
+        server = ecrhelpers.MotoServer(root)
+    else:
+        server = ecrhelpers.EcrServer(root, BERTH_BINARY, ecr_creds)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def _ecr_session_env(_ecr_session_server, ecr_creds, tmp_path_factory):
+    return ecrhelpers.EcrEnv(_ecr_session_server, ecr_creds, tmp_path_factory.mktemp("ecr-clients"))
+
+
+@pytest.fixture
+def ecr(_ecr_session_server, _ecr_session_env):
+    """The shared ECR server's EcrEnv. A test during which the server died fails, and the
+    server is restarted on the same data dir."""
+    yield _ecr_session_env
+    if not _ecr_session_server.alive():
+        rc = _ecr_session_server.process.returncode
+        tail = _ecr_session_server.log_tail()
+        _ecr_session_server.start()
+        pytest.fail(f"ECR server died during this test (exit status {rc})\n{tail}")
+
+
+@pytest.fixture
+def ecr_repo(ecr, repo) -> str:
+    """A repository created for this test (name from `repo`)."""
+    ecr.create_repository(repo)
+    return repo
+
+
+@pytest.fixture
+def ecr_skopeo(ecr, tmp_path) -> Skopeo:
+    if not os.access(SKOPEO, os.X_OK):
+        pytest.fail(f"skopeo not found at {SKOPEO}")
+    d = tmp_path / "ecr-skopeo"
+    d.mkdir()
+    return Skopeo(ecr.server, d)
+
+
+@pytest.fixture(scope="module")
+def ecr_berth_factory(tmp_path_factory, ecr_creds):
+    """make(name, **EcrServer kwargs) -> EcrEnv of a further berth (stopped with the module);
+    skips when the ECR target is not berth."""
+    servers = []
+
+    def make(name: str, **kw) -> ecrhelpers.EcrEnv:
+        if ECR_TARGET != "berth":
+            pytest.skip("a berth server flag")
+        root = tmp_path_factory.mktemp(name)
+        server = ecrhelpers.EcrServer(root, BERTH_BINARY, ecr_creds, **kw)
+        server.start()
+        servers.append(server)
+        return ecrhelpers.EcrEnv(server, ecr_creds, root)
+
+    yield make
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def ecr_lenient(ecr_berth_factory):
+    """A second berth, --put-image-validation lenient (berth_only tests)."""
+    return ecr_berth_factory("ecr-lenient", put_image_validation="lenient")

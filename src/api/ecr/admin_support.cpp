@@ -69,6 +69,18 @@ std::expected<void, EcrFailure> check_tag_mutability(std::string_view mode,
   return {};
 }
 
+std::expected<void, EcrFailure> check_resource_tag(std::string_view key, std::string_view value) {
+  auto invalid = [](std::string message) {
+    return std::unexpected(EcrFailure{"InvalidTagParameterException", std::move(message), {}, 400});
+  };
+  if (key.empty() || key.size() > 128) {
+    return invalid("Tag keys must be between 1 and 128 characters long");
+  }
+  if (value.size() > 256) return invalid("Tag values must be at most 256 characters long");
+  if (key.starts_with("aws:")) return invalid("Tag keys starting with 'aws:' are reserved");
+  return {};
+}
+
 namespace {
 constexpr std::string_view kNameTokenPrefix = "berth-names-v1:";
 }

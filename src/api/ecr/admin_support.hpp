@@ -40,6 +40,10 @@ boost::asio::awaitable<std::expected<void, EcrFailure>> save_settings(EcrContext
 std::expected<void, EcrFailure> check_tag_mutability(std::string_view mode,
                                                      const boost::json::value* filters);
 
+// ECR's resource-tag limits (the InvalidTagParameterException doc): keys of
+// 1..128 characters not starting with "aws:", values of at most 256.
+std::expected<void, EcrFailure> check_resource_tag(std::string_view key, std::string_view value);
+
 // Page tokens for name-ordered listings: opaque, versioned; tampering gives
 // InvalidParameterException.
 std::string encode_name_token(std::string_view last_name);

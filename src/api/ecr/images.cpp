@@ -285,6 +285,8 @@ EcrResult describe_one(EcrContext& ctx, const Target& t, const ImageId& raw,
 }
 
 EcrResult describe_images(EcrContext& ctx, const json::object& input) {
+  // Pull times are noted in memory first; report every pull made so far.
+  (void)ctx.registry.flush_pulls();
   auto target = resolve_target(ctx, input);
   if (!target) return std::unexpected(std::move(target).error());
   const Target& t = *target;

@@ -23,6 +23,7 @@ std::expected<void, EcrFailure> read_tags(const json::object& input,
     const auto& o = t.as_object();
     std::string key = string_input(o, "Key");
     std::string value = string_input(o, "Value");
+    if (auto valid = check_resource_tag(key, value); !valid) return std::unexpected(valid.error());
     auto same = std::find_if(tags.begin(), tags.end(), [&](auto& kv) { return kv.first == key; });
     if (same != tags.end()) {
       same->second = value;

@@ -37,9 +37,8 @@ boost::asio::awaitable<EcrResult> TagResource(EcrContext& ctx, const json::objec
   for (const auto& t : input.at("tags").as_array()) {
     std::string key = string_input(t.as_object(), "Key");
     std::string value = string_input(t.as_object(), "Value");
-    if (key.starts_with("aws:")) {
-      co_return ecr_fail("InvalidTagParameterException",
-                         "Tag keys starting with 'aws:' are reserved");
+    if (auto valid = check_resource_tag(key, value); !valid) {
+      co_return std::unexpected(valid.error());
     }
     auto& tags = repo->settings.tags;
     auto it = std::find_if(tags.begin(), tags.end(), [&](auto& kv) { return kv.first == key; });

@@ -38,7 +38,8 @@ std::optional<OciErrorDescriptor> find_oci_error(ErrorCode code) {
     case ErrorCode::kRangeInvalid:
       return OciErrorDescriptor{"BLOB_UPLOAD_INVALID", Status::range_not_satisfiable};
     case ErrorCode::kAlreadyExists: return OciErrorDescriptor{"DENIED", Status::conflict};
-    case ErrorCode::kTagImmutable: return OciErrorDescriptor{"DENIED", Status::conflict};
+    // ECR's registry answers a push over an immutable tag with TAG_INVALID.
+    case ErrorCode::kTagImmutable: return OciErrorDescriptor{"TAG_INVALID", Status::bad_request};
     case ErrorCode::kReferencedByIndex: return OciErrorDescriptor{"DENIED", Status::conflict};
     case ErrorCode::kLimitExceeded:
       return OciErrorDescriptor{"SIZE_INVALID", Status::payload_too_large};

@@ -39,7 +39,7 @@ TEST(OciErrorTableTest, Mappings) {
       {ErrorCode::kSizeInvalid, "SIZE_INVALID", Status::bad_request},
       {ErrorCode::kRangeInvalid, "BLOB_UPLOAD_INVALID", Status::range_not_satisfiable},
       {ErrorCode::kAlreadyExists, "DENIED", Status::conflict},
-      {ErrorCode::kTagImmutable, "DENIED", Status::conflict},
+      {ErrorCode::kTagImmutable, "TAG_INVALID", Status::bad_request},
       {ErrorCode::kReferencedByIndex, "DENIED", Status::conflict},
       {ErrorCode::kLimitExceeded, "SIZE_INVALID", Status::payload_too_large},
       {ErrorCode::kInvalidArgument, "UNSUPPORTED", Status::bad_request},

@@ -60,7 +60,7 @@ struct ManifestRecord {
   std::string artifact_type;       // "" when none
   std::string config_media_type;   // "" for indexes
   std::uint64_t size = 0;          // == content.size()
-  std::uint64_t image_size = 0;    // manifest + config + layers, as ECR reports it
+  std::uint64_t image_size = 0;    // ECR: manifest + config + layers; an index: its largest image
   std::optional<oci::Digest> subject;
   std::int64_t pushed_at_ms = 0;
   std::int64_t last_pulled_at_ms = 0;  // 0 = never pulled
@@ -71,6 +71,13 @@ struct ManifestRecord {
 struct ManifestSummary {
   ManifestRecord manifest;  // content left empty
   std::vector<std::string> tags;
+};
+
+// One pull to note (see MetaStore::record_pulls).
+struct PullRecord {
+  RepositoryId repository = 0;
+  oci::Digest digest;
+  std::int64_t at_ms = 0;
 };
 
 struct UploadRecord {
@@ -181,6 +188,9 @@ class MetaStore {
   // Sets last_pulled_at. kManifestNotFound when absent.
   virtual Status record_pull(RepositoryId repo, const oci::Digest& digest,
                              std::int64_t now_ms) = 0;
+  // Sets last_pulled_at for many manifests in one transaction, never moving
+  // it backwards; manifests deleted meanwhile are skipped.
+  virtual Status record_pulls(const std::vector<PullRecord>& pulls) = 0;
 
   // ---- uploads ----
   // kAlreadyExists when the id is taken.

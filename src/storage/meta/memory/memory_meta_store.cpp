@@ -332,6 +332,17 @@ class MemoryMetaStore final : public MetaStore {
     return ok();
   }
 
+  Status record_pulls(const std::vector<PullRecord>& pulls) override {
+    std::unique_lock lock(mu_);
+    for (const auto& pull : pulls) {
+      StoredManifest* stored = find_manifest(pull.repository, pull.digest);
+      if (stored != nullptr) {
+        stored->record.last_pulled_at_ms = std::max(stored->record.last_pulled_at_ms, pull.at_ms);
+      }
+    }
+    return ok();
+  }
+
   Status create_upload(const UploadRecord& upload) override {
     std::unique_lock lock(mu_);
     if (find(upload.repository) == nullptr) {

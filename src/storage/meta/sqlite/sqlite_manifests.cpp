@@ -309,4 +309,19 @@ Status SqliteMetaStore::record_pull(RepositoryId repo, const oci::Digest& digest
   });
 }
 
+Status SqliteMetaStore::record_pulls(const std::vector<PullRecord>& pulls) {
+  if (pulls.empty()) return ok();
+  return write([&](Connection& c) -> Status {
+    for (const auto& pull : pulls) {
+      // Cached: each iteration gets the same prepared statement back.
+      auto update = BERTH_TRY(c.prepare(
+          "UPDATE manifests SET last_pulled_at = max(last_pulled_at, ?3) "
+          "WHERE repository_id = ?1 AND digest = ?2"));
+      update.bind(1, pull.repository).bind(2, pull.digest.str()).bind(3, pull.at_ms);
+      BERTH_TRY_STATUS(update.run());
+    }
+    return ok();
+  });
+}
+
 }  // namespace berth::storage::meta::sqlite

@@ -78,6 +78,7 @@ class SqliteMetaStore final : public MetaStore {
   Result<std::vector<ManifestRecord>> list_referrers(RepositoryId repo,
                                                      const oci::Digest& subject) override;
   Result<std::vector<oci::Digest>> parents_of(RepositoryId repo, const oci::Digest& child) override;
+  Status record_pulls(const std::vector<PullRecord>& pulls) override;
   Status record_pull(RepositoryId repo, const oci::Digest& digest, std::int64_t now_ms) override;
 
   Status create_upload(const UploadRecord& upload) override;
