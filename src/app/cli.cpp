@@ -5,6 +5,7 @@
 
 #include "app/local_secrets.hpp"
 #include "app/serve.hpp"
+#include "fsck/fsck.hpp"
 
 namespace berth::app {
 
@@ -105,6 +106,32 @@ void add_serve_options(CLI::App& serve, Config& c) {
       ->capture_default_str();
 }
 
+void add_fsck_options(CLI::App& cmd, fsck::FsckOptions& o) {
+  cmd.add_option("--data-dir", o.data_dir, "Data directory to check")
+      ->envname("BERTH_DATA_DIR")
+      ->required();
+  cmd.add_flag("--repair", o.repair,
+               "Delete corrupt blobs, stale uploads, dangling links and tags (never valid data)");
+  cmd.add_flag("--json", o.json, "Print the summary as JSON");
+  cmd.add_flag("!--no-verify-content", o.verify_blob_content,
+               "Skip hashing blob contents (structure and references only)");
+  cmd.add_option_function<std::int64_t>(
+         "--stale-after",
+         [&o](const std::int64_t& seconds) { o.stale_after = std::chrono::seconds(seconds); },
+         "Uploads older than this many seconds are stale (default 86400)")
+      ->check(CLI::NonNegativeNumber);
+  cmd.add_option_function<std::string>(
+         "--progress",
+         [&o](const std::string& mode) {
+           if (mode == "tty") o.progress = fsck::ProgressMode::kTerminal;
+           else if (mode == "plain") o.progress = fsck::ProgressMode::kPlain;
+           else if (mode == "none") o.progress = fsck::ProgressMode::kNone;
+           else o.progress = fsck::ProgressMode::kAuto;
+         },
+         "auto (a live display on a terminal) | tty | plain | none")
+      ->check(CLI::IsMember({"auto", "tty", "plain", "none"}));
+}
+
 // `berth credentials`: the local credentials as ready-to-paste commands.
 int print_credentials(const Config& c, const std::string& format) {
   std::error_code ec;
@@ -154,6 +181,11 @@ int run_cli(int argc, char** argv) {
       ->check(CLI::IsMember({"aws", "env"}))
       ->capture_default_str();
 
+  fsck::FsckOptions fsck_options;
+  CLI::App* fsck_cmd = app.add_subcommand(
+      "fsck", "Check a data directory: blob hashes, references, tags, uploads (read-only unless "
+              "--repair); exit 0 clean, 1 corruption, 2 cannot check");
+  add_fsck_options(*fsck_cmd, fsck_options);
   CLI::App* version = app.add_subcommand("version", "Print the version");
 
   try {
@@ -167,6 +199,7 @@ int run_cli(int argc, char** argv) {
   }
   if (credentials->parsed()) return print_credentials(credentials_config, format);
   if (serve->parsed()) return run_serve(config);
+  if (fsck_cmd->parsed()) return fsck::run_fsck(fsck_options);
   return 1;
 }
 

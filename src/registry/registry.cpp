@@ -257,6 +257,11 @@ Result<PutManifestResult> Registry::put_manifest(const RepositoryRef& repo,
     std::uint64_t largest = 0;
     for (const auto& child : parsed.manifests) {
       auto stored = meta_.get_manifest(record.id, child.digest);
+      // An absent child fails the put below; any other failure must fail
+      // now rather than store a wrong size for good.
+      if (!stored && stored.error().code != ErrorCode::kManifestNotFound) {
+        return std::unexpected(stored.error());
+      }
       largest = std::max(largest, stored ? stored->image_size : child.size);
     }
     facts.record.image_size = largest;

@@ -37,7 +37,9 @@ Result<meta::RepositoryRecord> Registry::delete_repository(const RepositoryRef& 
     std::lock_guard lock(uploads_mu_);
     for (auto it = parked_.begin(); it != parked_.end();) {
       auto upload = meta_.get_upload(it->first);
-      if (!upload) {
+      // Only a record that is really gone (deleted with the repository)
+      // means the writer is orphaned; a failed read says nothing.
+      if (!upload && upload.error().code == ErrorCode::kUploadNotFound) {
         (void)blobs_.abort_upload(it->first);
         it = parked_.erase(it);
       } else {

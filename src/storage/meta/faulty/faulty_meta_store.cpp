@@ -1,0 +1,190 @@
+#include "storage/meta/faulty/faulty_meta_store.hpp"
+
+#include <utility>
+
+namespace berth::storage::meta::faulty {
+
+using storage::faulty::inject;
+
+namespace {
+constexpr bool kRead = false;
+constexpr bool kWrite = true;
+}  // namespace
+
+FaultyMetaStore::FaultyMetaStore(MetaStore& inner, std::shared_ptr<FaultPlan> plan)
+    : inner_(inner), plan_(std::move(plan)) {}
+
+// ---- repositories ----
+
+Result<RepositoryRecord> FaultyMetaStore::get_repository(std::string_view registry,
+                                                         std::string_view name) {
+  return inject(*plan_, "meta.get_repository", kRead,
+                [&] { return inner_.get_repository(registry, name); });
+}
+
+Result<RepositoryRecord> FaultyMetaStore::ensure_repository(std::string_view registry,
+                                                            std::string_view name,
+                                                            std::int64_t now_ms) {
+  return inject(*plan_, "meta.ensure_repository", kWrite,
+                [&] { return inner_.ensure_repository(registry, name, now_ms); });
+}
+
+Result<RepositoryRecord> FaultyMetaStore::create_repository(std::string_view registry,
+                                                            std::string_view name,
+                                                            std::string_view settings_json,
+                                                            std::int64_t now_ms) {
+  return inject(*plan_, "meta.create_repository", kWrite,
+                [&] { return inner_.create_repository(registry, name, settings_json, now_ms); });
+}
+
+Status FaultyMetaStore::update_repository_settings(RepositoryId id,
+                                                   std::string_view settings_json) {
+  return inject(*plan_, "meta.update_repository_settings", kWrite,
+                [&] { return inner_.update_repository_settings(id, settings_json); });
+}
+
+Status FaultyMetaStore::delete_repository(RepositoryId id) {
+  return inject(*plan_, "meta.delete_repository", kWrite,
+                [&] { return inner_.delete_repository(id); });
+}
+
+Result<std::vector<std::string>> FaultyMetaStore::list_repositories(std::string_view registry,
+                                                                    std::string_view after,
+                                                                    std::size_t limit) {
+  return inject(*plan_, "meta.list_repositories", kRead,
+                [&] { return inner_.list_repositories(registry, after, limit); });
+}
+
+Result<std::string> FaultyMetaStore::get_registry_settings(std::string_view registry) {
+  return inject(*plan_, "meta.get_registry_settings", kRead,
+                [&] { return inner_.get_registry_settings(registry); });
+}
+
+Status FaultyMetaStore::put_registry_settings(std::string_view registry,
+                                              std::string_view settings_json) {
+  return inject(*plan_, "meta.put_registry_settings", kWrite,
+                [&] { return inner_.put_registry_settings(registry, settings_json); });
+}
+
+Result<std::uint64_t> FaultyMetaStore::count_manifests(RepositoryId id) {
+  return inject(*plan_, "meta.count_manifests", kRead, [&] { return inner_.count_manifests(id); });
+}
+
+// ---- blob links ----
+
+Status FaultyMetaStore::link_blob(RepositoryId repo, const oci::Digest& digest, std::uint64_t size,
+                                  std::int64_t now_ms) {
+  return inject(*plan_, "meta.link_blob", kWrite,
+                [&] { return inner_.link_blob(repo, digest, size, now_ms); });
+}
+
+Result<std::uint64_t> FaultyMetaStore::get_blob_link(RepositoryId repo, const oci::Digest& digest) {
+  return inject(*plan_, "meta.get_blob_link", kRead,
+                [&] { return inner_.get_blob_link(repo, digest); });
+}
+
+Status FaultyMetaStore::unlink_blob(RepositoryId repo, const oci::Digest& digest) {
+  return inject(*plan_, "meta.unlink_blob", kWrite,
+                [&] { return inner_.unlink_blob(repo, digest); });
+}
+
+// ---- manifests and tags ----
+
+Status FaultyMetaStore::put_manifest(RepositoryId repo, const ManifestRecord& manifest,
+                                     const std::vector<ManifestReference>& references,
+                                     const PutManifestOptions& options) {
+  return inject(*plan_, "meta.put_manifest", kWrite,
+                [&] { return inner_.put_manifest(repo, manifest, references, options); });
+}
+
+Result<ManifestRecord> FaultyMetaStore::get_manifest(RepositoryId repo, const oci::Digest& digest) {
+  return inject(*plan_, "meta.get_manifest", kRead,
+                [&] { return inner_.get_manifest(repo, digest); });
+}
+
+Result<oci::Digest> FaultyMetaStore::resolve_tag(RepositoryId repo, std::string_view tag) {
+  return inject(*plan_, "meta.resolve_tag", kRead, [&] { return inner_.resolve_tag(repo, tag); });
+}
+
+Status FaultyMetaStore::put_tag(RepositoryId repo, std::string_view tag, const oci::Digest& digest,
+                                bool immutable_tags) {
+  return inject(*plan_, "meta.put_tag", kWrite,
+                [&] { return inner_.put_tag(repo, tag, digest, immutable_tags); });
+}
+
+Status FaultyMetaStore::delete_tag(RepositoryId repo, std::string_view tag) {
+  return inject(*plan_, "meta.delete_tag", kWrite, [&] { return inner_.delete_tag(repo, tag); });
+}
+
+Status FaultyMetaStore::delete_manifest(RepositoryId repo, const oci::Digest& digest) {
+  return inject(*plan_, "meta.delete_manifest", kWrite,
+                [&] { return inner_.delete_manifest(repo, digest); });
+}
+
+Result<std::vector<std::string>> FaultyMetaStore::list_tags(RepositoryId repo,
+                                                            std::string_view after,
+                                                            std::size_t limit) {
+  return inject(*plan_, "meta.list_tags", kRead,
+                [&] { return inner_.list_tags(repo, after, limit); });
+}
+
+Result<std::vector<std::string>> FaultyMetaStore::tags_of(RepositoryId repo,
+                                                          const oci::Digest& digest) {
+  return inject(*plan_, "meta.tags_of", kRead, [&] { return inner_.tags_of(repo, digest); });
+}
+
+Result<std::vector<ManifestSummary>> FaultyMetaStore::list_manifests(RepositoryId repo,
+                                                                     std::string_view after_digest,
+                                                                     std::size_t limit) {
+  return inject(*plan_, "meta.list_manifests", kRead,
+                [&] { return inner_.list_manifests(repo, after_digest, limit); });
+}
+
+Result<std::vector<ManifestRecord>> FaultyMetaStore::list_referrers(RepositoryId repo,
+                                                                    const oci::Digest& subject) {
+  return inject(*plan_, "meta.list_referrers", kRead,
+                [&] { return inner_.list_referrers(repo, subject); });
+}
+
+Result<std::vector<oci::Digest>> FaultyMetaStore::parents_of(RepositoryId repo,
+                                                             const oci::Digest& child) {
+  return inject(*plan_, "meta.parents_of", kRead, [&] { return inner_.parents_of(repo, child); });
+}
+
+Status FaultyMetaStore::record_pull(RepositoryId repo, const oci::Digest& digest,
+                                    std::int64_t now_ms) {
+  return inject(*plan_, "meta.record_pull", kWrite,
+                [&] { return inner_.record_pull(repo, digest, now_ms); });
+}
+
+Status FaultyMetaStore::record_pulls(const std::vector<PullRecord>& pulls) {
+  return inject(*plan_, "meta.record_pulls", kWrite, [&] { return inner_.record_pulls(pulls); });
+}
+
+// ---- uploads ----
+
+Status FaultyMetaStore::create_upload(const UploadRecord& upload) {
+  return inject(*plan_, "meta.create_upload", kWrite, [&] { return inner_.create_upload(upload); });
+}
+
+Result<UploadRecord> FaultyMetaStore::get_upload(std::string_view id) {
+  return inject(*plan_, "meta.get_upload", kRead, [&] { return inner_.get_upload(id); });
+}
+
+Status FaultyMetaStore::delete_upload(std::string_view id) {
+  return inject(*plan_, "meta.delete_upload", kWrite, [&] { return inner_.delete_upload(id); });
+}
+
+Status FaultyMetaStore::walk_uploads(const std::function<Status(const UploadRecord&)>& visit) {
+  return inject(*plan_, "meta.walk_uploads", kRead, [&] { return inner_.walk_uploads(visit); });
+}
+
+// ---- garbage collection ----
+
+Status FaultyMetaStore::walk_referenced_blobs(
+    const std::function<Status(const oci::Digest&)>& visit) {
+  return inject(*plan_, "meta.walk_referenced_blobs", kRead,
+                [&] { return inner_.walk_referenced_blobs(visit); });
+}
+
+}  // namespace berth::storage::meta::faulty
