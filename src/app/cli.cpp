@@ -36,13 +36,70 @@ void add_registry_options(CLI::App& cmd, Config& c) {
       ->capture_default_str();
 }
 
+void add_tls_options(CLI::App& serve, Config& c) {
+  CLI::Option* cert =
+      serve.add_option("--tls-cert", c.tls_cert,
+                       "PEM certificate chain (leaf first): serve HTTPS, TLS 1.2+, on --listen "
+                       "(needs --tls-key)")
+          ->envname("BERTH_TLS_CERT")
+          ->check(CLI::ExistingFile);
+  CLI::Option* key = serve.add_option("--tls-key", c.tls_key,
+                                      "PEM private key of --tls-cert (unencrypted)")
+                         ->envname("BERTH_TLS_KEY")
+                         ->check(CLI::ExistingFile);
+  cert->needs(key);
+  key->needs(cert);
+}
+
+void add_limit_options(CLI::App& serve, Config& c) {
+  serve.add_option("--max-header-bytes", c.max_header_bytes,
+                   "Largest request line + headers in bytes (431 beyond)")
+      ->envname("BERTH_MAX_HEADER_BYTES")
+      ->check(CLI::Range(std::uint64_t{1024}, std::uint64_t{16} << 20))
+      ->capture_default_str();
+  serve.add_option("--max-manifest-bytes", c.max_manifest_bytes,
+                   "Largest manifest a /v2/ PUT may carry (413 SIZE_INVALID beyond; ECR "
+                   "PutImage is bounded by the API model)")
+      ->envname("BERTH_MAX_MANIFEST_BYTES")
+      ->check(CLI::Range(std::uint64_t{1024}, std::uint64_t{64} << 20))
+      ->capture_default_str();
+  serve.add_option("--max-layer-part-bytes", c.max_layer_part_bytes,
+                   "Largest decoded UploadLayerPart part (InvalidLayerPartException beyond; "
+                   "at most the model's 20971520)")
+      ->envname("BERTH_MAX_LAYER_PART_BYTES")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{20} << 20))
+      ->capture_default_str();
+  serve.add_option("--max-concurrent-uploads", c.max_concurrent_uploads,
+                   "Requests writing into uploads at once, per process (beyond: /v2/ 429 "
+                   "TOOMANYREQUESTS, ECR LimitExceededException)")
+      ->envname("BERTH_MAX_CONCURRENT_UPLOADS")
+      ->check(CLI::Range(1u, 1000000u))
+      ->capture_default_str();
+  serve.add_option("--read-timeout", c.read_timeout_seconds,
+                   "Seconds a new connection gets to send its TLS handshake and whole first "
+                   "request head, and each body read gets to make progress")
+      ->envname("BERTH_READ_TIMEOUT")
+      ->check(CLI::Range(1u, 86400u))
+      ->capture_default_str();
+  serve.add_option("--idle-timeout", c.idle_timeout_seconds,
+                   "Seconds a keep-alive connection gets to send its whole next request head")
+      ->envname("BERTH_IDLE_TIMEOUT")
+      ->check(CLI::Range(1u, 86400u))
+      ->capture_default_str();
+  serve.add_option("--max-json-depth", c.max_json_depth,
+                   "Deepest JSON nesting of an ECR request body (SerializationException beyond)")
+      ->envname("BERTH_MAX_JSON_DEPTH")
+      ->check(CLI::Range(1u, 1024u))
+      ->capture_default_str();
+}
+
 void add_serve_options(CLI::App& serve, Config& c) {
   serve.add_option("--listen", c.listen, "Address to listen on, host:port")
       ->envname("BERTH_LISTEN")
       ->capture_default_str();
   add_registry_options(serve, c);
   serve.add_option("--public-url", c.public_url,
-                   "URL clients reach berth at (default: http://<listen>)")
+                   "URL clients reach berth at (default: http://<listen>, https:// with TLS)")
       ->envname("BERTH_PUBLIC_URL");
   serve.add_option("--log-level", c.log_level, "trace|debug|info|warn|error|off")
       ->envname("BERTH_LOG_LEVEL")
@@ -84,6 +141,8 @@ void add_serve_options(CLI::App& serve, Config& c) {
       ->envname("BERTH_ECR_BODY_LIMIT")
       ->check(CLI::Range(std::uint64_t{1024}, std::uint64_t{1} << 32))
       ->capture_default_str();
+  add_tls_options(serve, c);
+  add_limit_options(serve, c);
   serve.add_option("--io-threads", c.io_threads, "Network threads (0 = one per core)")
       ->envname("BERTH_IO_THREADS")
       ->capture_default_str();
@@ -191,7 +250,9 @@ int run_cli(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // Usage errors exit 2, as scripts (and `berth fsck`'s contract) expect;
+    // --help and --version still exit 0.
+    return app.exit(e) == 0 ? 0 : 2;
   }
   if (version->parsed()) {
     std::cout << "berth " << BERTH_VERSION << "\n";

@@ -14,13 +14,26 @@ namespace berth::app {
 struct Config {
   std::string listen = "127.0.0.1:5000";   // host:port
   std::filesystem::path data_dir = "./data";
-  std::string public_url;                  // "" = http://<listen>
+  std::string public_url;                  // "" = http(s)://<listen>
   std::string log_level = "info";
   unsigned io_threads = 0;                 // 0 = one per core
   unsigned blocking_threads = 8;
   std::string sqlite_synchronous = "full"; // full | normal
   bool access_log = true;
   unsigned shutdown_grace_seconds = 10;
+
+  // ---- TLS: both or neither ----
+  std::string tls_cert;  // PEM certificate chain; set = HTTPS only
+  std::string tls_key;   // PEM private key (unencrypted)
+
+  // ---- limits ----
+  std::uint64_t max_header_bytes = 64 * 1024;          // request head; 431 beyond
+  std::uint64_t max_manifest_bytes = 4 << 20;          // /v2/ manifest PUT; 413 beyond
+  std::uint64_t max_layer_part_bytes = 20 << 20;       // UploadLayerPart, decoded
+  unsigned max_concurrent_uploads = 256;               // requests writing uploads at once
+  unsigned read_timeout_seconds = 60;                  // first request head, each body read
+  unsigned idle_timeout_seconds = 60;                  // keep-alive wait for the next head
+  unsigned max_json_depth = 64;                        // ECR request JSON nesting
 
   // ---- authentication and ECR ----
   std::string auth = "sigv4";              // sigv4 | none
@@ -42,9 +55,10 @@ struct Config {
   // The registry id the OCI front end serves by default: "<account>:<region>",
   // the same store namespace api/ecr/context.cpp derives for ECR callers.
   std::string default_registry_id() const { return account_id + ":" + region; }
-  // public_url, or http://<listen> when unset; never with a trailing '/'.
+  bool tls() const { return !tls_cert.empty(); }
+  // public_url, or http(s)://<listen> when unset; never with a trailing '/'.
   std::string effective_public_url() const {
-    std::string url = public_url.empty() ? "http://" + listen : public_url;
+    std::string url = public_url.empty() ? (tls() ? "https://" : "http://") + listen : public_url;
     while (url.size() > 1 && url.back() == '/') url.pop_back();
     return url;
   }

@@ -5,6 +5,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <filesystem>
+#include <malloc.h>
 #include <thread>
 #include <vector>
 
@@ -15,6 +16,7 @@
 #include "app/local_secrets.hpp"
 #include "auth/credentials.hpp"
 #include "auth/ecr_token.hpp"
+#include "http/concurrency_limit.hpp"
 #include "http/server.hpp"
 #include "registry/registry.hpp"
 #include "storage/blob/fs/fs_blob_store.hpp"
@@ -56,7 +58,7 @@ Result<ListenAddress> parse_listen(std::string_view listen) {
 }
 
 // The credential store for --auth sigv4: --credentials, else the generated
-// local credentials (logged, so `aws configure` can use them).
+// local credentials (their key id logged; the secret only in the 0600 file).
 Result<std::shared_ptr<auth::CredentialStore>> load_credentials(const Config& config) {
   auto store = std::make_shared<auth::CredentialStore>();
   if (config.auth != "sigv4") return store;
@@ -68,11 +70,11 @@ Result<std::shared_ptr<auth::CredentialStore>> load_credentials(const Config& co
     auth::Credential local =
         BERTH_TRY(load_or_create_local_credentials(config.data_dir, config.account_id));
     BERTH_TRY_STATUS(store->add(local));
-    log::info("SigV4 local credentials ({}), for `aws configure` or `berth credentials`:",
-              (config.data_dir / kLocalCredentialsFile).string());
-    log::info("  aws configure set aws_access_key_id {}", local.access_key_id);
-    log::info("  aws configure set aws_secret_access_key {}", local.secret_access_key);
-    log::info("  aws configure set region {}", config.region);
+    // The secret never goes to the log; `berth credentials` prints it on demand.
+    log::info("SigV4 local credentials: access key {} in {} (print them for `aws configure` "
+              "with: berth credentials --data-dir {})",
+              local.access_key_id, (config.data_dir / kLocalCredentialsFile).string(),
+              config.data_dir.string());
   }
   if (config.allow_any_access_key) {
     BERTH_TRY_STATUS(store->accept_any_key(config.account_id));
@@ -90,8 +92,16 @@ Result<std::string> token_secret(const Config& config) {
 }  // namespace
 
 int run_serve(const Config& config) {
+  // glibc gives every thread its own malloc arena; two are plenty for a
+  // server whose buffers are per connection, and idle memory drops by a
+  // fifth (measured in docs/performance.md).
+  mallopt(M_ARENA_MAX, 2);
   if (auto logged = init_logging(config.log_level); !logged) {
     log::error("{}", logged.error().message);
+    return 2;
+  }
+  if (config.tls_cert.empty() != config.tls_key.empty()) {
+    log::error("--tls-cert and --tls-key go together: give both or neither");
     return 2;
   }
   auto listen = parse_listen(config.listen);
@@ -144,8 +154,13 @@ int run_serve(const Config& config) {
   registry_gate.passwords = passwords;
   registry_gate.downloads = downloads;
 
+  // Shared by both front ends: a push through either API counts.
+  auto upload_limit = std::make_shared<http::ConcurrencyLimit>(config.max_concurrent_uploads);
+
   api::oci::OciApiOptions oci_options;
   oci_options.registry_id = config.default_registry_id();
+  oci_options.max_manifest_size = config.max_manifest_bytes;
+  oci_options.upload_limit = upload_limit;
   oci_options.auth = registry_gate;
   api::oci::OciApi oci(core, blocking, oci_options);
 
@@ -177,6 +192,9 @@ int run_serve(const Config& config) {
       config.auth == "sigv4" ? api::ecr::EcrAuthMode::kSigV4 : api::ecr::EcrAuthMode::kNone;
   ecr_options.credentials = *credentials;
   ecr_options.body_limit = config.ecr_body_limit;
+  ecr_options.max_layer_part_bytes = config.max_layer_part_bytes;
+  ecr_options.max_json_depth = config.max_json_depth;
+  ecr_options.upload_limit = upload_limit;
   api::ecr::EcrApi ecr(core, blocking, ecr_settings, ecr_services, ecr_options);
 
   FrontDoor front_door(oci, ecr);
@@ -186,15 +204,22 @@ int run_serve(const Config& config) {
   server_options.port = listen->port;
   server_options.access_log = config.access_log;
   server_options.shutdown_grace = std::chrono::seconds(config.shutdown_grace_seconds);
+  server_options.header_limit = static_cast<std::size_t>(config.max_header_bytes);
+  server_options.read_timeout = std::chrono::seconds(config.read_timeout_seconds);
+  server_options.idle_timeout = std::chrono::seconds(config.idle_timeout_seconds);
+  if (config.tls()) server_options.tls = http::TlsOptions{config.tls_cert, config.tls_key};
   http::Server server(io, server_options,
                       [&front_door](http::Request& r) { return front_door.handle(r); });
   if (auto started = server.start(); !started) {
-    log::error("cannot listen on {}: {}", config.listen, started.error().message);
-    return 1;
+    const Error& error = started.error();
+    log::error("cannot listen on {}: {}{}{}", config.listen, error.message,
+               error.detail.empty() ? "" : ": ", error.detail);
+    return error.code == ErrorCode::kInvalidArgument ? 2 : 1;
   }
-  log::info("berth {} listening on {}:{} (public URL {}), data in {}, auth {}, default registry {}",
-            BERTH_VERSION, listen->host, server.port(), public_url, config.data_dir.string(),
-            config.auth, config.default_registry_id());
+  log::info("berth {} listening on {}:{}{} (public URL {}), data in {}, auth {}, default "
+            "registry {}",
+            BERTH_VERSION, listen->host, server.port(), config.tls() ? " with TLS" : "",
+            public_url, config.data_dir.string(), config.auth, config.default_registry_id());
 
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int signo) {

@@ -153,6 +153,7 @@ int run_fsck(const FsckOptions& options, std::FILE* out, std::FILE* err) {
 
   const CheckReport* verdict = &*first;
   Result<CheckReport> second;
+  bool repair_failed = false;
   if (options.repair) {
     RepairReport repairs = repair_stores(stores->blob_store(), stores->meta_store(), *first);
     doc["repairs"] = to_json(repairs);
@@ -161,6 +162,9 @@ int run_fsck(const FsckOptions& options, std::FILE* out, std::FILE* err) {
       for (const RepairAction& a : repairs.actions) {
         std::fprintf(out, "repair %s\n", describe(a).c_str());
       }
+    }
+    for (const RepairAction& a : repairs.actions) {
+      repair_failed = repair_failed || a.outcome == RepairOutcome::kFailed;
     }
     progress.note("checking again after repair");
     second = check(*stores, options, progress);
@@ -179,7 +183,9 @@ int run_fsck(const FsckOptions& options, std::FILE* out, std::FILE* err) {
     verdict = &*second;
   }
 
-  const int code = verdict->corrupt() ? kExitCorrupt : kExitClean;
+  // A repair that could not be carried out leaves the store as it was
+  // found: not clean, whatever else the second pass says.
+  const int code = verdict->corrupt() || repair_failed ? kExitCorrupt : kExitClean;
   doc["clean"] = !verdict->corrupt();
   doc["exit_code"] = code;
   if (options.json) {

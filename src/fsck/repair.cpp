@@ -92,12 +92,13 @@ class Repairer {
                    ErrorCode::kBlobNotFound,
                    [&] { return meta_.unlink_blob(f.repository_id, f.digest); });
       case FindingKind::kUploadStale:
-        // Record first, as Registry::cancel_upload does: data without a
-        // record is harmless garbage, a record without data is not resumable.
+        // Bytes first, as Registry::cancel_upload does: on a full disk the
+        // metadata write may fail, and freeing the space is the point. A
+        // record left without data is harmless (the upload reads as gone).
         return act(f, "removed stale upload " + f.subject, ErrorCode::kUploadNotFound, [&] {
-          Status record = meta_.delete_upload(f.subject);
-          if (!record && record.error().code != ErrorCode::kUploadNotFound) return record;
-          return blobs_.abort_upload(f.subject);
+          Status data = blobs_.abort_upload(f.subject);
+          if (!data && data.error().code != ErrorCode::kUploadNotFound) return data;
+          return meta_.delete_upload(f.subject);
         });
       case FindingKind::kUploadOrphanData:
         return act(f, "removed orphaned upload data " + f.subject, ErrorCode::kUploadNotFound,

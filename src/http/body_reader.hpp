@@ -1,20 +1,20 @@
 // ParserBodyReader: the BodyReader the server hands to handlers. It pulls the
-// request body through the connection's Beast parser (buffer_body), so bytes
-// land straight in the caller's buffer and no body is ever held whole unless
-// the handler asks for read_all. It also sends "100 Continue" the first time
+// request body from the connection's Stream (plain or TLS) through its Beast
+// parser (buffer_body), so bytes land straight in the caller's buffer and no
+// body is ever held whole unless the handler asks for read_all. It also sends "100 Continue" the first time
 // a body read is needed, and drains leftovers so the connection can be reused.
 //
 // Thread-safety: belongs to one session; use only on that session's strand.
 #pragma once
 
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <optional>
 
 #include "http/message.hpp"
 #include "http/server.hpp"
+#include "http/stream.hpp"
 
 namespace berth::http {
 
@@ -22,7 +22,7 @@ using RequestParser = beast_http::request_parser<beast_http::buffer_body>;
 
 class ParserBodyReader final : public BodyReader {
  public:
-  ParserBodyReader(boost::beast::tcp_stream& stream, boost::beast::flat_buffer& buffer,
+  ParserBodyReader(Stream& stream, boost::beast::flat_buffer& buffer,
                    const ServerOptions& options)
       : stream_(stream), buffer_(buffer), options_(options) {}
   ParserBodyReader(const ParserBodyReader&) = delete;
@@ -50,7 +50,7 @@ class ParserBodyReader final : public BodyReader {
   Result<std::size_t> parse_buffered(std::span<char> out);
   Error remember(Error error);
 
-  boost::beast::tcp_stream& stream_;
+  Stream& stream_;
   boost::beast::flat_buffer& buffer_;
   const ServerOptions& options_;
   RequestParser* parser_ = nullptr;

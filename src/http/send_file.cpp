@@ -1,12 +1,18 @@
 #include "http/send_file.hpp"
 
 #include <sys/sendfile.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/buffer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <cerrno>
 #include <cstring>
+#include <string>
+#include <vector>
 
 namespace berth::http {
 namespace {
@@ -16,8 +22,48 @@ constexpr auto kAsTuple = asio::as_tuple(asio::use_awaitable);
 // Linux caps one sendfile call near 2 GiB; smaller calls also let other
 // sessions on this thread run between pieces of a huge blob.
 constexpr std::uint64_t kMaxPiece = std::uint64_t{1} << 24;
+// Under TLS: bytes read and encrypted per step.
+constexpr std::size_t kCopyPiece = 256 * 1024;
+
+Result<std::uint64_t> short_file(std::uint64_t sent, std::uint64_t length) {
+  return fail(ErrorCode::kCorruption, "file ended before the announced length",
+              std::to_string(sent) + " of " + std::to_string(length));
+}
+
+asio::awaitable<Result<std::uint64_t>> copy_file_range_to(Stream& stream, const FileRange& file,
+                                                          std::chrono::seconds write_timeout) {
+  std::vector<char> piece(static_cast<std::size_t>(std::min<std::uint64_t>(file.length, kCopyPiece)));
+  std::uint64_t sent = 0;
+  while (sent < file.length) {
+    const std::size_t want =
+        static_cast<std::size_t>(std::min<std::uint64_t>(file.length - sent, piece.size()));
+    const ssize_t n = ::pread(file.fd, piece.data(), want, static_cast<off_t>(file.offset + sent));
+    if (n < 0) {
+      const int err = errno;
+      if (err == EINTR) continue;
+      co_return fail(ErrorCode::kUnavailable, "reading the response body failed",
+                     std::strerror(err));
+    }
+    if (n == 0) co_return short_file(sent, file.length);
+    stream.expires_after(write_timeout);
+    auto [ec, written] = co_await asio::async_write(
+        stream, asio::buffer(piece.data(), static_cast<std::size_t>(n)), kAsTuple);
+    if (ec) {
+      co_return fail(ErrorCode::kUnavailable, "connection lost while sending", ec.message());
+    }
+    sent += static_cast<std::uint64_t>(n);
+  }
+  co_return sent;
+}
 
 }  // namespace
+
+asio::awaitable<Result<std::uint64_t>> send_file_range(Stream& stream, asio::steady_timer& timer,
+                                                       const FileRange& file,
+                                                       std::chrono::seconds write_timeout) {
+  if (stream.tls()) co_return co_await copy_file_range_to(stream, file, write_timeout);
+  co_return co_await send_file_range(stream.tcp().socket(), timer, file, write_timeout);
+}
 
 asio::awaitable<Result<std::uint64_t>> send_file_range(asio::ip::tcp::socket& socket,
                                                        asio::steady_timer& timer,
@@ -39,10 +85,7 @@ asio::awaitable<Result<std::uint64_t>> send_file_range(asio::ip::tcp::socket& so
       sent += static_cast<std::uint64_t>(n);
       continue;
     }
-    if (n == 0) {
-      co_return fail(ErrorCode::kCorruption, "file ended before the announced length",
-                     std::to_string(sent) + " of " + std::to_string(file.length));
-    }
+    if (n == 0) co_return short_file(sent, file.length);
     const int err = errno;
     if (err == EINTR) continue;
     if (err != EAGAIN && err != EWOULDBLOCK) {

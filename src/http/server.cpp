@@ -11,6 +11,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "http/session.hpp"
+#include "http/tls.hpp"
 
 namespace berth::http {
 namespace {
@@ -95,6 +96,11 @@ Server::~Server() { stop(); }
 Status Server::start() {
   if (impl_->started) return fail(ErrorCode::kInternal, "server already started");
   const auto& options = impl_->shared->options;
+  if (options.tls) {
+    auto context = make_tls_context(*options.tls);
+    if (!context) return std::unexpected(std::move(context).error());
+    impl_->shared->tls = std::move(*context);
+  }
   boost::system::error_code ec;
   const auto address = asio::ip::make_address(options.listen_address, ec);
   if (ec) {
@@ -125,7 +131,8 @@ Status Server::start() {
       spdlog::error("http: accept loop ended by exception: {}", e.what());
     }
   });
-  spdlog::info("http: listening on {}:{}", options.listen_address, impl_->port);
+  spdlog::info("http: listening on {}:{}{}", options.listen_address, impl_->port,
+               options.tls ? " (TLS)" : "");
   return ok();
 }
 

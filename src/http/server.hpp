@@ -3,7 +3,10 @@
 // request head is parsed with header limits, then the Handler runs with a
 // streaming BodyReader. Every read and write has a timeout. One access-log
 // line per request. stop() stops accepting, lets in-flight requests finish
-// until a deadline, then closes what is left.
+// until a deadline, then closes what is left. With ServerOptions::tls set the
+// same listener speaks HTTPS only: each connection first completes a TLS
+// handshake (bounded by read_timeout); a plain-HTTP request gets a 400 that
+// says so, and is closed.
 //
 // Thread-safety: construct, start and stop from one thread; the io_context
 // may be run by many threads.
@@ -13,6 +16,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "http/message.hpp"
@@ -20,18 +24,29 @@
 
 namespace berth::http {
 
+// PEM files for HTTPS (see tls.hpp).
+struct TlsOptions {
+  std::string cert_file;  // certificate chain, leaf first
+  std::string key_file;   // unencrypted private key
+};
+
 struct ServerOptions {
   std::string listen_address = "127.0.0.1";
   std::uint16_t port = 5000;  // 0 = pick a free port (see Server::port())
-  std::size_t header_limit = 64 * 1024;
+  std::size_t header_limit = 64 * 1024;  // request line + headers; 431 beyond
   // Upper bound for any request body; front ends set tighter limits per
   // route through BodyReader::read_all.
   std::uint64_t body_limit = std::uint64_t{64} << 30;
-  std::chrono::seconds read_timeout{60};   // per read of head or body chunk
+  // The whole first request head of a connection (and its TLS handshake)
+  // must arrive within this; so must each read of a body.
+  std::chrono::seconds read_timeout{60};
   std::chrono::seconds write_timeout{60};  // per write
-  std::chrono::seconds idle_timeout{60};   // keep-alive wait for next request
+  // A keep-alive connection's next request head (wait included) must arrive
+  // within this.
+  std::chrono::seconds idle_timeout{60};
   std::chrono::seconds shutdown_grace{10};
   bool access_log = true;
+  std::optional<TlsOptions> tls;  // set: HTTPS only
 };
 
 class Server {
@@ -39,7 +54,9 @@ class Server {
   Server(boost::asio::io_context& io, ServerOptions options, Handler handler);
   ~Server();
 
-  // Binds and starts accepting. kUnavailable when the address cannot be bound.
+  // Loads the TLS files (when set), binds and starts accepting.
+  // kInvalidArgument when the TLS files are unusable, kUnavailable when the
+  // address cannot be bound.
   Status start();
   // The bound port (useful with port 0).
   std::uint16_t port() const;

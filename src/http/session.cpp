@@ -6,9 +6,13 @@
 
 #include <algorithm>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/buffer.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/stream_base.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/detect_ssl.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
@@ -39,6 +43,14 @@ constexpr std::size_t kDrainLimit = 64 * 1024;
 // closing with unread input would RST the connection and destroy the answer.
 constexpr std::size_t kLingerLimit = 1 << 20;
 constexpr std::chrono::seconds kLingerTime{2};
+// The answer to plain HTTP on a TLS listener (as Go's net/http words it).
+constexpr std::string_view kPlainHttpOnTls =
+    "HTTP/1.1 400 Bad Request\r\n"
+    "Content-Type: text/plain; charset=utf-8\r\n"
+    "Connection: close\r\n"
+    "Content-Length: 48\r\n"
+    "\r\n"
+    "Client sent an HTTP request to an HTTPS server.\n";
 
 bool is_parse_error(const beast::error_code& ec) {
   static const auto& http_category =
@@ -100,7 +112,7 @@ void Session::launch(std::shared_ptr<ServerShared> shared, tcp::socket socket) {
 Session::Session(std::shared_ptr<ServerShared> shared, tcp::socket socket)
     : shared_(std::move(shared)),
       options_(shared_->options),
-      stream_(std::move(socket)),
+      stream_(std::move(socket), shared_->tls.get()),
       body_(stream_, buffer_, options_),
       send_timer_(stream_.get_executor()) {}
 
@@ -109,22 +121,31 @@ Session::~Session() { shared_->registry.remove(this); }
 void Session::request_stop() {
   asio::post(stream_.get_executor(), [self = shared_from_this()] {
     self->stopping_ = true;
-    if (self->idle_) self->stream_.cancel();
+    if (self->idle_) self->stream_.tcp().cancel();
   });
 }
 
 void Session::force_close() {
   asio::post(stream_.get_executor(), [self = shared_from_this()] {
     self->stopping_ = true;
-    self->stream_.close();
+    self->stream_.tcp().close();
   });
 }
 
 asio::awaitable<void> Session::run(std::shared_ptr<Session> self) {
   beast::error_code ec;
-  stream_.socket().set_option(tcp::no_delay(true), ec);
-  if (const auto endpoint = stream_.socket().remote_endpoint(ec); !ec) {
+  stream_.tcp().socket().set_option(tcp::no_delay(true), ec);
+  if (const auto endpoint = stream_.tcp().socket().remote_endpoint(ec); !ec) {
     remote_ = endpoint.address().to_string();
+  }
+  if (stream_.tls()) {
+    // Kept out of the condition: g++ 12 mishandles co_await in && and ?:.
+    bool secured = false;
+    if (!stopping_) secured = co_await start_tls();
+    if (!secured) {
+      co_await close_connection();
+      co_return;
+    }
   }
   const auto header_limit = static_cast<std::uint32_t>(
       std::min<std::size_t>(options_.header_limit, std::numeric_limits<std::uint32_t>::max()));
@@ -146,6 +167,35 @@ asio::awaitable<void> Session::run(std::shared_ptr<Session> self) {
     if (!co_await serve_request()) break;
   }
   co_await close_connection();
+}
+
+asio::awaitable<bool> Session::start_tls() {
+  // One deadline for telling TLS from HTTP and for the whole handshake, so a
+  // client that trickles its ClientHello cannot hold the connection.
+  stream_.expires_after(options_.read_timeout);
+  idle_ = true;  // nothing received yet: a shutdown may cancel at once
+  auto [detect_ec, is_tls] = co_await beast::async_detect_ssl(stream_.tcp(), buffer_, kAsTuple);
+  idle_ = false;
+  if (detect_ec || stopping_) co_return false;
+  if (!is_tls) {
+    const auto started = std::chrono::steady_clock::now();
+    stream_.expires_after(options_.write_timeout);
+    auto [write_ec, n] = co_await asio::async_write(
+        stream_.tcp(), asio::buffer(kPlainHttpOnTls.data(), kPlainHttpOnTls.size()), kAsTuple);
+    if (!write_ec) linger_budget_ = kLingerLimit;
+    log_access("-", "-", 400, 0, started, "-");
+    co_return false;
+  }
+  // The bytes detect_ssl read are the start of the ClientHello.
+  auto [handshake_ec, used] = co_await stream_.tls()->async_handshake(
+      asio::ssl::stream_base::server, buffer_.data(), kAsTuple);
+  if (handshake_ec) {
+    spdlog::debug("http: TLS handshake with {} failed: {}", remote_, handshake_ec.message());
+    co_return false;
+  }
+  buffer_.consume(used);
+  tls_up_ = true;
+  co_return true;
 }
 
 asio::awaitable<bool> Session::serve_request() {
@@ -237,16 +287,17 @@ asio::awaitable<Session::Written> Session::write_response(beast_http::verb metho
   finish_head(msg, keep_alive);
   if (!bodiless_status) msg.content_length(length);
   const bool send_file = send_body && res.file && res.file->length > 0;
-  if (send_file) set_cork(stream_.socket(), true);
+  // Corking only helps sendfile; TLS records are built in user space.
+  const bool cork = send_file && !stream_.tls();
+  if (cork) set_cork(stream_.tcp().socket(), true);
   stream_.expires_after(options_.write_timeout);
   auto [ec, n] = co_await beast_http::async_write(stream_, msg, kAsTuple);
   if (ec || !send_file) {
-    if (send_file) set_cork(stream_.socket(), false);
+    if (cork) set_cork(stream_.tcp().socket(), false);
     co_return Written{!ec, 0};
   }
-  auto sent = co_await send_file_range(stream_.socket(), send_timer_, *res.file,
-                                       options_.write_timeout);
-  set_cork(stream_.socket(), false);
+  auto sent = co_await send_file_range(stream_, send_timer_, *res.file, options_.write_timeout);
+  if (cork) set_cork(stream_.tcp().socket(), false);
   if (!sent) {
     spdlog::warn("http: file response aborted: {} ({})", sent.error().message,
                  sent.error().detail);
@@ -275,22 +326,33 @@ asio::awaitable<void> Session::reject_head(const beast::error_code& ec) {
 }
 
 asio::awaitable<void> Session::close_connection() {
-  auto& socket = stream_.socket();
+  auto& tcp_stream = stream_.tcp();
+  auto& socket = tcp_stream.socket();
   if (!socket.is_open()) co_return;
+  if (tls_up_ && !stopping_) {
+    // close_notify, so the peer can tell the end from a truncation. Waiting
+    // for the peer's own close_notify is bounded; an expired deadline closes
+    // the socket.
+    tls_up_ = false;
+    tcp_stream.expires_after(kLingerTime);
+    co_await stream_.tls()->async_shutdown(kAsTuple);  // any outcome: we close next
+    if (!socket.is_open()) co_return;
+  }
   beast::error_code ec;
   socket.shutdown(tcp::socket::shutdown_send, ec);
   if (linger_budget_ > 0 && !ec && !stopping_) {
-    stream_.expires_after(kLingerTime);
+    // Raw bytes, TLS or not: they are only read to be dropped.
+    tcp_stream.expires_after(kLingerTime);
     std::size_t discarded = buffer_.size();
     while (discarded < linger_budget_) {
       buffer_.clear();
       const std::size_t want = std::min<std::size_t>(64 * 1024, linger_budget_ - discarded);
-      auto [read_ec, n] = co_await stream_.async_read_some(buffer_.prepare(want), kAsTuple);
+      auto [read_ec, n] = co_await tcp_stream.async_read_some(buffer_.prepare(want), kAsTuple);
       if (read_ec) break;
       discarded += n;
     }
   }
-  stream_.close();
+  tcp_stream.close();
 }
 
 void Session::log_access(std::string_view method, std::string_view target, unsigned status,

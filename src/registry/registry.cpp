@@ -92,7 +92,9 @@ Result<UploadStatus> Registry::begin_upload(const RepositoryRef& repo) {
     (void)meta_.delete_upload(id);
     return std::unexpected(writer.error());
   }
-  BERTH_TRY_STATUS((*writer)->save_state());
+  // No save_state here: an empty upload needs no durable hash state (a
+  // resume re-hashes whatever data exists), and the fsync it costs is most
+  // of a small push's latency.
   std::lock_guard lock(uploads_mu_);
   parked_.emplace(id, std::move(*writer));
   return UploadStatus{id, 0};
@@ -159,8 +161,17 @@ Result<UploadStatus> Registry::checkin_upload(std::unique_ptr<blob::BlobWriter> 
   std::string id(writer->upload_id());
   Status saved = writer->save_state();
   UploadStatus status{id, writer->size()};
+  // The repository (and with it the upload's record) may have been deleted
+  // while this request was writing; its bytes must not outlive it.
+  auto record = meta_.get_upload(id);
+  bool orphaned = !record && record.error().code == ErrorCode::kUploadNotFound;
+  if (orphaned) {
+    writer.reset();
+    (void)blobs_.abort_upload(id);
+  }
   std::lock_guard lock(uploads_mu_);
   busy_.erase(id);
+  if (orphaned) return std::unexpected(record.error());
   if (!saved) return std::unexpected(saved.error());
   parked_[id] = std::move(writer);
   return status;
@@ -215,11 +226,14 @@ Status Registry::cancel_upload(const RepositoryRef& repo, std::string_view uploa
     }
     parked_.erase(upload.id);
   }
-  BERTH_TRY_STATUS(meta_.delete_upload(upload_id));
+  // Bytes first: cancelling is how a client frees space on a full disk,
+  // where the metadata write may fail; a record without data is harmless
+  // (resume reports it gone) and fsck reports it.
   auto aborted = blobs_.abort_upload(upload_id);
   if (!aborted && aborted.error().code != ErrorCode::kUploadNotFound) {
     return aborted;
   }
+  (void)meta_.delete_upload(upload_id);
   return ok();
 }
 

@@ -235,9 +235,14 @@ def test_region_comes_from_the_credential_scope(ecr, repo):
 
 @pytest.mark.berth_only
 def test_registry_id_of_another_account(ecr, ecr_repo):
-    with raises_ecr("RepositoryNotFoundException") as err:
+    # no policy can grant cross-account access (policies are stored, not
+    # enforced), so another account's registry is refused outright
+    with raises_ecr("AccessDeniedException") as err:
         ecr.client().describe_repositories(registryId=OTHER_ACCOUNT, repositoryNames=[ecr_repo])
     assert OTHER_ACCOUNT in err["error"]["Message"]
+    with raises_ecr("AccessDeniedException"):
+        ecr.client().list_tags_for_resource(
+            resourceArn=f"arn:aws:ecr:us-east-1:{OTHER_ACCOUNT}:repository/{ecr_repo}")
     # naming its own registry explicitly is the same as omitting it
     r = ecr.client().describe_repositories(registryId=ACCOUNT, repositoryNames=[ecr_repo])
     assert r["repositories"][0]["repositoryName"] == ecr_repo

@@ -232,11 +232,14 @@ def test_v2_host_selects_the_registry(ecr, repo):
     url = f"{ecr.endpoint}/v2/{repo}/manifests/v1"
     accept = {"Accept": MT_OCI_MANIFEST}
     host = f"{other.account}.dkr.ecr.{REGION}.localhost:{ecr.server.port}"
-    # the other account's host, with either account's password (policies are not enforced)
-    for pw in (ecr.password(other), ecr.password()):
-        r = requests.get(url, headers={**accept, "Host": host}, auth=("AWS", pw), timeout=30)
-        assert r.status_code == 200, (r.status_code, r.text)
-        assert r.content == img.manifest.data
+    # the other account's host opens with that account's password only:
+    # policies that could grant cross-account access are not enforced, so none is granted
+    r = requests.get(url, headers={**accept, "Host": host}, auth=("AWS", ecr.password(other)), timeout=30)
+    assert r.status_code == 200, (r.status_code, r.text)
+    assert r.content == img.manifest.data
+    r = requests.get(url, headers={**accept, "Host": host}, auth=("AWS", ecr.password()), timeout=30)
+    assert r.status_code == 403, (r.status_code, r.text)
+    assert r.json()["errors"][0]["code"] == "DENIED"
     # the plain host with the default account's password: the default registry, which lacks it
     r = requests.get(url, headers=accept, auth=("AWS", ecr.password()), timeout=30)
     assert r.status_code == 404 and r.json()["errors"][0]["code"] == "NAME_UNKNOWN"

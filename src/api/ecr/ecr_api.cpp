@@ -1,6 +1,8 @@
 #include "api/ecr/ecr_api.hpp"
 
+#include <boost/json/error.hpp>
 #include <boost/json/parse.hpp>
+#include <boost/json/parse_options.hpp>
 #include <boost/json/serialize.hpp>
 #include <exception>
 #include <new>
@@ -32,6 +34,7 @@ constexpr std::string_view kTargetHeader = "X-Amz-Target";
 // Bodies above this are hashed and parsed on the blocking pool, so a 27 MiB
 // UploadLayerPart does not stall the other connections of an I/O thread.
 constexpr std::size_t kOffloadThreshold = 256 * 1024;
+constexpr std::string_view kUploadLayerPart = "UploadLayerPart";
 
 std::unexpected<EcrFailure> failure(std::string_view type, std::string message, int status = 400) {
   return std::unexpected(EcrFailure{std::string(type), std::move(message), {}, status});
@@ -73,10 +76,17 @@ bool is_blank(std::string_view s) {
   return s.find_first_not_of(" \t\r\n") == std::string_view::npos;
 }
 
-Result<json::object> parse_body(std::string_view body) {
+Result<json::object> parse_body(std::string_view body, std::size_t max_depth) {
   if (is_blank(body)) return json::object{};
   boost::system::error_code ec;
-  json::value v = json::parse(body, ec);
+  json::parse_options options;
+  options.max_depth = max_depth;
+  json::value v = json::parse(body, ec, {}, options);
+  if (ec == json::error::too_deep) {
+    return fail(ErrorCode::kInvalidArgument,
+                "Request body nests JSON deeper than " + std::to_string(max_depth) + " levels",
+                std::string(kSerialization));
+  }
   if (ec) {
     return fail(ErrorCode::kInvalidArgument, "Request body is not valid JSON: " + ec.message(),
                 std::string(kSerialization));
@@ -90,8 +100,28 @@ Result<json::object> parse_body(std::string_view body) {
 
 // Parsing and validation together, so a large body crosses to the blocking
 // pool once.
-Result<json::object> decode_and_validate(std::string_view body, const Operation& op) {
-  json::object input = BERTH_TRY(parse_body(body));
+// The account a request addresses explicitly: registryId, or the account of
+// a resourceArn; "" when it names none (the caller's own is meant).
+std::string foreign_account(const json::object& input) {
+  if (const auto* id = input.if_contains("registryId"); id && id->is_string()) {
+    return std::string(id->as_string());
+  }
+  if (const auto* arn = input.if_contains("resourceArn"); arn && arn->is_string()) {
+    // arn:aws:ecr:<region>:<account>:repository/<name>
+    std::string_view text = arn->as_string();
+    for (int skip = 0; skip < 4; ++skip) {
+      auto colon = text.find(':');
+      if (colon == std::string_view::npos) return {};
+      text.remove_prefix(colon + 1);
+    }
+    return std::string(text.substr(0, text.find(':')));
+  }
+  return {};
+}
+
+Result<json::object> decode_and_validate(std::string_view body, const Operation& op,
+                                        std::size_t max_json_depth) {
+  json::object input = BERTH_TRY(parse_body(body, max_json_depth));
   if (!op.input.empty()) BERTH_TRY_STATUS(ShapeModel::instance().validate(op.input, input));
   return input;
 }
@@ -126,6 +156,62 @@ Caller unauthenticated_caller(const http::Request& request, const EcrSettings& s
 
 std::string body_hash(std::string_view body) { return crypto::sha256_hex(body); }
 
+// Whether the request names UploadLayerPart, judged from the head alone (the
+// body has not been read yet).
+bool names_upload_layer_part(const http::Request& request) {
+  const std::string_view target = request.header(kTargetHeader);
+  if (!target.empty()) {
+    const std::size_t dot = target.rfind('.');
+    return dot != std::string_view::npos && target.substr(dot + 1) == kUploadLayerPart;
+  }
+  return request.query_param("Action") == kUploadLayerPart;
+}
+
+// The decoded size of the (model-validated, so well-formed) base64 part.
+std::uint64_t layer_part_size(const json::object& input) {
+  const json::value* blob = input.if_contains("layerPartBlob");
+  if (blob == nullptr || !blob->is_string()) return 0;
+  const std::string_view text = blob->get_string();
+  const std::uint64_t padding = text.ends_with("==") ? 2 : text.ends_with("=") ? 1 : 0;
+  const std::uint64_t full = text.size() / 4 * 3;
+  return full > padding ? full - padding : 0;
+}
+
+std::string string_or_empty(const json::object& input, std::string_view key) {
+  const json::value* v = input.if_contains(key);
+  return v && v->is_string() ? std::string(v->get_string()) : std::string();
+}
+
+// InvalidLayerPartException for a part over the limit, with the modelled
+// members; lastValidByteReceived says where the upload stands (the part was
+// not appended), so the client can resend smaller parts from there.
+asio::awaitable<EcrFailure> layer_part_too_large(EcrContext& ctx, const json::object& input,
+                                                 std::uint64_t size, std::uint64_t limit) {
+  const std::string name = string_or_empty(input, "repositoryName");
+  const std::string upload_id = string_or_empty(input, "uploadId");
+  const registry::RepositoryRef repo = repository_ref(ctx, input, name);
+  Result<registry::UploadStatus> status = co_await http::offload(
+      ctx.blocking, [&] { return ctx.registry.upload_status(repo, upload_id); });
+  std::int64_t last_valid = -1;
+  if (status) {
+    last_valid = static_cast<std::int64_t>(status->size) - 1;
+  } else if (const json::value* first = input.if_contains("partFirstByte");
+             first && first->is_int64()) {
+    last_valid = first->get_int64() - 1;
+  }
+  EcrFailure f{"InvalidLayerPartException",
+               "The layer part holds " + std::to_string(size) +
+                   " bytes, more than this registry accepts in one part (" +
+                   std::to_string(limit) + ")",
+               {},
+               400};
+  f.extra["registryId"] = registry_id(ctx, input);
+  f.extra["repositoryName"] = name;
+  f.extra["uploadId"] = upload_id;
+  f.extra["lastValidByteReceived"] = last_valid;
+  co_return f;
+}
+
 }  // namespace
 
 EcrApi::EcrApi(registry::Registry& registry, asio::thread_pool& blocking, EcrSettings settings,
@@ -148,7 +234,18 @@ bool EcrApi::owns(const http::Request& request) {
 
 asio::awaitable<EcrResult> EcrApi::serve(http::Request& request, std::string& operation,
                                          Caller& caller, const std::string& request_id) {
-  // 1. The body, bounded. Content-Length lets us refuse before reading.
+  // 1. A slot for writing into an upload, then the body, bounded.
+  // Content-Length lets us refuse before reading.
+  std::optional<http::ConcurrencyLimit::Permit> upload_slot;
+  if (options_.upload_limit && names_upload_layer_part(request)) {
+    upload_slot = options_.upload_limit->try_acquire();
+    if (!upload_slot) {
+      co_return failure("LimitExceededException",
+                        "Too many layer uploads in progress on this registry (at most " +
+                            std::to_string(options_.upload_limit->max()) +
+                            " at once); retry later");
+    }
+  }
   std::string body;
   if (request.body) {
     if (auto length = request.body->content_length(); length && *length > options_.body_limit) {
@@ -223,10 +320,12 @@ asio::awaitable<EcrResult> EcrApi::serve(http::Request& request, std::string& op
     if (!acceptable_content_type(request.header("Content-Type"))) {
       co_return failure(kSerialization, "Content-Type must be " + std::string(kContentType));
     }
+    const std::size_t depth = options_.max_json_depth;
     if (body.size() > kOffloadThreshold) {
-      input = co_await http::offload(blocking_, [&] { return decode_and_validate(body, *op); });
+      input = co_await http::offload(blocking_,
+                                     [&] { return decode_and_validate(body, *op, depth); });
     } else {
-      input = decode_and_validate(body, *op);
+      input = decode_and_validate(body, *op, depth);
     }
   }
   if (!input) co_return failure(input.error());
@@ -237,7 +336,27 @@ asio::awaitable<EcrResult> EcrApi::serve(http::Request& request, std::string& op
   if (!handler) {
     co_return failure(kUnsupportedOperation, "berth does not implement " + operation + " yet");
   }
+  if (options_.auth_mode == EcrAuthMode::kSigV4) {
+    if (auto foreign = foreign_account(*input); !foreign.empty() && foreign != caller.account_id) {
+      // Nothing grants cross-account access while policies are not
+      // enforced, so a caller reaches only its own account's registries.
+      co_return std::unexpected(EcrFailure{
+          "AccessDeniedException",
+          "User: arn:aws:iam::" + caller.account_id + ":user/" + caller.access_key_id +
+              " is not authorized to perform: ecr:" + operation + " on a resource of account " +
+              foreign + " because no resource-based policy allows it",
+          {},
+          400});
+    }
+  }
   EcrContext ctx{registry_, blocking_, settings_, services_, caller, request_id};
+  if (operation == kUploadLayerPart) {
+    if (const std::uint64_t size = layer_part_size(*input); size > options_.max_layer_part_bytes) {
+      EcrFailure refused =
+          co_await layer_part_too_large(ctx, *input, size, options_.max_layer_part_bytes);
+      co_return std::unexpected(std::move(refused));
+    }
+  }
   EcrResult result = co_await handler(ctx, *input);
   if (!result) co_return result;
   if (op->output.empty() || !result->is_object()) co_return json::value(json::object{});

@@ -1,7 +1,9 @@
 // EcrApi: the AWS ECR API (AWS JSON 1.1) over the registry core. One call
 // of handle() serves one request, in this order:
 //
-//   1. read the body, bounded by options.body_limit (413 beyond it);
+//   1. an UploadLayerPart takes a slot of options.upload_limit
+//      (LimitExceededException when none is free); read the body, bounded
+//      by options.body_limit (413 beyond it);
 //   2. authenticate: in sigv4 mode the request must carry a valid SigV4
 //      signature (Authorization header or presigned query) whose payload
 //      hash matches the body; the Caller's account is the access key's
@@ -11,8 +13,10 @@
 //   3. find the operation: `X-Amz-Target:
 //      AmazonEC2ContainerRegistry_V20150921.<Op>` for `POST /`, or
 //      `Action=<Op>` for the query form (query_form.hpp);
-//   4. decode the input (JSON object; empty body = {}) and validate it
-//      against the model (ShapeModel);
+//   4. decode the input (JSON object no deeper than options.max_json_depth,
+//      else SerializationException; empty body = {}) and validate it against
+//      the model (ShapeModel); an UploadLayerPart part larger than
+//      options.max_layer_part_bytes is an InvalidLayerPartException;
 //   5. run the handler (operations.cpp's table) and shape its output.
 //
 // Every answer carries `x-amzn-RequestId` (a UUID) and Content-Type
@@ -33,6 +37,7 @@
 
 #include "api/ecr/operation.hpp"
 #include "auth/credentials.hpp"
+#include "http/concurrency_limit.hpp"
 #include "http/message.hpp"
 #include "registry/registry.hpp"
 
@@ -48,6 +53,13 @@ struct EcrApiOptions {
   std::int64_t max_skew_ms = 15 * 60 * 1000;
   // UploadLayerPart carries up to 20 MiB, i.e. ~27 MiB of base64 in JSON.
   std::uint64_t body_limit = std::uint64_t{32} << 20;
+  // Largest decoded UploadLayerPart part; the model's own cap is 20 MiB.
+  std::uint64_t max_layer_part_bytes = std::uint64_t{20} << 20;
+  // Deepest nesting of the request's JSON body (objects and arrays).
+  std::size_t max_json_depth = 64;
+  // UploadLayerPart requests in flight at once (null: no limit); may be
+  // shared with the /v2/ front end.
+  std::shared_ptr<http::ConcurrencyLimit> upload_limit;
 };
 
 class EcrApi {

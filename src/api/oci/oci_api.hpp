@@ -15,10 +15,12 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
 #include "api/oci/registry_auth.hpp"
+#include "http/concurrency_limit.hpp"
 #include "http/message.hpp"
 #include "registry/registry.hpp"
 
@@ -26,7 +28,11 @@ namespace berth::api::oci {
 
 struct OciApiOptions {
   std::string registry_id;  // which registry /v2/ serves (RepositoryRef.registry)
-  std::uint64_t max_manifest_size = 4 << 20;
+  std::uint64_t max_manifest_size = 4 << 20;  // PUT manifest body; 413 SIZE_INVALID beyond
+  // Requests writing into an upload at once (PATCH, PUT, POST ?digest=);
+  // beyond it they get 429 TOOMANYREQUESTS. Null: no limit. May be shared
+  // with other front ends of the process.
+  std::shared_ptr<http::ConcurrencyLimit> upload_limit;
   std::size_t max_page_size = 10000;  // cap for n in tags/list and _catalog
   // The authentication gate and per-request registry selection
   // (registry_auth.hpp); by default nothing is required and only the Host

@@ -66,7 +66,7 @@ class OciApiTest : public ::testing::Test {
       : blobs_(storage::blob::memory::make_memory_blob_store()),
         meta_(storage::meta::memory::make_memory_meta_store()),
         registry_(*blobs_, *meta_),
-        api_(registry_, pool_, OciApiOptions{"default", 1024, 3}) {}
+        api_(registry_, pool_, OciApiOptions{"default", 1024, nullptr, 3}) {}
   ~OciApiTest() override { pool_.join(); }
 
   http::Response call(const Call& c) {

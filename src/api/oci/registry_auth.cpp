@@ -221,6 +221,16 @@ Result<RegistryAccess> authorize_registry_request(const http::Request& request,
   std::string fallback = password ? password->account_id + ":" + password->region
                                    : settings.default_registry_id;
   access.registry_id = registry_for_host(request.header("Host"), fallback);
+  // A password opens its own account's registries only: repository and
+  // registry policies, which could grant more, are stored but not enforced.
+  if (settings.required && password &&
+      !access.registry_id.starts_with(password->account_id + ":")) {
+    return fail(ErrorCode::kDenied,
+                "your authorization token is for account " + password->account_id +
+                    ", not for the registry of account " +
+                    access.registry_id.substr(0, access.registry_id.find(':')),
+                "AccessDenied");
+  }
   if (password) {
     access.access_key_id = std::move(password->access_key_id);
     access.account_id = std::move(password->account_id);
@@ -230,6 +240,15 @@ Result<RegistryAccess> authorize_registry_request(const http::Request& request,
 
 http::Response registry_auth_failure_response(const Error& error,
                                               const RegistryAuthSettings& settings) {
+  if (error.code == ErrorCode::kDenied) {
+    // Authenticated, but not for this registry: no challenge, another
+    // login would not help.
+    http::Response response(http::beast_http::status::forbidden);
+    response.headers.set(http::beast_http::field::content_type, kJsonType);
+    response.headers.set(kApiVersionHeader, kApiVersion);
+    response.body = error_body("DENIED", error.message, "");
+    return response;
+  }
   const bool expired = error.detail == auth::kExpiredToken;
   http::Response response(http::beast_http::status::unauthorized);
   response.headers.set(http::beast_http::field::content_type, kJsonType);

@@ -111,9 +111,21 @@ TEST_F(GateTest, ValidPasswordSelectsTheCallersRegistry) {
   ASSERT_TRUE(access) << access.error().message;
   EXPECT_EQ(access->registry_id, "111122223333:eu-west-1");
   EXPECT_EQ(access->account_id, "111122223333");
-  // An ECR-style Host wins over the password's registry.
+  // An ECR-style Host of the caller's own account selects that registry.
+  r.headers.set("Host", "111122223333.dkr.ecr.ap-south-1.localhost:5000");
+  EXPECT_EQ(gate(r)->registry_id, "111122223333:ap-south-1");
+}
+
+TEST_F(GateTest, PasswordDoesNotOpenAnotherAccountsRegistry) {
+  auto r = request("/v2/team/app/manifests/v1");
+  r.headers.set("Authorization", basic("AWS", password()));
   r.headers.set("Host", "444455556666.dkr.ecr.ap-south-1.localhost:5000");
-  EXPECT_EQ(gate(r)->registry_id, "444455556666:ap-south-1");
+  auto access = gate(r);
+  ASSERT_FALSE(access);
+  EXPECT_EQ(access.error().code, ErrorCode::kDenied);
+  http::Response response = registry_auth_failure_response(access.error(), settings_);
+  EXPECT_EQ(response.status, http::beast_http::status::forbidden);
+  EXPECT_NE(response.body.find("\"DENIED\""), std::string::npos);
 }
 
 TEST_F(GateTest, WrongUserBadPasswordOrOtherSchemeIs401) {

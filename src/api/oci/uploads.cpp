@@ -2,6 +2,10 @@
 // push with ?digest=, cross-repository mount with ?mount=&from=), and
 // PATCH/PUT/GET/DELETE /v2/<name>/blobs/uploads/<id>.
 //
+// Requests that write into an upload (PATCH, PUT, POST ?digest=) each hold a
+// slot of options.upload_limit while they run; with none free they are
+// answered 429 TOOMANYREQUESTS (with Retry-After) before anything is read.
+//
 // Request bodies stream from the connection into the checked-out BlobWriter
 // on this coroutine (append hashes while it writes); every other Registry
 // call runs on the blocking pool. Function objects that own a writer are
@@ -15,6 +19,7 @@
 #include <vector>
 
 #include "api/oci/errors.hpp"
+#include "http/concurrency_limit.hpp"
 #include "api/oci/handlers.hpp"
 #include "api/oci/ranges.hpp"
 #include "api/oci/responses.hpp"
@@ -102,6 +107,25 @@ boost::asio::awaitable<Result<std::uint64_t>> stream_body(http::Request& request
     total += *n;
   }
   co_return total;
+}
+
+using UploadSlot = std::optional<http::ConcurrencyLimit::Permit>;
+
+// A slot for writing into an upload; nullopt when the process is at its
+// limit. Without a configured limit every request gets an empty permit.
+UploadSlot upload_slot(const HandlerContext& ctx) {
+  if (!ctx.options.upload_limit) return http::ConcurrencyLimit::Permit{};
+  return ctx.options.upload_limit->try_acquire();
+}
+
+http::Response too_many_uploads(const HandlerContext& ctx) {
+  http::Response response(Status::too_many_requests);
+  response.headers.set(Field::content_type, "application/json");
+  response.headers.set(Field::retry_after, "1");
+  response.body = error_body(
+      "TOOMANYREQUESTS", "too many uploads in progress on this server; retry later",
+      "at most " + std::to_string(ctx.options.upload_limit->max()) + " at once");
+  return response;
 }
 
 void set_upload_headers(http::Response& response, std::string_view name, std::string_view id,
@@ -261,6 +285,12 @@ HandlerResult start_upload(const HandlerContext& ctx, const RouteMatch& route,
     if (!parsed) co_return std::unexpected(std::move(parsed).error());
     digest = std::move(*parsed);
   }
+  // Claimed before the upload exists, so a refusal leaves nothing behind.
+  UploadSlot slot;
+  if (digest) {
+    slot = upload_slot(ctx);
+    if (!slot) co_return too_many_uploads(ctx);
+  }
   const registry::RepositoryRef repo = ctx.repository(route.name);
   Result<registry::UploadStatus> upload = co_await http::offload(
       ctx.blocking, [&] { return ctx.registry.begin_upload(repo); });
@@ -274,6 +304,8 @@ HandlerResult patch_upload(const HandlerContext& ctx, const RouteMatch& route,
   if (berth::Status valid = validate_upload_id(route.tail); !valid) {
     co_return std::unexpected(std::move(valid).error());
   }
+  UploadSlot slot = upload_slot(ctx);
+  if (!slot) co_return too_many_uploads(ctx);
   const registry::RepositoryRef repo = ctx.repository(route.name);
   auto writer = co_await checkout(ctx, repo, route.tail);
   if (!writer) co_return std::unexpected(std::move(writer).error());
@@ -297,6 +329,8 @@ HandlerResult put_upload(const HandlerContext& ctx, const RouteMatch& route,
   }
   Result<berth::oci::Digest> digest = digest_param(request);
   if (!digest) co_return std::unexpected(std::move(digest).error());
+  UploadSlot slot = upload_slot(ctx);
+  if (!slot) co_return too_many_uploads(ctx);
   const registry::RepositoryRef repo = ctx.repository(route.name);
   auto writer = co_await checkout(ctx, repo, route.tail);
   if (!writer) co_return std::unexpected(std::move(writer).error());

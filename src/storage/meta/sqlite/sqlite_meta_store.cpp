@@ -15,7 +15,7 @@ namespace berth::storage::meta::sqlite {
 namespace {
 
 // Idle readers kept open; more are opened on demand under load.
-constexpr std::size_t kMaxIdleReaders = 4;
+constexpr std::size_t kMaxIdleReaders = 16;
 
 ConnectionOptions connection_options(const SqliteOptions& options) {
   ConnectionOptions out;
