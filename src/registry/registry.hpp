@@ -18,6 +18,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -152,6 +153,13 @@ class Registry {
   Result<storage::meta::RepositoryRecord> create_repository(const RepositoryRef& repo,
                                                             std::string_view settings_json);
   Status update_repository_settings(const RepositoryRef& repo, std::string_view settings_json);
+  // Reads the settings, applies `change` (which returns the new JSON or an
+  // error that aborts), and writes the result, as one step with respect to
+  // every other modify_* of this process, so concurrent changes to
+  // different settings are never lost. Returns the updated record.
+  using SettingsChange = std::function<Result<std::string>(const std::string& current)>;
+  Result<storage::meta::RepositoryRecord> modify_repository_settings(const RepositoryRef& repo,
+                                                                     const SettingsChange& change);
   // kRepositoryNotEmpty while it holds images, unless `force`.
   Result<storage::meta::RepositoryRecord> delete_repository(const RepositoryRef& repo, bool force);
   // Records in name order, strictly after `after`, at most `limit`.
@@ -190,6 +198,7 @@ class Registry {
   std::unordered_set<std::string> busy_;
 
   PullRecorder pulls_;
+  std::mutex settings_mu_;  // serialises read-modify-write of settings
 };
 
 }  // namespace berth::registry

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "crypto/hasher.hpp"
 #include "storage/blob/memory/memory_blob_store.hpp"
 #include "storage/meta/memory/memory_meta_store.hpp"
@@ -167,6 +169,28 @@ TEST_F(RegistryTest, PullTimesReachListingsWithoutWaitingForTheFlush) {
   ASSERT_TRUE(after.has_value());
   EXPECT_EQ((*after)[0].manifest.last_pulled_at_ms, pulled->last_pulled_at_ms);
   EXPECT_GT((*after)[0].manifest.last_pulled_at_ms, 0);
+}
+
+TEST_F(RegistryTest, ConcurrentSettingChangesAreAllKept) {
+  ASSERT_TRUE(registry_.create_repository(repo_, "{}"));
+  std::vector<std::thread> writers;
+  for (int i = 0; i < 8; ++i) {
+    writers.emplace_back([&, i] {
+      auto changed = registry_.modify_repository_settings(
+          repo_, [i](const std::string& current) -> Result<std::string> {
+            std::string key = "\"k" + std::to_string(i) + "\":1";
+            return current == "{}" ? "{" + key + "}" : current.substr(0, current.size() - 1) + "," + key + "}";
+          });
+      EXPECT_TRUE(changed.has_value());
+    });
+  }
+  for (auto& t : writers) t.join();
+  auto record = registry_.repository(repo_);
+  ASSERT_TRUE(record.has_value());
+  for (int i = 0; i < 8; ++i) {
+    EXPECT_NE(record->settings_json.find("\"k" + std::to_string(i) + "\""), std::string::npos)
+        << record->settings_json;
+  }
 }
 
 TEST_F(RegistryTest, ManifestNamingMissingBlobIsRefused) {

@@ -19,6 +19,15 @@ Status Registry::update_repository_settings(const RepositoryRef& repo,
   return meta_.update_repository_settings(record.id, settings_json);
 }
 
+Result<meta::RepositoryRecord> Registry::modify_repository_settings(const RepositoryRef& repo,
+                                                                    const SettingsChange& change) {
+  std::lock_guard lock(settings_mu_);
+  auto record = BERTH_TRY(find_repository(repo));
+  record.settings_json = BERTH_TRY(change(record.settings_json));
+  BERTH_TRY_STATUS(meta_.update_repository_settings(record.id, record.settings_json));
+  return record;
+}
+
 Result<meta::RepositoryRecord> Registry::delete_repository(const RepositoryRef& repo, bool force) {
   auto record = BERTH_TRY(find_repository(repo));
   if (!force) {

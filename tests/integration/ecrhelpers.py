@@ -3,7 +3,7 @@
 The tests drive a real server with the real AWS clients:
   * boto3/botocore as Debian ships them (python3-boto3 under /usr/bin/python3);
     `EcrEnv.client()` uses the ECR model botocore ships, `EcrEnv.client(model="current")`
-    the same botocore loaded with the current model from shared/reference/ecr-api-model
+    the same botocore loaded with the current model from tests/integration/data/ecr-model
     (for members newer than Debian's botocore, e.g. imageTagMutabilityExclusionFilters);
   * the aws CLI (/usr/bin/aws, Debian awscli) as a subprocess;
   * raw HTTP signed with botocore's own SigV4 signer, for what no SDK sends on purpose
@@ -55,8 +55,10 @@ for _k in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECUR
     os.environ.pop(_k, None)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+# The ECR model without its docs (scripts/gen_ecr_test_model.py), kept in
+# the repository so the tests need nothing outside it.
 REFERENCE_MODEL = Path(os.environ.get(
-    "BERTH_ECR_MODEL_DIR", str(REPO_ROOT.parent / "shared" / "reference" / "ecr-api-model")))
+    "BERTH_ECR_MODEL_DIR", str(REPO_ROOT / "tests" / "integration" / "data" / "ecr-model")))
 AWS_CLI = os.environ.get("AWS_CLI", "/usr/bin/aws")
 TARGET_PREFIX = "AmazonEC2ContainerRegistry_V20150921"
 JSON_CT = "application/x-amz-json-1.1"

@@ -33,11 +33,16 @@ boost::asio::awaitable<std::expected<LoadedRepository, EcrFailure>> load_reposit
   co_return out;
 }
 
-boost::asio::awaitable<std::expected<void, EcrFailure>> save_settings(EcrContext& ctx,
-                                                                      const LoadedRepository& repo) {
-  std::string text = repo.settings.to_json();
+boost::asio::awaitable<std::expected<void, EcrFailure>> modify_settings(
+    EcrContext& ctx, const LoadedRepository& repo,
+    const std::function<void(RepositorySettings&)>& change) {
   auto saved = co_await http::offload(ctx.blocking, [&] {
-    return ctx.registry.update_repository_settings(repo.ref, text);
+    return ctx.registry.modify_repository_settings(
+        repo.ref, [&](const std::string& current) -> Result<std::string> {
+          RepositorySettings settings = RepositorySettings::from_json(current);
+          change(settings);
+          return settings.to_json();
+        });
   });
   if (!saved) {
     auto [account, region] = split_registry(repo.ref.registry);

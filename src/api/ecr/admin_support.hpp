@@ -8,6 +8,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/json/object.hpp>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,9 +32,12 @@ struct LoadedRepository {
 boost::asio::awaitable<std::expected<LoadedRepository, EcrFailure>> load_repository(
     EcrContext& ctx, const boost::json::object& input);
 
-// Writes the settings back; ServerException/RepositoryNotFound on failure.
-boost::asio::awaitable<std::expected<void, EcrFailure>> save_settings(EcrContext& ctx,
-                                                                      const LoadedRepository& repo);
+// Applies `change` to the repository's current settings and writes them, as
+// one step against concurrent changes (Registry::modify_repository_settings):
+// two calls changing different settings both take effect.
+boost::asio::awaitable<std::expected<void, EcrFailure>> modify_settings(
+    EcrContext& ctx, const LoadedRepository& repo,
+    const std::function<void(RepositorySettings&)>& change);
 
 // The ImageTagMutability + filters compatibility rule: filters only with the
 // *_WITH_EXCLUSION modes, and those modes require filters.

@@ -48,8 +48,10 @@ boost::asio::awaitable<EcrResult> SetRepositoryPolicy(EcrContext& ctx, const jso
   }
   auto repo = co_await load_repository(ctx, input);
   if (!repo) co_return std::unexpected(repo.error());
-  repo->settings.repository_policy = text;
-  if (auto saved = co_await save_settings(ctx, *repo); !saved) co_return std::unexpected(saved.error());
+  if (auto saved = co_await modify_settings(ctx, *repo, [&](RepositorySettings& s) { s.repository_policy = text; });
+      !saved) {
+    co_return std::unexpected(saved.error());
+  }
   auto out = repository_answer(ctx, input, *repo);
   out["policyText"] = text;
   co_return json::value(std::move(out));
@@ -69,8 +71,10 @@ boost::asio::awaitable<EcrResult> DeleteRepositoryPolicy(EcrContext& ctx, const 
   if (!repo) co_return std::unexpected(repo.error());
   if (!repo->settings.repository_policy) co_return no_repository_policy(ctx, input, *repo);
   std::string text = *repo->settings.repository_policy;
-  repo->settings.repository_policy.reset();
-  if (auto saved = co_await save_settings(ctx, *repo); !saved) co_return std::unexpected(saved.error());
+  if (auto saved = co_await modify_settings(ctx, *repo, [&](RepositorySettings& s) { s.repository_policy.reset(); });
+      !saved) {
+    co_return std::unexpected(saved.error());
+  }
   auto out = repository_answer(ctx, input, *repo);
   out["policyText"] = text;
   co_return json::value(std::move(out));
@@ -83,9 +87,11 @@ boost::asio::awaitable<EcrResult> PutLifecyclePolicy(EcrContext& ctx, const json
   }
   auto repo = co_await load_repository(ctx, input);
   if (!repo) co_return std::unexpected(repo.error());
-  repo->settings.lifecycle_policy = text;
-  repo->settings.lifecycle_policy_updated_ms = now_ms();
-  if (auto saved = co_await save_settings(ctx, *repo); !saved) co_return std::unexpected(saved.error());
+  const std::int64_t updated = now_ms();
+  if (auto saved = co_await modify_settings(ctx, *repo, [&](RepositorySettings& s) { s.lifecycle_policy = text; s.lifecycle_policy_updated_ms = updated; });
+      !saved) {
+    co_return std::unexpected(saved.error());
+  }
   auto out = repository_answer(ctx, input, *repo);
   out["lifecyclePolicyText"] = text;
   co_return json::value(std::move(out));
@@ -109,8 +115,10 @@ boost::asio::awaitable<EcrResult> DeleteLifecyclePolicy(EcrContext& ctx, const j
   auto out = repository_answer(ctx, input, *repo);
   out["lifecyclePolicyText"] = *repo->settings.lifecycle_policy;
   out["lastEvaluatedAt"] = static_cast<double>(repo->settings.lifecycle_policy_updated_ms) / 1000.0;
-  repo->settings.lifecycle_policy.reset();
-  if (auto saved = co_await save_settings(ctx, *repo); !saved) co_return std::unexpected(saved.error());
+  if (auto saved = co_await modify_settings(ctx, *repo, [&](RepositorySettings& s) { s.lifecycle_policy.reset(); });
+      !saved) {
+    co_return std::unexpected(saved.error());
+  }
   co_return json::value(std::move(out));
 }
 

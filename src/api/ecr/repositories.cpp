@@ -161,7 +161,12 @@ boost::asio::awaitable<EcrResult> PutImageTagMutability(EcrContext& ctx, const j
   repo->settings.image_tag_mutability = mode;
   repo->settings.tag_mutability_exclusion_filters =
       filters && filters->is_array() ? filters->as_array() : json::array{};
-  if (auto saved = co_await save_settings(ctx, *repo); !saved) co_return std::unexpected(saved.error());
+  const RepositorySettings& wanted = repo->settings;
+  if (auto saved = co_await modify_settings(ctx, *repo, [&](RepositorySettings& s) { s.image_tag_mutability = wanted.image_tag_mutability;
+    s.tag_mutability_exclusion_filters = wanted.tag_mutability_exclusion_filters; });
+      !saved) {
+    co_return std::unexpected(saved.error());
+  }
   json::object out{{"registryId", registry_id(ctx, input)},
                    {"repositoryName", repo->record.name},
                    {"imageTagMutability", mode}};
@@ -177,7 +182,11 @@ boost::asio::awaitable<EcrResult> PutImageScanningConfiguration(EcrContext& ctx,
   if (!repo) co_return std::unexpected(repo.error());
   const auto& scan = input.at("imageScanningConfiguration").as_object();
   repo->settings.scan_on_push = bool_input(scan, "scanOnPush").value_or(false);
-  if (auto saved = co_await save_settings(ctx, *repo); !saved) co_return std::unexpected(saved.error());
+  const bool scan_on_push = repo->settings.scan_on_push;
+  if (auto saved = co_await modify_settings(ctx, *repo, [&](RepositorySettings& s) { s.scan_on_push = scan_on_push; });
+      !saved) {
+    co_return std::unexpected(saved.error());
+  }
   co_return json::value(json::object{
       {"registryId", registry_id(ctx, input)},
       {"repositoryName", repo->record.name},

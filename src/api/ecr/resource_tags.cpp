@@ -34,35 +34,49 @@ boost::asio::awaitable<std::expected<LoadedRepository, EcrFailure>> load_by_arn(
 boost::asio::awaitable<EcrResult> TagResource(EcrContext& ctx, const json::object& input) {
   auto repo = co_await load_by_arn(ctx, input);
   if (!repo) co_return std::unexpected(repo.error());
+  std::vector<std::pair<std::string, std::string>> added;
   for (const auto& t : input.at("tags").as_array()) {
     std::string key = string_input(t.as_object(), "Key");
     std::string value = string_input(t.as_object(), "Value");
     if (auto valid = check_resource_tag(key, value); !valid) {
       co_return std::unexpected(valid.error());
     }
-    auto& tags = repo->settings.tags;
-    auto it = std::find_if(tags.begin(), tags.end(), [&](auto& kv) { return kv.first == key; });
-    if (it != tags.end()) {
-      it->second = value;
-    } else {
-      tags.emplace_back(key, value);
-    }
+    added.emplace_back(std::move(key), std::move(value));
   }
+  auto merge = [&](std::vector<std::pair<std::string, std::string>>& tags) {
+    for (const auto& [key, value] : added) {
+      auto it = std::find_if(tags.begin(), tags.end(), [&](auto& kv) { return kv.first == key; });
+      if (it != tags.end()) {
+        it->second = value;
+      } else {
+        tags.emplace_back(key, value);
+      }
+    }
+  };
+  merge(repo->settings.tags);
   if (repo->settings.tags.size() > kMaxTags) {
     co_return ecr_fail("TooManyTagsException", "A repository can have at most 50 tags");
   }
-  if (auto saved = co_await save_settings(ctx, *repo); !saved) co_return std::unexpected(saved.error());
+  if (auto saved = co_await modify_settings(ctx, *repo, [&](RepositorySettings& s) { merge(s.tags); });
+      !saved) {
+    co_return std::unexpected(saved.error());
+  }
   co_return json::value(json::object{});
 }
 
 boost::asio::awaitable<EcrResult> UntagResource(EcrContext& ctx, const json::object& input) {
   auto repo = co_await load_by_arn(ctx, input);
   if (!repo) co_return std::unexpected(repo.error());
-  for (const auto& k : input.at("tagKeys").as_array()) {
-    std::string_view key = k.as_string();
-    std::erase_if(repo->settings.tags, [&](auto& kv) { return kv.first == key; });
+  auto remove = [&](std::vector<std::pair<std::string, std::string>>& tags) {
+    for (const auto& k : input.at("tagKeys").as_array()) {
+      std::string_view key = k.as_string();
+      std::erase_if(tags, [&](auto& kv) { return kv.first == key; });
+    }
+  };
+  if (auto saved = co_await modify_settings(ctx, *repo, [&](RepositorySettings& s) { remove(s.tags); });
+      !saved) {
+    co_return std::unexpected(saved.error());
   }
-  if (auto saved = co_await save_settings(ctx, *repo); !saved) co_return std::unexpected(saved.error());
   co_return json::value(json::object{});
 }
 
