@@ -63,7 +63,7 @@ Result<Digest> Digest::parse(std::string_view text) {
   } else if (alg == "sha512") {
     algorithm = DigestAlgorithm::kSha512;
   } else {
-    return fail(ErrorCode::kDigestInvalid, "unsupported digest algorithm " + std::string(alg),
+    return fail(ErrorCode::kDigestInvalid, "unsupported digest algorithm " + std::string(alg.substr(0, 32)),
                 std::string(text.substr(0, 200)));
   }
   if (hex.size() != hex_length(algorithm) || !is_lower_hex(hex)) {

@@ -312,6 +312,13 @@ asio::awaitable<EcrResult> EcrApi::serve(http::Request& request, std::string& op
   const Operation* op = model.find_operation(operation);
   if (!op) co_return failure(kUnknownOperation, "Unknown operation " + operation);
 
+  // An operation berth does not implement is answered before its input is
+  // decoded: some of their patterns backtrack badly (fuzz/regressions).
+  OperationHandler handler = find_operation_handler(operation);
+  if (!handler) {
+    co_return failure(kUnsupportedOperation, "berth does not implement " + operation + " yet");
+  }
+
   // 4. The input, checked against the model before any handler sees it.
   Result<json::object> input;
   if (query_form) {
@@ -332,10 +339,6 @@ asio::awaitable<EcrResult> EcrApi::serve(http::Request& request, std::string& op
   body = {};  // the handler works on the decoded input only
 
   // 5. The handler.
-  OperationHandler handler = find_operation_handler(operation);
-  if (!handler) {
-    co_return failure(kUnsupportedOperation, "berth does not implement " + operation + " yet");
-  }
   if (options_.auth_mode == EcrAuthMode::kSigV4) {
     if (auto foreign = foreign_account(*input); !foreign.empty() && foreign != caller.account_id) {
       // Nothing grants cross-account access while policies are not

@@ -111,6 +111,29 @@ class Converter {
     return *s;
   }
 
+  static bool is_valid_utf8(std::string_view text) {
+    std::size_t i = 0;
+    while (i < text.size()) {
+      auto c = static_cast<unsigned char>(text[i]);
+      std::size_t extra = c < 0x80 ? 0 : (c >> 5) == 0x6 ? 1 : (c >> 4) == 0xE ? 2 : (c >> 3) == 0x1E ? 3 : 4;
+      if (extra == 4) return false;  // a continuation byte or 0xF8..0xFF as a lead
+      std::uint32_t cp = extra == 0 ? c : extra == 1 ? (c & 0x1F) : extra == 2 ? (c & 0x0F) : (c & 0x07);
+      for (std::size_t k = 1; k <= extra; ++k) {
+        if (i + k >= text.size()) return false;
+        auto cc = static_cast<unsigned char>(text[i + k]);
+        if ((cc >> 6) != 0x2) return false;
+        cp = (cp << 6) | (cc & 0x3F);
+      }
+      // Overlong forms, surrogates and values past U+10FFFF are not UTF-8.
+      if ((extra == 1 && cp < 0x80) || (extra == 2 && cp < 0x800) || (extra == 3 && cp < 0x10000) ||
+          (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) {
+        return false;
+      }
+      i += extra + 1;
+    }
+    return true;
+  }
+
   Result<json::value> scalar(const Shape& shape, std::string_view text, const std::string& param) {
     switch (shape.type) {
       case ShapeType::kInteger:
@@ -125,6 +148,9 @@ class Converter {
       case ShapeType::kTimestamp:
         return parse_number(param, text);
       default:  // string, blob (base64 text)
+        // JSON strings are UTF-8; a value that is not would reach the model
+        // checks (and any echo of it) as malformed text.
+        if (!is_valid_utf8(text)) return serialization_error(param, "not valid UTF-8");
         return json::value(json::string(text));
     }
   }

@@ -30,6 +30,16 @@ TEST(QueryForm, ReservedParametersAreNotInput) {
   EXPECT_EQ(json::value(*input), parsed(R"({"repositoryName":"app"})"));
 }
 
+TEST(QueryForm, InvalidUtf8IsRefused) {
+  for (std::string bad : {std::string("a\xff"), std::string("\xc0\xaf"),
+                          std::string("\xed\xa0\x80"), std::string("ab\xe2\x82")}) {
+    auto input = convert("BatchGetImageRequest", {{"repositoryName", bad}});
+    ASSERT_FALSE(input) << "accepted " << bad.size() << " bytes";
+  }
+  auto ok = convert("BatchGetImageRequest", {{"repositoryName", "caf\xc3\xa9"}});
+  ASSERT_TRUE(ok) << ok.error().message;
+}
+
 TEST(QueryForm, AwsQueryStyleListsOfStructures) {
   auto input = convert("BatchGetImageRequest",
                        {{"repositoryName", "team/app"},

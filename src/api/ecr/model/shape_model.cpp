@@ -169,7 +169,12 @@ Status ShapeModel::validate_value(const Shape& shape, const json::value& v,
           return invalid(where, "Member must satisfy enum value set: [" + set + "]");
         }
       }
-      if (shape.pattern && !std::regex_match(s.begin(), s.end(), *shape.pattern)) {
+      // std::regex recurses per character: an unbounded value (LayerDigest
+      // has no max) could overflow the stack. No value a pattern governs is
+      // legitimately longer than this.
+      constexpr std::size_t kMaxPatternInput = 4096;
+      if (shape.pattern && (s.size() > kMaxPatternInput ||
+                            !std::regex_match(s.begin(), s.end(), *shape.pattern))) {
         return invalid(where,
                        "Member must satisfy regular expression pattern: " + shape.pattern_text);
       }

@@ -111,6 +111,17 @@ TEST(ShapeModel, BlobSizeIsCheckedOnTheDecodedLength) {
   ASSERT_FALSE(not_base64.has_value());
 }
 
+TEST(ShapeModel, AnUnboundedPatternedValueIsRefusedWithoutRecursingOnIt) {
+  // LayerDigest has a pattern and no max length; std::regex would recurse
+  // once per character (a stack overflow found by the ecr_input fuzzer).
+  std::string huge = "sha256:" + std::string(200000, 'a');
+  auto s = check("CompleteLayerUploadRequest",
+                 R"({"repositoryName":"app","uploadId":"0b3e5b4e-1c3d-4c1a-9c1e-3f7f2f0e9a11",)"
+                 R"("layerDigests":[")" + huge + R"("]})");
+  ASSERT_FALSE(s.has_value());
+  EXPECT_NE(s.error().message.find("regular expression"), std::string::npos);
+}
+
 TEST(ShapeModel, OutputKeepsOnlyModelledMembers) {
   auto out = json::parse(R"({"images":[{"imageId":{"imageTag":"v1","secret":"x"},"bogus":1}],
                             "failures":[],"internal":true,"unprocessed":null})");
