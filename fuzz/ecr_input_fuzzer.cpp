@@ -60,7 +60,6 @@ struct KnownOpen {
   std::size_t min_input_size;
 };
 constexpr KnownOpen kKnownOpen[] = {
-    {"ecr_input/redos-scanning-repository-filter", "PutRegistryScanningConfiguration", 0},
     {"ecr_input/stack-overflow-layer-digest-regex", "CompleteLayerUpload", 2048},
     {"ecr_input/stack-overflow-layer-digest-regex", "GetDownloadUrlForLayer", 2048},
 };

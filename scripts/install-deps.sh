@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev libsqlite3-dev libpq-dev libcurl4-openssl-dev
-  libspdlog-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libspdlog-dev libcli11-dev libre2-dev libgtest-dev libgmock-dev libbenchmark-dev
   python3-pytest python3-boto3 python3-requests awscli skopeo curl openssl
   # fuzz targets (fuzz/, docs/fuzzing.md): the libFuzzer engine archive
   libclang-rt-14-dev

@@ -210,8 +210,8 @@ Result<blob::BlobInfo> Registry::finish_upload(const RepositoryRef& repo,
     return std::unexpected(committed.error());
   }
   // The blob is durable; only now may metadata point at it.
-  BERTH_TRY_STATUS(meta_.link_blob(record->id, committed->digest, committed->size, now_ms()));
-  (void)meta_.delete_upload(id);
+  BERTH_TRY_STATUS(
+      meta_.link_uploaded_blob(id, record->id, committed->digest, committed->size, now_ms()));
   return committed;
 }
 

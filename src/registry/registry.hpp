@@ -174,6 +174,17 @@ class Registry {
   // its last tag (kReferencedByIndex, keeping the tag, if an index lists it).
   Status untag_image(const RepositoryRef& repo, std::string_view tag);
 
+  // Runs `work`, which calls this registry's metadata operations from this
+  // thread, with one commit for all of them (MetaStore::in_one_commit): a
+  // batch of 100 deletions costs one sync instead of 100. If `work` fails,
+  // the SQLite store keeps none of it.
+  Status in_one_commit(const std::function<Status()>& work) { return meta_.in_one_commit(work); }
+  // Runs `work`, which only reads, against one consistent state of the
+  // metadata with one read transaction (MetaStore::in_one_snapshot).
+  Status in_one_snapshot(const std::function<Status()>& work) {
+    return meta_.in_one_snapshot(work);
+  }
+
   // Registry-wide settings owned by the front ends (e.g. the ECR registry
   // policy) as a JSON object; "{}" when none were stored.
   Result<std::string> registry_settings(std::string_view registry);

@@ -100,16 +100,20 @@ Status Registry::update_registry_settings(std::string_view registry,
 
 Status Registry::untag_image(const RepositoryRef& repo, std::string_view tag) {
   auto record = BERTH_TRY(find_repository(repo));
-  auto digest = BERTH_TRY(meta_.resolve_tag(record.id, tag));
-  auto tags = BERTH_TRY(meta_.tags_of(record.id, digest));
-  if (tags.size() > 1) return meta_.delete_tag(record.id, tag);
-  // The last tag: the image goes too, unless an index still needs it.
-  auto parents = BERTH_TRY(meta_.parents_of(record.id, digest));
-  if (!parents.empty()) {
-    return fail(ErrorCode::kReferencedByIndex, "image is referenced by an image index",
-                parents.front().str());
-  }
-  return meta_.delete_manifest(record.id, digest);
+  // One commit: otherwise a tag added to the image between reading its tags
+  // and deleting it would be deleted with it.
+  return meta_.in_one_commit([&]() -> Status {
+    auto digest = BERTH_TRY(meta_.resolve_tag(record.id, tag));
+    auto tags = BERTH_TRY(meta_.tags_of(record.id, digest));
+    if (tags.size() > 1) return meta_.delete_tag(record.id, tag);
+    // The last tag: the image goes too, unless an index still needs it.
+    auto parents = BERTH_TRY(meta_.parents_of(record.id, digest));
+    if (!parents.empty()) {
+      return fail(ErrorCode::kReferencedByIndex, "image is referenced by an image index",
+                  parents.front().str());
+    }
+    return meta_.delete_manifest(record.id, digest);
+  });
 }
 
 }  // namespace berth::registry

@@ -302,6 +302,25 @@ TEST_P(MetaStoreConformance, BlobLinks) {
   EXPECT_TRUE(has_code(store().unlink_blob(repo, blob(1)), ErrorCode::kBlobNotFound));
 }
 
+TEST_P(MetaStoreConformance, LinkUploadedBlobLinksAndEndsTheUploadTogether) {
+  RepositoryId repo = make_repo(store(), "r");
+  ASSERT_TRUE(is_ok(store().create_upload({"u1", repo, kNow})));
+  ASSERT_TRUE(is_ok(store().create_upload({"u2", repo, kNow})));
+  ASSERT_TRUE(is_ok(store().link_uploaded_blob("u1", repo, blob(1), 42, kNow)));
+  EXPECT_EQ(store().get_blob_link(repo, blob(1)).value_or(0), 42u);
+  EXPECT_TRUE(has_code(store().get_upload("u1"), ErrorCode::kUploadNotFound));
+  EXPECT_TRUE(is_ok(store().get_upload("u2")));  // only its own upload ends
+
+  // The record may already be gone (a racing cancel): the blob still links.
+  ASSERT_TRUE(is_ok(store().link_uploaded_blob("u1", repo, blob(2), 7, kNow)));
+  EXPECT_EQ(store().get_blob_link(repo, blob(2)).value_or(0), 7u);
+
+  // A missing repository changes nothing, not even the upload record.
+  EXPECT_TRUE(has_code(store().link_uploaded_blob("u2", repo + 1000, blob(3), 1, kNow),
+                       ErrorCode::kRepositoryNotFound));
+  EXPECT_TRUE(is_ok(store().get_upload("u2")));
+}
+
 // ---- manifests ----
 
 TEST_P(MetaStoreConformance, PutManifestRoundTrip) {

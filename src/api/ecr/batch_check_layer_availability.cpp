@@ -105,8 +105,9 @@ EcrResult batch_check_layer_availability(EcrContext& ctx, const json::object& in
 
 boost::asio::awaitable<EcrResult> BatchCheckLayerAvailability(EcrContext& ctx,
                                                               const json::object& input) {
-  co_return co_await http::offload(ctx.blocking,
-                                   [&] { return batch_check_layer_availability(ctx, input); });
+  co_return co_await http::offload(ctx.blocking, [&] {
+    return in_one_snapshot(ctx, [&] { return batch_check_layer_availability(ctx, input); });
+  });
 }
 
 }  // namespace berth::api::ecr

@@ -95,17 +95,22 @@ EcrResult batch_delete_image(EcrContext& ctx, const json::object& input) {
 
   json::array deleted_ids;
   json::array failures;
-  for (const ImageId& raw : read_image_ids(input.if_contains("imageIds"))) {
-    auto checked = check_image_id(raw);
-    if (!checked) {
-      failures.push_back(image_failure_json(checked.error()));
-      continue;
+  // All identifiers in one commit: one sync for the call instead of one per
+  // image, and, if anything fails the call, nothing is deleted.
+  Status all = ctx.registry.in_one_commit([&]() -> Status {
+    for (const ImageId& raw : read_image_ids(input.if_contains("imageIds"))) {
+      auto checked = check_image_id(raw);
+      if (!checked) {
+        failures.push_back(image_failure_json(checked.error()));
+        continue;
+      }
+      auto deleted = BERTH_TRY(delete_one(scope, *checked));
+      if (deleted.failure) failures.push_back(image_failure_json(*deleted.failure));
+      for (json::object& id : deleted.ids) deleted_ids.push_back(std::move(id));
     }
-    auto deleted = delete_one(scope, *checked);
-    if (!deleted) return std::unexpected(to_ecr_failure(deleted.error(), rid, name));
-    if (deleted->failure) failures.push_back(image_failure_json(*deleted->failure));
-    for (json::object& id : deleted->ids) deleted_ids.push_back(std::move(id));
-  }
+    return ok();
+  });
+  if (!all) return std::unexpected(to_ecr_failure(all.error(), rid, name));
   json::object output;
   output["imageIds"] = std::move(deleted_ids);
   output["failures"] = std::move(failures);

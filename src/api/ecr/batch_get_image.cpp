@@ -126,7 +126,9 @@ EcrResult batch_get_image(EcrContext& ctx, const json::object& input) {
 }  // namespace
 
 boost::asio::awaitable<EcrResult> BatchGetImage(EcrContext& ctx, const json::object& input) {
-  co_return co_await http::offload(ctx.blocking, [&] { return batch_get_image(ctx, input); });
+  co_return co_await http::offload(ctx.blocking, [&] {
+    return in_one_snapshot(ctx, [&] { return batch_get_image(ctx, input); });
+  });
 }
 
 }  // namespace berth::api::ecr

@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <expected>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -84,6 +85,20 @@ struct EcrContext {
 // '123456789012'").
 EcrFailure to_ecr_failure(const Error& error, std::string_view registry_id = {},
                           std::string_view repository = {});
+
+// Runs a handler body whose registry calls only read against one snapshot
+// of the metadata (Registry::in_one_snapshot): a batch of 100 lookups then
+// sees one state and opens one read transaction instead of 100.
+template <typename Body>
+EcrResult in_one_snapshot(EcrContext& ctx, Body&& body) {
+  std::optional<EcrResult> out;
+  Status done = ctx.registry.in_one_snapshot([&]() -> Status {
+    out.emplace(body());
+    return ok();
+  });
+  if (!done) return std::unexpected(to_ecr_failure(done.error()));
+  return std::move(*out);
+}
 
 inline std::unexpected<EcrFailure> ecr_fail(std::string type, std::string message,
                                             int http_status = 400) {

@@ -142,6 +142,14 @@ class MetaStore {
                                               const oci::Digest& digest) = 0;
   // kBlobNotFound when not linked.
   virtual Status unlink_blob(RepositoryId repo, const oci::Digest& digest) = 0;
+  // The end of an upload: links the blob (as link_blob) and deletes the
+  // upload's record, in one transaction, so a push costs one commit. An
+  // upload record already gone is not an error (a cancel may race the
+  // finish; the blob is committed either way). kRepositoryNotFound when the
+  // repository is gone, and then nothing changes.
+  virtual Status link_uploaded_blob(std::string_view upload_id, RepositoryId repo,
+                                    const oci::Digest& digest, std::uint64_t size,
+                                    std::int64_t now_ms) = 0;
 
   // ---- manifests and tags ----
   // Stores the manifest (idempotent for identical digests: pushed_at is kept)
@@ -201,6 +209,25 @@ class MetaStore {
   virtual Status delete_upload(std::string_view id) = 0;
   // Every upload record (for GC of stale uploads).
   virtual Status walk_uploads(const std::function<Status(const UploadRecord&)>& visit) = 0;
+
+  // ---- several calls, one commit ----
+  // Runs `work` (which calls this store from this thread) so that its
+  // mutating calls become durable together, with one commit instead of one
+  // each. Every call inside is still atomic on its own and sees the effects
+  // of the calls before it. When `work` or the final commit fails, a
+  // transactional backend (SQLite) keeps none of the calls; the memory
+  // backend, which has nothing to make durable, runs them one by one and
+  // keeps those that succeeded. Nested calls join the outer one.
+  // REQUIRES: `work` does not wait for other threads' writes to this store
+  // (they wait for it).
+  virtual Status in_one_commit(const std::function<Status()>& work) { return work(); }
+
+  // Runs `work`, whose calls to this store from this thread only read, so
+  // that they all see one consistent state and share one read transaction
+  // (a batch of 100 lookups pays for one). A write from inside `work`
+  // commits on its own, and the reads after it in `work` may not see it.
+  // Inside in_one_commit() this simply runs `work`.
+  virtual Status in_one_snapshot(const std::function<Status()>& work) { return work(); }
 
   // ---- garbage collection ----
   // Visits every blob digest that any repository links or any manifest

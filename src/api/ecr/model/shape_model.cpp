@@ -1,5 +1,7 @@
 #include "api/ecr/model/shape_model.hpp"
 
+#include <re2/re2.h>
+
 #include <boost/json.hpp>
 #include <stdexcept>
 
@@ -83,14 +85,13 @@ ShapeModel::ShapeModel(std::string_view model_json) {
     if (auto* m = s.if_contains("max")) shape.max = m->to_number<double>();
     if (auto* p = s.if_contains("pattern")) {
       shape.pattern_text = p->as_string();
-      try {
-        shape.pattern = std::make_shared<std::regex>(shape.pattern_text,
-                                                     std::regex::ECMAScript | std::regex::optimize);
-      } catch (const std::regex_error&) {
-        // A pattern std::regex cannot express is left unchecked rather than
-        // refusing valid input; lengths and enums still apply.
-        shape.pattern.reset();
-      }
+      RE2::Options options;
+      options.set_log_errors(false);
+      auto compiled = std::make_shared<const RE2>(shape.pattern_text, options);
+      // A pattern RE2 cannot express is left unchecked rather than refusing
+      // valid input; lengths and enums still apply. (All of today's model
+      // compiles; shape_model_test checks that.)
+      if (compiled->ok()) shape.pattern = std::move(compiled);
     }
     if (auto* e = s.if_contains("enum")) {
       for (const auto& v : e->as_array()) shape.enum_values.emplace_back(v.as_string());
@@ -169,12 +170,7 @@ Status ShapeModel::validate_value(const Shape& shape, const json::value& v,
           return invalid(where, "Member must satisfy enum value set: [" + set + "]");
         }
       }
-      // std::regex recurses per character: an unbounded value (LayerDigest
-      // has no max) could overflow the stack. No value a pattern governs is
-      // legitimately longer than this.
-      constexpr std::size_t kMaxPatternInput = 4096;
-      if (shape.pattern && (s.size() > kMaxPatternInput ||
-                            !std::regex_match(s.begin(), s.end(), *shape.pattern))) {
+      if (shape.pattern && !RE2::FullMatch(s, *shape.pattern)) {
         return invalid(where,
                        "Member must satisfy regular expression pattern: " + shape.pattern_text);
       }

@@ -16,12 +16,15 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <regex>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "util/result.hpp"
+
+namespace re2 {
+class RE2;
+}
 
 namespace berth::api::ecr {
 
@@ -36,7 +39,9 @@ struct Shape {
   std::string member, key, value;  // list member / map key and value shapes
   std::optional<double> min, max;
   std::string pattern_text;
-  std::shared_ptr<const std::regex> pattern;
+  // RE2 matches in time linear in the input: the model's patterns include
+  // one that backtracking engines take exponential time on.
+  std::shared_ptr<const re2::RE2> pattern;
   std::vector<std::string> enum_values;
   bool is_exception = false;
   bool is_fault = false;  // a server-side error (HTTP 500)
@@ -58,6 +63,7 @@ class ShapeModel {
   const Operation* find_operation(std::string_view name) const;
   const Shape* find_shape(std::string_view name) const;
   const std::map<std::string, Operation, std::less<>>& operations() const { return operations_; }
+  const std::map<std::string, Shape, std::less<>>& shapes() const { return shapes_; }
 
   // Checks `input` against `shape`. On failure: kInvalidArgument with an
   // AWS-style message "Invalid parameter at '<path>' failed to satisfy

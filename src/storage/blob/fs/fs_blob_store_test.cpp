@@ -65,10 +65,13 @@ TEST_F(FsBlobStoreTest, FilesLandInTheDocumentedLayout) {
   auto writer = store_->begin_upload("up-1");
   ASSERT_TRUE(writer.has_value());
   EXPECT_TRUE(stdfs::is_regular_file(root_ / "uploads/up-1/data"));
-  EXPECT_TRUE(stdfs::is_regular_file(root_ / "uploads/up-1/state"));
   EXPECT_TRUE(stdfs::is_regular_file(root_ / "uploads/up-1/startedat"));
+  // The state file appears with the first save: an empty upload has none.
+  EXPECT_FALSE(stdfs::exists(root_ / "uploads/up-1/state"));
   ASSERT_TRUE((*writer)->append(as_span("hello")).has_value());
   EXPECT_EQ(read_file(root_ / "uploads/up-1/data"), "hello");
+  ASSERT_TRUE((*writer)->save_state().has_value());
+  EXPECT_TRUE(stdfs::is_regular_file(root_ / "uploads/up-1/state"));
 
   oci::Digest digest = sha256_of("hello");
   ASSERT_TRUE((*writer)->commit(digest).has_value());

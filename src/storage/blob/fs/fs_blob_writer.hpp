@@ -32,8 +32,9 @@ struct FsContext {
 
 class FsBlobWriter final : public BlobWriter {
  public:
-  // Creates uploads/<id>/ with an empty data file, a zero state and the
-  // start time. kAlreadyExists when the id is taken.
+  // Creates uploads/<id>/ with an empty data file and the start time,
+  // nothing synced (the first save_state() makes it durable). kAlreadyExists
+  // when the id is taken.
   static Result<std::unique_ptr<BlobWriter>> begin(std::shared_ptr<const FsContext> context,
                                                    UploadId id);
   // Reopens at the last saved state, truncating anything appended after
@@ -67,6 +68,7 @@ class FsBlobWriter final : public BlobWriter {
   UniqueFd data_;  // invalid once the writer is spent
   std::uint64_t size_;
   crypto::Hasher sha256_;
+  bool upload_dir_durable_ = false;  // uploads/ has been synced since begin or resume
 };
 
 // Reads and decodes uploads/<id>/state: kUploadNotFound when absent,

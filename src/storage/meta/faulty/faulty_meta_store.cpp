@@ -83,6 +83,14 @@ Result<std::uint64_t> FaultyMetaStore::get_blob_link(RepositoryId repo, const oc
                 [&] { return inner_.get_blob_link(repo, digest); });
 }
 
+Status FaultyMetaStore::link_uploaded_blob(std::string_view upload_id, RepositoryId repo,
+                                           const oci::Digest& digest, std::uint64_t size,
+                                           std::int64_t now_ms) {
+  return inject(*plan_, "meta.link_uploaded_blob", kWrite, [&] {
+    return inner_.link_uploaded_blob(upload_id, repo, digest, size, now_ms);
+  });
+}
+
 Status FaultyMetaStore::unlink_blob(RepositoryId repo, const oci::Digest& digest) {
   return inject(*plan_, "meta.unlink_blob", kWrite,
                 [&] { return inner_.unlink_blob(repo, digest); });

@@ -7,7 +7,7 @@
 //
 // Mutating calls: ensure_repository, create_repository,
 // update_repository_settings, delete_repository, put_registry_settings,
-// link_blob, unlink_blob, put_manifest, put_tag, delete_tag, delete_manifest,
+// link_blob, unlink_blob, link_uploaded_blob, put_manifest, put_tag, delete_tag, delete_manifest,
 // record_pull, record_pulls, create_upload, delete_upload. Every other call is a read and
 // counts only in FaultScope::kAny.
 //
@@ -52,6 +52,16 @@ class FaultyMetaStore final : public MetaStore {
                    std::int64_t now_ms) override;
   Result<std::uint64_t> get_blob_link(RepositoryId repo, const oci::Digest& digest) override;
   Status unlink_blob(RepositoryId repo, const oci::Digest& digest) override;
+  // Forwarded: the calls `work` makes come back through this store.
+  Status in_one_commit(const std::function<Status()>& work) override {
+    return inner_.in_one_commit(work);
+  }
+  Status in_one_snapshot(const std::function<Status()>& work) override {
+    return inner_.in_one_snapshot(work);
+  }
+  Status link_uploaded_blob(std::string_view upload_id, RepositoryId repo,
+                            const oci::Digest& digest, std::uint64_t size,
+                            std::int64_t now_ms) override;
 
   Status put_manifest(RepositoryId repo, const ManifestRecord& manifest,
                       const std::vector<ManifestReference>& references,

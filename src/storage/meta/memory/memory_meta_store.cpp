@@ -133,6 +133,17 @@ class MemoryMetaStore final : public MetaStore {
     return ok();
   }
 
+  Status link_uploaded_blob(std::string_view upload_id, RepositoryId id,
+                            const oci::Digest& digest, std::uint64_t size,
+                            std::int64_t now_ms) override {
+    std::unique_lock lock(mu_);
+    Repo* repo = find(id);
+    if (repo == nullptr) return std::unexpected(repository_not_found(id));
+    repo->blob_links.try_emplace(digest.str(), size);
+    if (auto it = uploads_.find(upload_id); it != uploads_.end()) uploads_.erase(it);
+    return ok();
+  }
+
   Result<std::uint64_t> get_blob_link(RepositoryId id, const oci::Digest& digest) override {
     std::shared_lock lock(mu_);
     const Repo* repo = find(id);

@@ -16,6 +16,9 @@ namespace {
 
 // Idle readers kept open; more are opened on demand under load.
 constexpr std::size_t kMaxIdleReaders = 16;
+// Writes sharing one commit: enough to absorb every client of a busy
+// server, few enough that one batch's latency stays in milliseconds.
+constexpr std::size_t kMaxGroupCommit = 64;
 
 ConnectionOptions connection_options(const SqliteOptions& options) {
   ConnectionOptions out;
@@ -75,6 +78,45 @@ std::int64_t sql_limit(std::size_t limit) {
   return static_cast<std::int64_t>(std::min(limit, kMax));
 }
 
+// ---- several calls, one commit ----
+
+namespace {
+// The store whose in_one_commit() this thread is running, if any.
+thread_local const SqliteMetaStore* t_in_one_commit = nullptr;
+// The store and reader of the in_one_snapshot() this thread is running.
+thread_local const SqliteMetaStore* t_snapshot_store = nullptr;
+thread_local Connection* t_snapshot = nullptr;
+}  // namespace
+
+bool SqliteMetaStore::in_one_commit_here() const { return t_in_one_commit == this; }
+
+Connection* SqliteMetaStore::snapshot_here() const {
+  return t_snapshot_store == this ? t_snapshot : nullptr;
+}
+
+Status SqliteMetaStore::in_one_snapshot(const std::function<Status()>& work) {
+  if (in_one_commit_here() || snapshot_here() != nullptr) return work();
+  auto lease = BERTH_TRY(readers_.acquire());
+  auto txn = BERTH_TRY(Transaction::begin(*lease, Transaction::Mode::kRead));
+  t_snapshot_store = this;
+  t_snapshot = &*lease;
+  Status result = work();
+  t_snapshot_store = nullptr;
+  t_snapshot = nullptr;
+  BERTH_TRY_STATUS(result);
+  return txn.commit();
+}
+
+Status SqliteMetaStore::in_one_commit(const std::function<Status()>& work) {
+  if (in_one_commit_here()) return work();
+  return committer_.run([&](Connection&) -> Status {
+    t_in_one_commit = this;
+    Status result = work();
+    t_in_one_commit = nullptr;
+    return result;
+  });
+}
+
 // ---- opening ----
 
 Result<std::unique_ptr<MetaStore>> open_sqlite_meta_store(const std::filesystem::path& db_file,
@@ -88,6 +130,7 @@ Result<std::unique_ptr<MetaStore>> open_sqlite_meta_store(const std::filesystem:
 SqliteMetaStore::SqliteMetaStore(std::unique_ptr<Connection> writer, std::filesystem::path file,
                                  const SqliteOptions& options)
     : writer_(std::move(writer)),
+      committer_(*writer_, kMaxGroupCommit),
       readers_(std::move(file), connection_options(options), kMaxIdleReaders) {}
 
 // ---- repositories ----
@@ -214,16 +257,34 @@ Result<std::uint64_t> SqliteMetaStore::count_manifests(RepositoryId id) {
 
 // ---- blob links ----
 
+namespace {
+
+Status insert_blob_link(Connection& c, RepositoryId repo, const oci::Digest& digest,
+                        std::uint64_t size, std::int64_t now_ms) {
+  BERTH_TRY_STATUS(require_repository(c, repo));
+  auto insert = BERTH_TRY(
+      c.prepare("INSERT INTO blob_links (repository_id, digest, size, created_at) "
+                "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (repository_id, digest) DO NOTHING"));
+  insert.bind(1, repo).bind(2, digest.str()).bind(3, static_cast<std::int64_t>(size));
+  insert.bind(4, now_ms);
+  return insert.run();
+}
+
+}  // namespace
+
 Status SqliteMetaStore::link_blob(RepositoryId repo, const oci::Digest& digest, std::uint64_t size,
                                   std::int64_t now_ms) {
+  return write([&](Connection& c) { return insert_blob_link(c, repo, digest, size, now_ms); });
+}
+
+Status SqliteMetaStore::link_uploaded_blob(std::string_view upload_id, RepositoryId repo,
+                                           const oci::Digest& digest, std::uint64_t size,
+                                           std::int64_t now_ms) {
   return write([&](Connection& c) -> Status {
-    BERTH_TRY_STATUS(require_repository(c, repo));
-    auto insert = BERTH_TRY(
-        c.prepare("INSERT INTO blob_links (repository_id, digest, size, created_at) "
-                  "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (repository_id, digest) DO NOTHING"));
-    insert.bind(1, repo).bind(2, digest.str()).bind(3, static_cast<std::int64_t>(size));
-    insert.bind(4, now_ms);
-    return insert.run();
+    BERTH_TRY_STATUS(insert_blob_link(c, repo, digest, size, now_ms));
+    auto del = BERTH_TRY(c.prepare("DELETE FROM uploads WHERE id = ?1"));
+    del.bind(1, upload_id);
+    return del.run();
   });
 }
 

@@ -3,9 +3,10 @@
 // between sqlite_meta_store.cpp (repositories, blob links, uploads, walks)
 // and sqlite_manifests.cpp (manifests and tags).
 //
-// Every mutating call runs body(writer) inside write(): the writer mutex is
-// held and a BEGIN IMMEDIATE transaction is open; an error result rolls the
-// whole call back. Reads borrow a pooled connection; calls that issue more
+// Every mutating call runs body(writer) inside write(): alone on the writer
+// connection, inside a BEGIN IMMEDIATE transaction that it may share with
+// other calls (group commit); an error result rolls back exactly this
+// call's changes. Reads borrow a pooled connection; calls that issue more
 // than one query use read_snapshot() so they see one consistent state.
 //
 // Thread-safety: safe for concurrent use (see sqlite_meta_store.hpp).
@@ -13,12 +14,13 @@
 
 #include <filesystem>
 #include <memory>
-#include <mutex>
+#include <optional>
 #include <string_view>
 #include <type_traits>
 
 #include "storage/meta/meta_store.hpp"
 #include "storage/meta/sqlite/connection.hpp"
+#include "storage/meta/sqlite/group_commit.hpp"
 #include "storage/meta/sqlite/reader_pool.hpp"
 #include "storage/meta/sqlite/sqlite_meta_store.hpp"
 
@@ -59,6 +61,9 @@ class SqliteMetaStore final : public MetaStore {
                    std::int64_t now_ms) override;
   Result<std::uint64_t> get_blob_link(RepositoryId repo, const oci::Digest& digest) override;
   Status unlink_blob(RepositoryId repo, const oci::Digest& digest) override;
+  Status link_uploaded_blob(std::string_view upload_id, RepositoryId repo,
+                            const oci::Digest& digest, std::uint64_t size,
+                            std::int64_t now_ms) override;
 
   Status put_manifest(RepositoryId repo, const ManifestRecord& manifest,
                       const std::vector<ManifestReference>& references,
@@ -88,25 +93,48 @@ class SqliteMetaStore final : public MetaStore {
 
   Status walk_referenced_blobs(const std::function<Status(const oci::Digest&)>& visit) override;
 
+  Status in_one_commit(const std::function<Status()>& work) override;
+  Status in_one_snapshot(const std::function<Status()>& work) override;
+
  private:
+  // Runs body(writer) as one atomic unit of a group-committed transaction
+  // (group_commit.hpp): it returns once the change is durable.
   template <typename F>
   auto write(F&& body) -> std::invoke_result_t<F&, Connection&> {
-    std::lock_guard lock(writer_mu_);
-    auto txn = BERTH_TRY(Transaction::begin(*writer_, Transaction::Mode::kImmediate));
-    auto result = body(*writer_);
-    if (!result) return result;  // txn's destructor rolls back
-    BERTH_TRY_STATUS(txn.commit());
-    return result;
+    using R = std::invoke_result_t<F&, Connection&>;
+    if (in_one_commit_here()) {
+      // Inside in_one_commit(): this thread already holds the writer and
+      // its transaction; a savepoint keeps this call atomic on its own.
+      BERTH_TRY_STATUS(writer_->exec("SAVEPOINT one_call"));
+      R result = body(*writer_);
+      BERTH_TRY_STATUS(result ? writer_->exec("RELEASE one_call")
+                              : writer_->exec("ROLLBACK TO one_call; RELEASE one_call"));
+      return result;
+    }
+    std::optional<R> out;
+    Status done = committer_.run([&](Connection& c) -> Status {
+      out.emplace(body(c));
+      if (!*out) return std::unexpected(out->error());
+      return ok();
+    });
+    if (!done) return std::unexpected(std::move(done).error());
+    return std::move(*out);
   }
 
+  // Reads inside in_one_commit() go to the writer, so they see the calls
+  // made before them in the same commit.
   template <typename F>
   auto read(F&& body) -> std::invoke_result_t<F&, Connection&> {
+    if (in_one_commit_here()) return body(*writer_);
+    if (Connection* snapshot = snapshot_here()) return body(*snapshot);
     auto lease = BERTH_TRY(readers_.acquire());
     return body(*lease);
   }
 
   template <typename F>
   auto read_snapshot(F&& body) -> std::invoke_result_t<F&, Connection&> {
+    if (in_one_commit_here()) return body(*writer_);
+    if (Connection* snapshot = snapshot_here()) return body(*snapshot);
     auto lease = BERTH_TRY(readers_.acquire());
     auto txn = BERTH_TRY(Transaction::begin(*lease, Transaction::Mode::kRead));
     auto result = body(*lease);
@@ -115,8 +143,13 @@ class SqliteMetaStore final : public MetaStore {
     return result;
   }
 
-  std::mutex writer_mu_;
-  std::unique_ptr<Connection> writer_;  // guarded by writer_mu_
+  // True on the thread running this store's in_one_commit() work.
+  bool in_one_commit_here() const;
+  // The reader holding this thread's in_one_snapshot() transaction, if any.
+  Connection* snapshot_here() const;
+
+  std::unique_ptr<Connection> writer_;  // used only through committer_
+  GroupCommitter committer_;
   ReaderPool readers_;
 };
 

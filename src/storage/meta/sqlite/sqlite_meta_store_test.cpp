@@ -6,8 +6,11 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "conformance/meta_store_suite.hpp"
 #include "storage/meta/sqlite/connection.hpp"
@@ -174,6 +177,95 @@ TEST(SqliteErrorTest, MapsResultCodes) {
   EXPECT_EQ(from_sqlite(SQLITE_ERROR, "x").code, ErrorCode::kInternal);
   EXPECT_EQ(from_sqlite(SQLITE_CONSTRAINT_FOREIGNKEY, "x").code, ErrorCode::kInternal);
   EXPECT_EQ(from_sqlite(SQLITE_IOERR_FSYNC, "ctx").detail, "ctx");
+}
+
+}  // namespace
+}  // namespace berth::storage::meta::sqlite
+
+namespace berth::storage::meta::sqlite {
+namespace {
+
+class SqliteInOneCommitTest : public SqliteMetaStoreTest {
+ protected:
+  void SetUp() override {
+    SqliteMetaStoreTest::SetUp();
+    store_ = open();
+    ASSERT_NE(store_, nullptr);
+    auto created = store_->create_repository("default", "app", "{}", kNow);
+    ASSERT_TRUE(created.has_value());
+    repo_ = created->id;
+  }
+  void TearDown() override {
+    store_.reset();
+    SqliteMetaStoreTest::TearDown();
+  }
+  std::unique_ptr<MetaStore> store_;
+  RepositoryId repo_ = 0;
+};
+
+TEST_F(SqliteInOneCommitTest, CallsInsideSeeEachOtherAndCommitTogether) {
+  Status done = store_->in_one_commit([&]() -> Status {
+    BERTH_TRY_STATUS(store_->link_blob(repo_, digest('a'), 1, kNow));
+    // A read inside sees the write before it, though it is not committed.
+    EXPECT_EQ(store_->get_blob_link(repo_, digest('a')).value_or(0), 1u);
+    // A call that fails inside rolls back only itself.
+    EXPECT_FALSE(store_->unlink_blob(repo_, digest('z')).has_value());
+    // Nested: joins the outer commit.
+    return store_->in_one_commit([&] { return store_->link_blob(repo_, digest('b'), 2, kNow); });
+  });
+  ASSERT_TRUE(done.has_value()) << done.error().message;
+  EXPECT_EQ(store_->get_blob_link(repo_, digest('a')).value_or(0), 1u);
+  EXPECT_EQ(store_->get_blob_link(repo_, digest('b')).value_or(0), 2u);
+}
+
+TEST_F(SqliteInOneCommitTest, AFailedWorkKeepsNothing) {
+  Status done = store_->in_one_commit([&]() -> Status {
+    BERTH_TRY_STATUS(store_->link_blob(repo_, digest('a'), 1, kNow));
+    BERTH_TRY_STATUS(store_->delete_repository(repo_));
+    return fail(ErrorCode::kInternal, "the caller gives up");
+  });
+  ASSERT_FALSE(done.has_value());
+  EXPECT_EQ(done.error().code, ErrorCode::kInternal);
+  EXPECT_TRUE(store_->get_repository("default", "app").has_value());
+  EXPECT_FALSE(store_->get_blob_link(repo_, digest('a')).has_value());
+}
+
+TEST_F(SqliteInOneCommitTest, OtherWritersWaitAndOtherReadersSeeTheStateBefore) {
+  std::atomic<bool> other_done = false;
+  std::thread other;
+  Status done = store_->in_one_commit([&]() -> Status {
+    BERTH_TRY_STATUS(store_->link_blob(repo_, digest('a'), 1, kNow));
+    other = std::thread([&] {
+      // A reader on another thread sees only committed state...
+      EXPECT_FALSE(store_->get_blob_link(repo_, digest('a')).has_value());
+      // ...and a writer waits for the commit.
+      EXPECT_TRUE(store_->link_blob(repo_, digest('b'), 2, kNow).has_value());
+      other_done = true;
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    EXPECT_FALSE(other_done.load());
+    return ok();
+  });
+  other.join();
+  ASSERT_TRUE(done.has_value());
+  EXPECT_TRUE(other_done.load());
+  EXPECT_TRUE(store_->get_blob_link(repo_, digest('a')).has_value());
+  EXPECT_TRUE(store_->get_blob_link(repo_, digest('b')).has_value());
+}
+
+TEST_F(SqliteInOneCommitTest, ReadsInOneSnapshotSeeOneStateWhileOthersWrite) {
+  ASSERT_TRUE(store_->link_blob(repo_, digest('a'), 1, kNow).has_value());
+  Status done = store_->in_one_snapshot([&]() -> Status {
+    EXPECT_TRUE(store_->get_blob_link(repo_, digest('a')).has_value());
+    // Another thread commits meanwhile; this snapshot does not see it.
+    std::thread([&] {
+      EXPECT_TRUE(store_->link_blob(repo_, digest('b'), 2, kNow).has_value());
+    }).join();
+    EXPECT_FALSE(store_->get_blob_link(repo_, digest('b')).has_value());
+    return ok();
+  });
+  ASSERT_TRUE(done.has_value()) << done.error().message;
+  EXPECT_TRUE(store_->get_blob_link(repo_, digest('b')).has_value());
 }
 
 }  // namespace
