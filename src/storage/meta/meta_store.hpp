@@ -197,11 +197,14 @@ class MetaStore {
   virtual Status record_pull(RepositoryId repo, const oci::Digest& digest,
                              std::int64_t now_ms) = 0;
   // Sets last_pulled_at for many manifests in one transaction, never moving
-  // it backwards; manifests deleted meanwhile are skipped.
+  // it backwards; manifests deleted meanwhile are skipped. May return before
+  // it is durable: a crash may lose the most recent pull times.
   virtual Status record_pulls(const std::vector<PullRecord>& pulls) = 0;
 
   // ---- uploads ----
-  // kAlreadyExists when the id is taken.
+  // kAlreadyExists when the id is taken. May return before it is durable:
+  // a crash may lose an upload that has not been finished (the client then
+  // starts again); any later durable write makes it durable too.
   virtual Status create_upload(const UploadRecord& upload) = 0;
   // kUploadNotFound when absent.
   virtual Result<UploadRecord> get_upload(std::string_view id) = 0;

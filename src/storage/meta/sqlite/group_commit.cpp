@@ -4,11 +4,36 @@
 
 namespace berth::storage::meta::sqlite {
 
-GroupCommitter::GroupCommitter(Connection& writer, std::size_t max_batch)
-    : writer_(writer), max_batch_(max_batch == 0 ? 1 : max_batch) {}
+GroupCommitter::GroupCommitter(Connection& writer, std::size_t max_batch,
+                               std::string durable_synchronous)
+    : writer_(writer),
+      max_batch_(max_batch == 0 ? 1 : max_batch),
+      durable_synchronous_(std::move(durable_synchronous)) {
+  synchronous_durable_ = false;
+  (void)use_synchronous(true);  // a failure shows again at the first batch
+}
 
-Status GroupCommitter::run(const Body& body) {
-  Request request{&body, ok()};
+GroupCommitter::~GroupCommitter() {
+  // Closing the connection may checkpoint; do it with syncs.
+  (void)use_synchronous(true);
+}
+
+// Lazy batches also turn automatic checkpoints off. A checkpoint run by an
+// unsynced commit would copy durable frames into the database file without
+// syncing it, and let the next commit overwrite those frames in the WAL: a
+// crash could then lose writes that were acknowledged as durable.
+Status GroupCommitter::use_synchronous(bool durable) {
+  if (durable == synchronous_durable_) return ok();
+  BERTH_TRY_STATUS(writer_.exec(durable ? "PRAGMA synchronous=" + durable_synchronous_ +
+                                              "; PRAGMA wal_autocheckpoint=1000"
+                                        : std::string("PRAGMA wal_autocheckpoint=0; "
+                                                      "PRAGMA synchronous=OFF")));
+  synchronous_durable_ = durable;
+  return ok();
+}
+
+Status GroupCommitter::run(const Body& body, Durability durability) {
+  Request request{&body, durability, ok()};
   std::unique_lock lock(mu_);
   queue_.push_back(&request);
   while (!request.done) {
@@ -36,6 +61,12 @@ Status GroupCommitter::run(const Body& body) {
 
 void GroupCommitter::run_batch(std::deque<Request*>& batch) {
   transactions_.fetch_add(1, std::memory_order_relaxed);
+  bool durable = false;
+  for (const Request* r : batch) durable = durable || r->durability == Durability::kDurable;
+  if (auto set = use_synchronous(durable); !set) {
+    for (Request* r : batch) r->result = std::unexpected(set.error());
+    return;
+  }
   if (batch.size() == 1) {
     run_alone(*batch.front());
   } else {

@@ -17,6 +17,12 @@
 // Bodies run in arrival order, each seeing the effects of those before it,
 // exactly as if they had run one by one.
 //
+// A body may be lazy: its caller does not need it on disk before the answer
+// (an upload that has not received a byte, pull times). A batch of only lazy
+// bodies commits with synchronous=OFF, without a sync; in WAL mode the next
+// durable commit's sync carries its frames to the disk with its own. A crash
+// before that loses lazy changes whole, never part of one.
+//
 // Thread-safety: run() may be called from any number of threads. Bodies run
 // on whichever caller's thread is leading, one at a time, with the writer
 // connection to themselves.
@@ -29,6 +35,7 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <string>
 
 #include "storage/meta/sqlite/connection.hpp"
 #include "util/result.hpp"
@@ -38,13 +45,19 @@ namespace berth::storage::meta::sqlite {
 class GroupCommitter {
  public:
   using Body = std::function<Status(Connection&)>;
+  enum class Durability { kDurable, kLazy };
 
   // `writer` must outlive this object; nothing else may use it meanwhile.
-  GroupCommitter(Connection& writer, std::size_t max_batch);
+  // `durable_synchronous` is the PRAGMA synchronous value durable batches
+  // commit with ("FULL" or "NORMAL"); the connection is set to it here.
+  GroupCommitter(Connection& writer, std::size_t max_batch, std::string durable_synchronous);
+  ~GroupCommitter();
+  GroupCommitter(const GroupCommitter&) = delete;
+  GroupCommitter& operator=(const GroupCommitter&) = delete;
 
   // Runs `body` in a write transaction and returns once that transaction
   // has committed (ok) or failed (the body's own error, or the batch's).
-  Status run(const Body& body);
+  Status run(const Body& body, Durability durability = Durability::kDurable);
 
   // Transactions committed or attempted so far (each batch is one).
   std::uint64_t transactions() const { return transactions_.load(std::memory_order_relaxed); }
@@ -52,16 +65,20 @@ class GroupCommitter {
  private:
   struct Request {
     const Body* body;
+    Durability durability;
     Status result;
     bool done = false;
   };
 
   void run_batch(std::deque<Request*>& batch);
+  Status use_synchronous(bool durable);
   void run_alone(Request& request);
   void run_together(std::deque<Request*>& batch);
 
   Connection& writer_;
   const std::size_t max_batch_;
+  const std::string durable_synchronous_;
+  bool synchronous_durable_ = true;  // what the connection is set to now
   std::mutex mu_;
   std::condition_variable done_cv_;
   std::deque<Request*> queue_;  // guarded by mu_

@@ -46,7 +46,7 @@ class GroupCommitTest : public ::testing::Test {
 };
 
 TEST_F(GroupCommitTest, ALoneWriterCommitsItsChange) {
-  GroupCommitter committer(*writer_, 8);
+  GroupCommitter committer(*writer_, 8, "FULL");
   ASSERT_TRUE(committer.run([](Connection& c) { return insert(c, 1); }).has_value());
   EXPECT_TRUE(stored(1));
   auto failed = committer.run([](Connection& c) -> Status {
@@ -62,7 +62,7 @@ TEST_F(GroupCommitTest, ALoneWriterCommitsItsChange) {
 // While the first writer's body holds the writer, the others queue; they
 // then share one transaction, and the one that fails loses only its change.
 TEST_F(GroupCommitTest, QueuedWritersShareOneTransactionAndFailAlone) {
-  GroupCommitter committer(*writer_, 64);
+  GroupCommitter committer(*writer_, 64, "FULL");
   constexpr int kWriters = 12;
   std::latch queued(kWriters - 1);
   std::vector<Status> results(kWriters, ok());
@@ -101,8 +101,28 @@ TEST_F(GroupCommitTest, QueuedWritersShareOneTransactionAndFailAlone) {
   EXPECT_LT(committer.transactions(), static_cast<std::uint64_t>(kWriters));
 }
 
+TEST_F(GroupCommitTest, LazyBatchesSkipTheSyncAndCheckpointsUntilTheNextDurableOne) {
+  GroupCommitter committer(*writer_, 8, "FULL");
+  auto synchronous = [&] { return writer_->query_int64("PRAGMA synchronous").value_or(-1); };
+  auto autocheckpoint = [&] {
+    return writer_->query_int64("PRAGMA wal_autocheckpoint").value_or(-1);
+  };
+  EXPECT_EQ(synchronous(), 2);  // FULL
+  ASSERT_TRUE(committer
+                  .run([](Connection& c) { return insert(c, 1); },
+                       GroupCommitter::Durability::kLazy)
+                  .has_value());
+  EXPECT_TRUE(stored(1));  // committed, only not synced
+  EXPECT_EQ(synchronous(), 0);
+  EXPECT_EQ(autocheckpoint(), 0);
+  ASSERT_TRUE(committer.run([](Connection& c) { return insert(c, 2); }).has_value());
+  EXPECT_TRUE(stored(2));
+  EXPECT_EQ(synchronous(), 2);
+  EXPECT_EQ(autocheckpoint(), 1000);
+}
+
 TEST_F(GroupCommitTest, WhenTheTransactionIsLostEveryMemberOfTheBatchFails) {
-  GroupCommitter committer(*writer_, 64);
+  GroupCommitter committer(*writer_, 64, "FULL");
   constexpr int kWriters = 6;
   std::latch queued(kWriters - 1);
   std::vector<Status> results(kWriters, ok());

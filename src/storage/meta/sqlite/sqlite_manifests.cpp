@@ -309,6 +309,7 @@ Status SqliteMetaStore::record_pull(RepositoryId repo, const oci::Digest& digest
   });
 }
 
+// Lazy: pull times are statistics; a crash may lose the last ones.
 Status SqliteMetaStore::record_pulls(const std::vector<PullRecord>& pulls) {
   if (pulls.empty()) return ok();
   return write([&](Connection& c) -> Status {
@@ -321,7 +322,7 @@ Status SqliteMetaStore::record_pulls(const std::vector<PullRecord>& pulls) {
       BERTH_TRY_STATUS(update.run());
     }
     return ok();
-  });
+  }, GroupCommitter::Durability::kLazy);
 }
 
 }  // namespace berth::storage::meta::sqlite

@@ -130,7 +130,7 @@ Result<std::unique_ptr<MetaStore>> open_sqlite_meta_store(const std::filesystem:
 SqliteMetaStore::SqliteMetaStore(std::unique_ptr<Connection> writer, std::filesystem::path file,
                                  const SqliteOptions& options)
     : writer_(std::move(writer)),
-      committer_(*writer_, kMaxGroupCommit),
+      committer_(*writer_, kMaxGroupCommit, options.synchronous_full ? "FULL" : "NORMAL"),
       readers_(std::move(file), connection_options(options), kMaxIdleReaders) {}
 
 // ---- repositories ----
@@ -315,6 +315,7 @@ Status SqliteMetaStore::unlink_blob(RepositoryId repo, const oci::Digest& digest
 
 // ---- uploads ----
 
+// Lazy: an upload that has not received a byte need not survive a crash.
 Status SqliteMetaStore::create_upload(const UploadRecord& upload) {
   return write([&](Connection& c) -> Status {
     BERTH_TRY_STATUS(require_repository(c, upload.repository));
@@ -329,7 +330,7 @@ Status SqliteMetaStore::create_upload(const UploadRecord& upload) {
         c.prepare("INSERT INTO uploads (id, repository_id, started_at) VALUES (?1, ?2, ?3)"));
     insert.bind(1, upload.id).bind(2, upload.repository).bind(3, upload.started_at_ms);
     return insert.run();
-  });
+  }, GroupCommitter::Durability::kLazy);
 }
 
 Result<UploadRecord> SqliteMetaStore::get_upload(std::string_view id) {

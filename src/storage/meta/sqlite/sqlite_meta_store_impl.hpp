@@ -100,7 +100,9 @@ class SqliteMetaStore final : public MetaStore {
   // Runs body(writer) as one atomic unit of a group-committed transaction
   // (group_commit.hpp): it returns once the change is durable.
   template <typename F>
-  auto write(F&& body) -> std::invoke_result_t<F&, Connection&> {
+  auto write(F&& body, GroupCommitter::Durability durability =
+                           GroupCommitter::Durability::kDurable)
+      -> std::invoke_result_t<F&, Connection&> {
     using R = std::invoke_result_t<F&, Connection&>;
     if (in_one_commit_here()) {
       // Inside in_one_commit(): this thread already holds the writer and
@@ -112,11 +114,13 @@ class SqliteMetaStore final : public MetaStore {
       return result;
     }
     std::optional<R> out;
-    Status done = committer_.run([&](Connection& c) -> Status {
-      out.emplace(body(c));
-      if (!*out) return std::unexpected(out->error());
-      return ok();
-    });
+    Status done = committer_.run(
+        [&](Connection& c) -> Status {
+          out.emplace(body(c));
+          if (!*out) return std::unexpected(out->error());
+          return ok();
+        },
+        durability);
     if (!done) return std::unexpected(std::move(done).error());
     return std::move(*out);
   }
