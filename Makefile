@@ -6,7 +6,7 @@ PYTHON ?= /usr/bin/python3
 LISTEN ?= 127.0.0.1:5000
 DATA_DIR ?= ./data
 
-.PHONY: deps configure build run test unit integration clean
+.PHONY: deps configure build run test check unit integration clean
 
 deps:
 	@scripts/install-deps.sh
@@ -31,7 +31,11 @@ unit: build
 integration: build
 	BERTH_BINARY=$(abspath $(BUILD_DIR))/src/app/berth $(PYTHON) -m pytest -q tests/integration
 
-test: unit integration
+# The README's test command: everything, as CI runs it (.ci/run).
+test: unit integration fuzz sanitize
+
+# The quick part, for day-to-day work.
+check: unit integration
 
 clean:
 	rm -rf $(BUILD_DIR)

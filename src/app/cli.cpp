@@ -86,6 +86,13 @@ void add_limit_options(CLI::App& serve, Config& c) {
       ->envname("BERTH_IDLE_TIMEOUT")
       ->check(CLI::Range(1u, 86400u))
       ->capture_default_str();
+  serve.add_option("--min-body-rate", c.min_body_rate,
+                   "Slowest request body in bytes per second: after --read-timeout seconds of "
+                   "slack (a burst banks at most that much), a body arriving slower is cut with "
+                   "the protocol's error and the connection closed (0 = no minimum)")
+      ->envname("BERTH_MIN_BODY_RATE")
+      ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{1} << 30))
+      ->capture_default_str();
   serve.add_option("--max-json-depth", c.max_json_depth,
                    "Deepest JSON nesting of an ECR request body (SerializationException beyond)")
       ->envname("BERTH_MAX_JSON_DEPTH")

@@ -33,6 +33,7 @@ struct Config {
   unsigned max_concurrent_uploads = 256;               // requests writing uploads at once
   unsigned read_timeout_seconds = 60;                  // first request head, each body read
   unsigned idle_timeout_seconds = 60;                  // keep-alive wait for the next head
+  std::uint64_t min_body_rate = 1024;                  // request body bytes/s; 0 = off
   unsigned max_json_depth = 64;                        // ECR request JSON nesting
 
   // ---- authentication and ECR ----

@@ -207,6 +207,7 @@ int run_serve(const Config& config) {
   server_options.header_limit = static_cast<std::size_t>(config.max_header_bytes);
   server_options.read_timeout = std::chrono::seconds(config.read_timeout_seconds);
   server_options.idle_timeout = std::chrono::seconds(config.idle_timeout_seconds);
+  server_options.min_body_rate = config.min_body_rate;
   if (config.tls()) server_options.tls = http::TlsOptions{config.tls_cert, config.tls_key};
   http::Server server(io, server_options,
                       [&front_door](http::Request& r) { return front_door.handle(r); });

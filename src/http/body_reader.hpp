@@ -3,6 +3,8 @@
 // parser (buffer_body), so bytes land straight in the caller's buffer and no
 // body is ever held whole unless the handler asks for read_all. It also sends "100 Continue" the first time
 // a body read is needed, and drains leftovers so the connection can be reused.
+// It enforces ServerOptions::min_body_rate: a body that arrives too slowly
+// fails like a timed-out read (kUnavailable), and the connection is closed.
 //
 // Thread-safety: belongs to one session; use only on that session's strand.
 #pragma once
@@ -10,6 +12,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/parser.hpp>
+#include <chrono>
 #include <optional>
 
 #include "http/message.hpp"
@@ -19,6 +22,9 @@
 namespace berth::http {
 
 using RequestParser = beast_http::request_parser<beast_http::buffer_body>;
+
+// The most a body read asks the socket for at once.
+inline constexpr std::size_t kMaxBodyReadBuffer = 64 * 1024;
 
 class ParserBodyReader final : public BodyReader {
  public:
@@ -43,12 +49,20 @@ class ParserBodyReader final : public BodyReader {
 
   // True when the stream is in an unknown state (read error, limit, timeout).
   bool failed() const { return error_.has_value(); }
+  // True when the body was cut for arriving below min_body_rate; error()
+  // then says how slow it was.
+  bool too_slow() const { return too_slow_; }
+  const std::optional<Error>& error() const { return error_; }
 
  private:
   boost::asio::awaitable<Status> send_continue();
   // Feeds already-buffered bytes to the parser without an I/O round trip.
   Result<std::size_t> parse_buffered(std::span<char> out);
   Error remember(Error error);
+  // Books a read that waited `waited` and produced `bytes` body bytes;
+  // false when the body has fallen below the minimum rate.
+  bool account(std::chrono::steady_clock::duration waited, std::size_t bytes);
+  Error too_slow_error();
 
   Stream& stream_;
   boost::beast::flat_buffer& buffer_;
@@ -56,6 +70,14 @@ class ParserBodyReader final : public BodyReader {
   RequestParser* parser_ = nullptr;
   bool expect_continue_ = false;
   std::optional<Error> error_;  // sticky: once broken, every read fails alike
+  // Minimum-rate bookkeeping for the current body (see account()). slack_ is
+  // how much more waiting the body has earned: it starts at read_timeout,
+  // shrinks by each wait, grows by 1/min_body_rate second per byte, and is
+  // capped at read_timeout.
+  std::chrono::steady_clock::duration slack_{};
+  std::chrono::steady_clock::duration waited_{};  // total, for the message
+  std::uint64_t received_ = 0;                    // body bytes, for the message
+  bool too_slow_ = false;
 };
 
 }  // namespace berth::http

@@ -40,6 +40,15 @@ struct ServerOptions {
   // The whole first request head of a connection (and its TLS handshake)
   // must arrive within this; so must each read of a body.
   std::chrono::seconds read_timeout{60};
+  // Slowest request body, in bytes per second, a client may keep sending;
+  // 0 = no minimum. read_timeout alone only asks each read for *some*
+  // progress, so a client trickling a byte at a time could hold a connection
+  // (and an upload slot) forever. The rule, in ParserBodyReader, counts only
+  // the time the server waits for the client and grants read_timeout of
+  // slack first, so short stalls and slow starts pass. 1 KiB/s (8 kbit/s per
+  // request; Apache's mod_reqtimeout asks 500 B/s) is far below any link an
+  // image is pushed over, yet makes a held connection cost real bandwidth.
+  std::uint64_t min_body_rate = 1024;
   std::chrono::seconds write_timeout{60};  // per write
   // A keep-alive connection's next request head (wait included) must arrive
   // within this.

@@ -1,6 +1,7 @@
 // Request body streaming over real sockets: large bodies read in chunks,
-// chunked transfer-encoding, limits, 100-continue, unread bodies, and
-// clients that vanish mid-body.
+// chunked transfer-encoding, limits, 100-continue, unread bodies, clients
+// that vanish mid-body, and the minimum body rate.
+#include <atomic>
 #include <boost/asio/use_awaitable.hpp>
 #include <future>
 #include <thread>
@@ -263,6 +264,117 @@ TEST_F(HttpServerTest, StalledBodyTimesOutAsUnavailable) {
   ASSERT_EQ(future.wait_for(std::chrono::seconds(4)), std::future_status::ready);
   EXPECT_EQ(future.get(), ErrorCode::kUnavailable);
   EXPECT_TRUE(client.wait_closed());
+}
+
+// ---- --min-body-rate ------------------------------------------------------
+
+using Seconds = std::chrono::duration<double>;
+
+// A one-second read timeout (so one second of slack) and a 1000 B/s minimum.
+ServerOptions rate_options(std::uint64_t min_body_rate = 1000) {
+  auto options = test_options();
+  options.read_timeout = std::chrono::seconds(1);
+  options.min_body_rate = min_body_rate;
+  return options;
+}
+
+// Sends `body` in `piece`-byte sends `interval` apart until it is all sent,
+// `stop` is set or the server hangs up.
+void trickle(RawClient& client, std::string_view body, std::size_t piece,
+             std::chrono::milliseconds interval, const std::atomic<bool>& stop) {
+  while (!body.empty() && !stop) {
+    const auto n = std::min(piece, body.size());
+    if (!client.send(body.substr(0, n))) return;
+    body.remove_prefix(n);
+    std::this_thread::sleep_for(interval);
+  }
+}
+
+TEST_F(HttpServerTest, BodyTrickledBelowMinimumRateIsCutWithAnAnswer) {
+  start_server(counting_handler(4096), rate_options());
+  RawClient client(port());
+  ASSERT_TRUE(client.send("PATCH /up HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n"));
+  const auto started = std::chrono::steady_clock::now();
+  std::atomic<bool> stop = false;
+  const std::string body = make_body(100000);
+  // 100 B/s: every read makes progress well within the read timeout, so only
+  // the rate rule can end this.
+  std::thread sender([&] { trickle(client, body, 10, std::chrono::milliseconds(100), stop); });
+  const auto res = client.read_response();
+  const Seconds elapsed = std::chrono::steady_clock::now() - started;
+  stop = true;
+  sender.join();
+  // The handler saw the same failure as a timed-out read, and its answer
+  // reached the client before the close.
+  EXPECT_EQ(res.status, 400);
+  EXPECT_EQ(res.body, "unavailable");
+  EXPECT_EQ(res.header("Connection"), "close");
+  // Slack 1 s shrinking at 0.9 s/s: cut after ~1.1 s.
+  EXPECT_GT(elapsed.count(), 0.9);
+  EXPECT_LT(elapsed.count(), 3.0);
+  EXPECT_TRUE(client.wait_closed());
+}
+
+TEST_F(HttpServerTest, BodyAboveMinimumRateCompletesDespiteAPause) {
+  start_server(counting_handler(4096), rate_options());
+  const std::string body = make_body(9000);
+  RawClient client(port());
+  std::atomic<bool> stop = false;
+  std::thread sender([&] {
+    client.send("PUT /up HTTP/1.1\r\nHost: x\r\nContent-Length: 9000\r\n\r\n");
+    // ~3000 B/s for 1 s, a 0.7 s pause (within the slack), then on: 2.7 s in
+    // all, well past the slack a 1000 B/s minimum starts with.
+    trickle(client, std::string_view(body).substr(0, 3000), 300, std::chrono::milliseconds(100),
+            stop);
+    std::this_thread::sleep_for(std::chrono::milliseconds(700));
+    trickle(client, std::string_view(body).substr(3000), 300, std::chrono::milliseconds(100),
+            stop);
+  });
+  const auto res = client.read_response();
+  sender.join();
+  ASSERT_EQ(res.status, 200) << res.body;
+  EXPECT_TRUE(res.body.starts_with(expected_summary(body) + " ")) << res.body;
+  EXPECT_FALSE(res.header("Connection").has_value());  // the connection is reusable
+  ASSERT_TRUE(client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+  EXPECT_EQ(client.read_response().status, 200);
+}
+
+TEST_F(HttpServerTest, BurstBeforeATrickleBuysNoMoreThanTheSlack) {
+  start_server(counting_handler(64 * 1024), rate_options());
+  RawClient client(port());
+  const std::string body = make_body(1 << 20);
+  // 256 KiB at once: a plain average would then allow minutes of trickling.
+  ASSERT_TRUE(client.send("PATCH /up HTTP/1.1\r\nHost: x\r\nContent-Length: 1048576\r\n\r\n" +
+                          body.substr(0, 256 << 10)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // let it be read
+  const auto started = std::chrono::steady_clock::now();
+  std::atomic<bool> stop = false;
+  std::thread sender([&] {
+    trickle(client, std::string_view(body).substr(256 << 10), 10, std::chrono::milliseconds(100),
+            stop);
+  });
+  const auto res = client.read_response();
+  const Seconds elapsed = std::chrono::steady_clock::now() - started;
+  stop = true;
+  sender.join();
+  EXPECT_EQ(res.status, 400);
+  EXPECT_EQ(res.body, "unavailable");
+  EXPECT_LT(elapsed.count(), 3.0);
+}
+
+TEST_F(HttpServerTest, ZeroMinimumBodyRateDisablesTheRule) {
+  start_server(counting_handler(4096), rate_options(0));
+  const std::string body = make_body(250);
+  RawClient client(port());
+  std::atomic<bool> stop = false;
+  std::thread sender([&] {
+    client.send("PUT /up HTTP/1.1\r\nHost: x\r\nContent-Length: 250\r\n\r\n");
+    trickle(client, body, 10, std::chrono::milliseconds(100), stop);  // 100 B/s for 2.5 s
+  });
+  const auto res = client.read_response();
+  sender.join();
+  ASSERT_EQ(res.status, 200) << res.body;
+  EXPECT_TRUE(res.body.starts_with(expected_summary(body) + " ")) << res.body;
 }
 
 }  // namespace

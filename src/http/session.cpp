@@ -113,6 +113,10 @@ Session::Session(std::shared_ptr<ServerShared> shared, tcp::socket socket)
     : shared_(std::move(shared)),
       options_(shared_->options),
       stream_(std::move(socket), shared_->tls.get()),
+      // Bounded: the parser keeps bytes here until a line ends, so a chunk
+      // header that never ends would otherwise grow it without limit (1.4 GB
+      // in 3 s over loopback). A full head plus one body read always fits.
+      buffer_(options_.header_limit + kMaxBodyReadBuffer),
       body_(stream_, buffer_, options_),
       send_timer_(stream_.get_executor()) {}
 
@@ -246,6 +250,14 @@ asio::awaitable<bool> Session::serve_request() {
   if (stopping_) keep_alive = false;
   if (keep_alive && !parser_->is_done()) keep_alive = co_await body_.discard_rest(kDrainLimit);
   if (body_.failed()) keep_alive = false;
+  if (body_.too_slow()) {
+    // Logged even without the access log: an operator tuning --min-body-rate
+    // needs to see whom it cut, and why.
+    const Error& error = *body_.error();
+    spdlog::warn("http: {} {} id={} remote={}: {} ({}); closing the connection",
+                 beast_http::to_string(req.method), loggable_target(req.target), req.request_id,
+                 remote_, error.message, error.detail);
+  }
   if (!parser_->is_done()) {
     const auto remaining = parser_->content_length_remaining();
     linger_budget_ = remaining && !body_.failed()

@@ -1,7 +1,7 @@
 """Limits on hostile or oversized input, one test group per `berth serve` flag:
 --max-header-bytes, --max-manifest-bytes, --ecr-body-limit,
 --max-layer-part-bytes, --max-concurrent-uploads, --read-timeout /
---idle-timeout (slowloris) and --max-json-depth.
+--idle-timeout (slowloris), --min-body-rate (slow bodies) and --max-json-depth.
 
 Each flag is exercised on a berth of its own started with a small value
 (`--auth none`, so raw ECR requests need no signature); the defaults are
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import socket
+import subprocess
 import threading
 import time
 from pathlib import Path
@@ -19,10 +20,10 @@ import pytest
 import requests
 
 import ecrhelpers
-from conftest import RegistryServer
+from conftest import BERTH_BINARY, RegistryServer
 from ecrhelpers import JSON_CT, TARGET_PREFIX, assert_raw_error, raises_ecr
 from ocihelpers import (MT_OCI_CONFIG, MT_OCI_MANIFEST, assert_oci_error, raw_request,
-                        sha256_digest, target_of)
+                        sha256_digest, stream_put, target_of)
 
 pytestmark = pytest.mark.berth_only
 
@@ -326,6 +327,34 @@ def test_slowloris_is_disconnected_and_others_are_served(limited):
         assert 1.5 < r["elapsed"] < 6, r
 
 
+def _vm_hwm_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    raise AssertionError("no VmHWM")
+
+
+def test_a_chunk_header_that_never_ends_does_not_grow_memory(limited):
+    # The parser holds bytes until a line ends: an endless chunk extension
+    # sent at full speed once grew berth by 1.4 GB in 3 s.
+    server = limited()
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        sock.sendall(b"PATCH /v2/big/blobs/uploads/x HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                     b"Transfer-Encoding: chunked\r\n\r\n1;ext=")
+        junk = b"a" * (1 << 20)
+        sent = 0
+        try:
+            while sent < (256 << 20):
+                sock.sendall(junk)
+                sent += len(junk)
+        except OSError:
+            pass  # the server gave up on the request and closed: what we want
+    assert server.process.poll() is None, "berth died"
+    assert sent < (256 << 20), "berth kept reading an endless chunk header"
+    assert _vm_hwm_kib(server.process.pid) < 96 * 1024
+    assert requests.get(server.base_url + "/v2/", timeout=5).status_code in (200, 401)
+
+
 def test_idle_keep_alive_connection_is_closed(limited):
     server = limited("--read-timeout", "2", "--idle-timeout", "2")
     with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
@@ -370,6 +399,125 @@ def test_default_timeouts_keep_a_slow_but_steady_client(registry):
             s.sendall(piece)
             time.sleep(1)
         assert s.recv(4096).startswith(b"HTTP/1.1 200")
+
+
+# --------------------------------------------------------------------------
+# --min-body-rate
+
+
+def _slow_patch(port: int, target: str, start: int, data: bytes, piece: int, interval: float,
+                result: dict) -> None:
+    """PATCHes `data` (at upload offset `start`) `piece` bytes per `interval`
+    until the server answers or hangs up; records the raw answer, when it
+    came and how much was sent."""
+    head = (f"PATCH {target} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            f"Content-Type: application/octet-stream\r\n"
+            f"Content-Range: {start}-{start + len(data) - 1}\r\n"
+            f"Content-Length: {len(data)}\r\n\r\n")
+    got = b""
+    sent = 0
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as s:
+        s.sendall(head.encode())
+        started = time.monotonic()
+        try:
+            while sent < len(data) and b"\r\n\r\n" not in got:
+                s.sendall(data[sent:sent + piece])
+                sent += piece
+                time.sleep(interval)
+                s.setblocking(False)
+                try:
+                    chunk = s.recv(65536)
+                    if chunk == b"":
+                        break
+                    got += chunk
+                except BlockingIOError:
+                    pass
+                finally:
+                    s.setblocking(True)
+        except OSError:
+            pass  # reset or broken pipe: the server hung up
+        result["cut_after"] = time.monotonic() - started
+        result["sent"] = min(sent, len(data))
+        s.settimeout(10)
+        try:
+            while chunk := s.recv(65536):  # the rest of the answer, then the close
+                got += chunk
+            result["closed"] = True
+        except OSError:
+            result["closed"] = False
+    result["answer"] = got
+
+
+def _paced(data: bytes, piece: int, interval: float):
+    for off in range(0, len(data), piece):
+        yield data[off:off + piece]
+        time.sleep(interval)
+
+
+def test_min_body_rate_cuts_a_trickling_upload_and_keeps_a_steady_one(limited):
+    # --read-timeout 2 is also the rule's grace; 50 B/s against a 1000 B/s
+    # minimum is cut after ~2.1 s of waiting, though each read makes progress
+    # within the read timeout.
+    server = limited("--read-timeout", "2", "--min-body-rate", "1000")
+    oci = server.oci()
+    slow_data = bytes(range(256)) * 12     # first 1024 bytes fast, then ~41 s at 50 B/s
+    fast_data = bytes(range(251)) * 48     # 12048 bytes: ~4 s at 3000 B/s
+    first = oci.patch(oci.begin("limits/rate"), slow_data[:1024], 0)
+    assert first.status_code == 202, first.text
+    slow_loc, fast_loc = oci.abs_location(first), oci.begin("limits/rate")
+    slow: dict = {}
+    fast: dict = {}
+    slow_thread = threading.Thread(target=_slow_patch, args=(server.port, target_of(slow_loc), 1024,
+                                                             slow_data[1024:], 5, 0.1, slow))
+
+    def send_fast():
+        fast["response"] = stream_put("127.0.0.1", server.port, "PATCH", target_of(fast_loc),
+                                      _paced(fast_data, 300, 0.1), len(fast_data), timeout=30)
+
+    fast_thread = threading.Thread(target=send_fast)
+    slow_thread.start()
+    fast_thread.start()
+    slow_thread.join(30)
+    fast_thread.join(30)
+
+    # The trickler got the protocol's answer (as for a timed-out read), then a close.
+    assert slow["sent"] < len(slow_data) - 1024, slow
+    assert 1.5 < slow["cut_after"] < 6, slow
+    head, _, body = slow["answer"].partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 503"), slow["answer"][:300]
+    assert b"connection: close" in head.lower(), head
+    error = json.loads(body)["errors"][0]
+    assert error["code"] == "UNAVAILABLE" and "too slowly" in error["message"], error
+    assert slow["closed"], slow
+    assert "arrived too slowly" in server.log_path.read_text(), server.log_tail()
+
+    # The steady client, above the minimum, completed.
+    r = fast["response"]
+    assert r.status == 202, (r.status, r.body[:300])
+    assert r.headers["range"] == f"0-{len(fast_data) - 1}"
+    done = oci.finish(oci.abs_location_value(r.headers["location"]), sha256_digest(fast_data))
+    assert done.status_code == 201, done.text
+
+    # The cut upload kept its last saved state, as after any dropped
+    # connection, and resumes from there.
+    status = oci.request("GET", slow_loc)
+    assert status.status_code == 204, status.text
+    assert status.headers["Range"] == "0-1023"
+    rest = oci.patch(slow_loc, slow_data[1024:], 1024)
+    assert rest.status_code == 202, rest.text
+    done = oci.finish(oci.abs_location(rest), sha256_digest(slow_data))
+    assert done.status_code == 201, done.text
+    assert oci.get_blob("limits/rate", sha256_digest(slow_data)).content == slow_data
+
+
+def test_min_body_rate_flag_is_documented_and_checked():
+    shown = subprocess.run([BERTH_BINARY, "serve", "--help"], capture_output=True, text=True,
+                           timeout=30)
+    assert shown.returncode == 0, shown.stderr
+    assert "--min-body-rate" in shown.stdout and "BERTH_MIN_BODY_RATE" in shown.stdout
+    bad = subprocess.run([BERTH_BINARY, "serve", "--min-body-rate", "-5"], capture_output=True,
+                         text=True, timeout=30)
+    assert bad.returncode == 2, (bad.stdout, bad.stderr)
 
 
 # --------------------------------------------------------------------------
