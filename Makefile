@@ -50,14 +50,21 @@ BENCH_BUILD_DIR ?= build-bench
 
 bench-build: deps
 	@bench/install-deps.sh
-	@cmake -S . -B $(BENCH_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release -DBERTH_BUILD_TESTS=OFF >/dev/null
-	@cmake --build $(BENCH_BUILD_DIR) --target berth
+	@cmake -S . -B $(BENCH_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release -DBERTH_BUILD_TESTS=OFF \
+	  -DBERTH_BENCH=ON >/dev/null
+	@cmake --build $(BENCH_BUILD_DIR) --target berth berth_micro_bench berth_scale_fill
 
 bench: bench-build
 	$(PYTHON) bench/run.py --berth $(abspath $(BENCH_BUILD_DIR))/src/app/berth $(BENCH_ARGS)
 
 bench-quick: bench-build
 	$(PYTHON) bench/run.py --quick --berth $(abspath $(BENCH_BUILD_DIR))/src/app/berth $(BENCH_ARGS)
+
+# Google Benchmark micro-benchmarks of the hot paths (bench/micro/).
+# Extra flags: MICRO_ARGS=--benchmark_filter=sigv4
+.PHONY: bench-micro
+bench-micro: bench-build
+	$(BENCH_BUILD_DIR)/bench/micro/berth_micro_bench $(MICRO_ARGS)
 
 # Hostile input (issue 5, docs/fuzzing.md).
 # `make fuzz`      builds the libFuzzer targets (fuzz/) in their own ASan +

@@ -3,6 +3,7 @@
 Distribution (OCI /v2/) and moto_server (ECR API) on 127.0.0.1.
 
     bench/run.py [--quick] [--rounds N] [--only oci,ecr,KEY...] [--berth PATH]
+    bench/run.py [--quick] --only scale    # large stores (berthbench/scale.py); only on request
 
 Every server gets a fresh temp store. Workloads alternate between the two
 systems (A B in odd rounds, B A in even ones), several rounds; the table
@@ -24,7 +25,7 @@ import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from berthbench import ecr, limits, oci, report  # noqa: E402
+from berthbench import ecr, limits, oci, report, scale  # noqa: E402
 from berthbench.procs import Berth, Distribution, Moto, real_python  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -191,6 +192,12 @@ def want(args, key, family):
     return key in sel or family in sel
 
 
+def want_scale(args):
+    """The scale workload fills stores of up to a million manifests (minutes,
+    gigabytes), so it runs only when --only names it."""
+    return bool(args.only) and "scale" in args.only.split(",")
+
+
 def run_oci(args, p, workdir, rows, servers):
     berth = Berth(workdir, args.berth)
     dist = Distribution(workdir)
@@ -316,15 +323,21 @@ def reprint(path):
     print(f"berth bench {d['started']}, {d['mode']}, {d['params']['rounds']} round(s)")
     if d["limits"]:
         print(report.limits_text(d["limits"]))
-    print(text)
+    if not d.get("scale") or any(not r["workload"].startswith("scale") for r in d["rows"]):
+        print(text)
+    if d.get("scale"):
+        print(scale.table(d["scale"]))
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="small sizes, 1 round, < 1 minute")
     ap.add_argument("--rounds", type=int, help="override the number of rounds")
-    ap.add_argument("--only", help="comma list of families (limits,oci,ecr) or workload keys")
+    ap.add_argument("--only", help="comma list of families (limits,oci,ecr,scale) or workload "
+                    "keys; scale runs only when named here")
     ap.add_argument("--berth", default=os.path.join(ROOT, "build-bench", "src", "app", "berth"))
+    ap.add_argument("--scale-fill", help="berth_scale_fill for --only scale (default: the one "
+                    "in --berth's build tree, <build>/bench/scale/berth_scale_fill)")
     ap.add_argument("--workdir", default=None, help="where temp stores go (default /tmp)")
     ap.add_argument("--out", default=os.path.join(ROOT, "bench", "results"))
     ap.add_argument("--keep", action="store_true", help="keep the temp stores")
@@ -348,6 +361,7 @@ def main():
     workdir = tempfile.mkdtemp(prefix="berth-bench-", dir=args.workdir)
     log(f"berth bench ({'quick' if args.quick else 'full'}), workdir {workdir}, params {p}")
     rows, servers, lim = [], [], {}
+    scale_result = None
     t_start = time.perf_counter()
     try:
         berth = dist = big = None
@@ -362,13 +376,16 @@ def main():
             oci_rounds(args, p, rows, berth, dist, big)
         if any(want(args, k, "ecr") for k, *_ in ECR_WORKLOADS):
             run_ecr(args, p, workdir, rows, servers)
+        if want_scale(args):
+            scale_result = scale.run(args.berth, workdir, args.quick, log, args.scale_fill)
+            rows += scale.rows(scale_result)
         for s in servers:
             s.note_idle(1.0 if args.quick else 5.0)
     finally:
         for s in servers:
             s.stop(keep=True)
     try:
-        report_run(args, p, started, t_start, lim, rows, servers)
+        report_run(args, p, started, t_start, lim, rows, servers, scale_result)
     finally:
         # Stores of a full run hold ~15 GB in ~80k files: removed last, once
         # the results are safe.
@@ -377,7 +394,7 @@ def main():
             shutil.rmtree(workdir, ignore_errors=True)
 
 
-def report_run(args, p, started, t_start, lim, rows, servers):
+def report_run(args, p, started, t_start, lim, rows, servers, scale_result=None):
     text, summary = report.table(all_workloads(), rows, lim, servers)
     mem_targets = []
     for s in servers:
@@ -391,9 +408,12 @@ def report_run(args, p, started, t_start, lim, rows, servers):
           f"{p['rounds']} round(s), {time.perf_counter() - t_start:.0f} s")
     if lim:
         print(report.limits_text(lim))
-    print(text)
-    print("memory targets:")
-    print("\n".join(mem_targets))
+    if not scale_result or servers:
+        print(text)
+        print("memory targets:")
+        print("\n".join(mem_targets))
+    if scale_result:
+        print(scale.table(scale_result))
     os.makedirs(args.out, exist_ok=True)
     path = os.path.join(args.out, f"{started:%Y%m%dT%H%M%S}{'-quick' if args.quick else ''}.json")
     with open(path, "w") as f:
@@ -401,7 +421,8 @@ def report_run(args, p, started, t_start, lim, rows, servers):
                    "params": p, "versions": versions(args), "limits": lim,
                    "servers": {s.name: {"mem": s.mem, "startup_s": getattr(s, "startup_s", None)}
                                for s in servers},
-                   "summary": summary, "rows": rows}, f, indent=1, default=str)
+                   "summary": summary, "rows": rows, "scale": scale_result}, f, indent=1,
+                  default=str)
     print(f"results: {path}")
 
 
