@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <latch>
 #include <thread>
 #include <vector>
@@ -41,6 +42,32 @@ class GroupCommitTest : public ::testing::Test {
     return stmt->step().value_or(false);
   }
 
+  // Writer 0 inserts key 0 and holds the writer connection while writers
+  // 1..n-1 queue behind it, each running member(c, i); returns all results.
+  static std::vector<Status> run_queued(GroupCommitter& committer, int writers,
+                                        const std::function<Status(Connection&, int)>& member) {
+    std::latch queued(writers - 1);
+    std::vector<Status> results(writers, ok());
+    std::vector<std::thread> threads;
+    threads.emplace_back([&] {
+      results[0] = committer.run([&](Connection& c) -> Status {
+        queued.wait();
+        // The others are inside run() or about to be; give them time to queue.
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        return insert(c, 0);
+      });
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    for (int i = 1; i < writers; ++i) {
+      threads.emplace_back([&, i] {
+        queued.count_down();
+        results[i] = committer.run([&, i](Connection& c) { return member(c, i); });
+      });
+    }
+    for (auto& t : threads) t.join();
+    return results;
+  }
+
   std::filesystem::path dir_;
   std::unique_ptr<Connection> writer_;
 };
@@ -64,29 +91,11 @@ TEST_F(GroupCommitTest, ALoneWriterCommitsItsChange) {
 TEST_F(GroupCommitTest, QueuedWritersShareOneTransactionAndFailAlone) {
   GroupCommitter committer(*writer_, 64, "FULL");
   constexpr int kWriters = 12;
-  std::latch queued(kWriters - 1);
-  std::vector<Status> results(kWriters, ok());
-  std::vector<std::thread> threads;
-  threads.emplace_back([&] {
-    results[0] = committer.run([&](Connection& c) -> Status {
-      queued.wait();
-      // The others are inside run() or about to be; give them time to queue.
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
-      return insert(c, 0);
-    });
+  auto results = run_queued(committer, kWriters, [](Connection& c, int i) -> Status {
+    BERTH_TRY_STATUS(insert(c, i));
+    if (i == 5) return fail(ErrorCode::kManifestNotFound, "member 5 fails after writing");
+    return ok();
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  for (int i = 1; i < kWriters; ++i) {
-    threads.emplace_back([&, i] {
-      queued.count_down();
-      results[i] = committer.run([i](Connection& c) -> Status {
-        BERTH_TRY_STATUS(insert(c, i));
-        if (i == 5) return fail(ErrorCode::kManifestNotFound, "member 5 fails after writing");
-        return ok();
-      });
-    });
-  }
-  for (auto& t : threads) t.join();
   for (int i = 0; i < kWriters; ++i) {
     if (i == 5) {
       ASSERT_FALSE(results[i].has_value());
@@ -124,29 +133,12 @@ TEST_F(GroupCommitTest, LazyBatchesSkipTheSyncAndCheckpointsUntilTheNextDurableO
 TEST_F(GroupCommitTest, WhenTheTransactionIsLostEveryMemberOfTheBatchFails) {
   GroupCommitter committer(*writer_, 64, "FULL");
   constexpr int kWriters = 6;
-  std::latch queued(kWriters - 1);
-  std::vector<Status> results(kWriters, ok());
-  std::vector<std::thread> threads;
-  threads.emplace_back([&] {
-    results[0] = committer.run([&](Connection& c) -> Status {
-      queued.wait();
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
-      return insert(c, 0);
-    });
+  auto results = run_queued(committer, kWriters, [](Connection& c, int i) -> Status {
+    BERTH_TRY_STATUS(insert(c, i));
+    // What SQLite does on its own after SQLITE_FULL or SQLITE_IOERR.
+    if (i == 3) (void)c.exec("ROLLBACK");
+    return ok();
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  for (int i = 1; i < kWriters; ++i) {
-    threads.emplace_back([&, i] {
-      queued.count_down();
-      results[i] = committer.run([i](Connection& c) -> Status {
-        BERTH_TRY_STATUS(insert(c, i));
-        // What SQLite does on its own after SQLITE_FULL or SQLITE_IOERR.
-        if (i == 3) (void)c.exec("ROLLBACK");
-        return ok();
-      });
-    });
-  }
-  for (auto& t : threads) t.join();
   EXPECT_TRUE(results[0].has_value());
   EXPECT_TRUE(stored(0));
   // Whoever shared member 3's transaction lost its change and was told so;
