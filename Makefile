@@ -32,7 +32,7 @@ integration: build
 	BERTH_BINARY=$(abspath $(BUILD_DIR))/src/app/berth $(PYTHON) -m pytest -q tests/integration
 
 # The README's test command: everything, as CI runs it (.ci/run).
-test: unit integration fuzz sanitize
+test: unit integration bench-smoke fuzz sanitize
 
 # The quick part, for day-to-day work.
 check: unit integration
@@ -59,6 +59,13 @@ bench: bench-build
 
 bench-quick: bench-build
 	$(PYTHON) bench/run.py --quick --berth $(abspath $(BENCH_BUILD_DIR))/src/app/berth $(BENCH_ARGS)
+
+# The harness's quick mode once, against the test build (issue 4: CI runs it
+# as a smoke test, without thresholds); fails if any berth workload fails.
+.PHONY: bench-smoke
+bench-smoke: build
+	@bench/install-deps.sh
+	$(PYTHON) bench/run.py --quick --berth $(abspath $(BUILD_DIR))/src/app/berth
 
 # Google Benchmark micro-benchmarks of the hot paths (bench/micro/).
 # Extra flags: MICRO_ARGS=--benchmark_filter=sigv4

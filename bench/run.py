@@ -392,6 +392,25 @@ def main():
         if not args.keep:
             log(f"removing {workdir}")
             shutil.rmtree(workdir, ignore_errors=True)
+    # No thresholds (machines are noisy), but a workload berth failed is a
+    # failed run: this is what makes `make bench-smoke` a test.
+    broken = berth_failures(rows)
+    if broken:
+        for r in broken:
+            log(f"berth failed {r['workload']} round {r['round']}: "
+                f"{r.get('skipped') or r.get('errors')}")
+        sys.exit(1)
+
+
+def berth_failures(rows):
+    """berth rows whose workload raised, or where over 1% of requests failed
+    (wrk counts a timeout on a loaded machine as an error too)."""
+    def failed(r):
+        if str(r.get("skipped", "")).startswith("error"):
+            return True
+        errors = r.get("errors") or 0
+        return errors > 0.01 * (r.get("requests") or 0)
+    return [r for r in rows if str(r.get("system", "")).startswith("berth") and failed(r)]
 
 
 def report_run(args, p, started, t_start, lim, rows, servers, scale_result=None):
