@@ -508,8 +508,12 @@ TEST_P(MetaStoreConformance, ListManifestsPagination) {
   for (std::uint64_t n : {5, 3, 1, 4, 2}) ASSERT_TRUE(is_ok(put(store(), repo, image(n))));
   ASSERT_TRUE(is_ok(store().put_tag(repo, "z", mdigest(3), false)));
   ASSERT_TRUE(is_ok(store().put_tag(repo, "a", mdigest(3), false)));
+  ASSERT_TRUE(is_ok(store().put_tag(repo, "b", mdigest(4), false)));
   RepositoryId other = make_repo(store(), "o");
   ASSERT_TRUE(is_ok(put(store(), other, image(6))));
+  // The same image tagged in another repository: its tags stay there.
+  ASSERT_TRUE(is_ok(put(store(), other, image(3))));
+  ASSERT_TRUE(is_ok(store().put_tag(other, "elsewhere", mdigest(3), false)));
 
   std::vector<Digest> seen;
   std::string after;
@@ -522,8 +526,9 @@ TEST_P(MetaStoreConformance, ListManifestsPagination) {
       EXPECT_TRUE(summary.manifest.content.empty());
       EXPECT_EQ(summary.manifest.size, image(0).size);
       EXPECT_EQ(summary.manifest.media_type, oci::media_types::kOciManifest);
-      EXPECT_EQ(summary.tags,
-                summary.manifest.digest == mdigest(3) ? strings({"a", "z"}) : strings({}));
+      EXPECT_EQ(summary.tags, summary.manifest.digest == mdigest(3)   ? strings({"a", "z"})
+                              : summary.manifest.digest == mdigest(4) ? strings({"b"})
+                                                                      : strings({}));
     }
     after = page.back().manifest.digest.str();
   }

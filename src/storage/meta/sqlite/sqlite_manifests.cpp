@@ -255,8 +255,20 @@ Result<std::vector<ManifestSummary>> SqliteMetaStore::list_manifests(RepositoryI
       summary.manifest = BERTH_TRY(manifest_from_row(stmt));
       page.push_back(std::move(summary));
     }
-    for (ManifestSummary& summary : page) {
-      summary.tags = BERTH_TRY(select_tags_of(c, repo, summary.manifest.digest));
+    if (page.empty()) return page;
+    // The page's tags in one index range scan (tags_by_digest), merged in
+    // digest order: one query instead of one per manifest (a DescribeImages
+    // page of 100 spent half its time on those).
+    auto tags = BERTH_TRY(
+        c.prepare("SELECT digest, name FROM tags WHERE repository_id = ?1 AND digest > ?2 "
+                  "AND digest <= ?3 ORDER BY digest, name"));
+    tags.bind(1, repo).bind(2, after_digest).bind(3, page.back().manifest.digest.str());
+    auto next = page.begin();
+    while (BERTH_TRY(tags.step())) {
+      std::string digest = tags.column_text(0);
+      while (next != page.end() && next->manifest.digest.str() < digest) ++next;
+      if (next == page.end()) break;
+      if (next->manifest.digest.str() == digest) next->tags.push_back(tags.column_text(1));
     }
     return page;
   });
