@@ -289,6 +289,16 @@ Result<meta::ManifestRecord> Registry::get_manifest(const RepositoryRef& repo,
                                                     const oci::Reference& reference,
                                                     bool record_pull) {
   auto record = BERTH_TRY(find_repository(repo));
+  return get_manifest(record, reference, record_pull);
+}
+
+void Registry::record_pull(const meta::RepositoryRecord& repo, const oci::Digest& digest) {
+  pulls_.note(repo.id, digest, now_ms());
+}
+
+Result<meta::ManifestRecord> Registry::get_manifest(const meta::RepositoryRecord& record,
+                                                    const oci::Reference& reference,
+                                                    bool record_pull) {
   oci::Digest digest = reference.is_digest() ? reference.digest()
                                              : BERTH_TRY(meta_.resolve_tag(record.id, reference.tag()));
   auto manifest = BERTH_TRY(meta_.get_manifest(record.id, digest));

@@ -140,6 +140,12 @@ class Registry {
   // Notes a pull of the manifest now (for pulls served from a manifest
   // fetched without record_pull, e.g. a translated view).
   Status record_pull(const RepositoryRef& repo, const oci::Digest& digest);
+  // The same two for a caller that has already looked the repository up
+  // (a batch of 100 images in one repository needs one lookup, not 200).
+  Result<storage::meta::ManifestRecord> get_manifest(const storage::meta::RepositoryRecord& repo,
+                                                     const oci::Reference& reference,
+                                                     bool record_pull);
+  void record_pull(const storage::meta::RepositoryRecord& repo, const oci::Digest& digest);
   // By digest: the manifest and all its tags (kReferencedByIndex while an
   // index lists it). By tag: only the tag.
   Status delete_manifest(const RepositoryRef& repo, const oci::Reference& reference);

@@ -52,7 +52,7 @@ Pulled pull_one(PullScope& scope, const CheckedImageId& id) {
   // translation), as ECR documents.
   const oci::Reference reference = id.tag ? oci::Reference::of_tag(*id.tag)
                                           : oci::Reference::of_digest(*id.digest);
-  auto stored = scope.ctx.registry.get_manifest(scope.repo, reference, /*record_pull=*/false);
+  auto stored = scope.ctx.registry.get_manifest(scope.record, reference, /*record_pull=*/false);
   if (!stored) {
     if (stored.error().code == ErrorCode::kManifestNotFound) {
       return item_failure(id.raw, kImageNotFound, std::string(kImageNotFoundReason));
@@ -75,7 +75,7 @@ Pulled pull_one(PullScope& scope, const CheckedImageId& id) {
   }
   // The pull happened: note it on the stored image (a translation is a
   // view of it). A failed note must not fail the pull.
-  (void)scope.ctx.registry.record_pull(scope.repo, stored->digest);
+  scope.ctx.registry.record_pull(scope.record, stored->digest);
 
   json::object image;
   image["registryId"] = scope.registry_id;

@@ -106,6 +106,14 @@ bool Statement::column_is_null(int col) const {
 
 Result<std::unique_ptr<Connection>> Connection::open(const std::filesystem::path& file,
                                                      const ConnectionOptions& options) {
+  // SQLite's memory statistics take a process-wide mutex on every
+  // allocation, which every connection's every query contends on; berth
+  // never reads them. Only possible before SQLite initialises, hence once,
+  // here (a failure just means something initialised it first).
+  static const bool memstatus_off = [] {
+    return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK;
+  }();
+  (void)memstatus_off;
   sqlite3* db = nullptr;
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
   int rc = sqlite3_open_v2(file.c_str(), &db, flags, nullptr);
