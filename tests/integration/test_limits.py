@@ -280,6 +280,18 @@ def test_max_concurrent_uploads(limited, ecr_creds, tmp_path):
 # --read-timeout / --idle-timeout
 
 
+def _poll_recv(s: socket.socket) -> bytes | None:
+    """What the server has sent so far without waiting: None when nothing,
+    b"" when it closed the connection."""
+    s.setblocking(False)
+    try:
+        return s.recv(65536)
+    except BlockingIOError:
+        return None
+    finally:
+        s.setblocking(True)
+
+
 def _trickle(port: int, data: bytes, interval: float, result: dict) -> None:
     """Sends `data` one byte per `interval`; records when the server hung up."""
     started = time.monotonic()
@@ -290,14 +302,8 @@ def _trickle(port: int, data: bytes, interval: float, result: dict) -> None:
                 s.sendall(bytes([byte]))
                 sent += 1
                 time.sleep(interval)
-                s.setblocking(False)
-                try:
-                    if s.recv(4096) == b"":
-                        break  # orderly close
-                except BlockingIOError:
-                    pass
-                finally:
-                    s.setblocking(True)
+                if _poll_recv(s) == b"":
+                    break  # orderly close
     except OSError:
         pass  # reset or broken pipe: the server hung up
     result["elapsed"] = time.monotonic() - started
@@ -419,16 +425,10 @@ def _slow_patch(port: int, target: str, start: int, data: bytes, piece: int, int
                 s.sendall(data[sent:sent + piece])
                 sent += piece
                 time.sleep(interval)
-                s.setblocking(False)
-                try:
-                    chunk = s.recv(65536)
-                    if chunk == b"":
-                        break
-                    got += chunk
-                except BlockingIOError:
-                    pass
-                finally:
-                    s.setblocking(True)
+                chunk = _poll_recv(s)
+                if chunk == b"":
+                    break
+                got += chunk or b""
         except OSError:
             pass  # reset or broken pipe: the server hung up
         result["cut_after"] = time.monotonic() - started
