@@ -312,7 +312,7 @@ Result<meta::ManifestRecord> Registry::get_manifest(const meta::RepositoryRecord
 
 Status Registry::record_pull(const RepositoryRef& repo, const oci::Digest& digest) {
   auto record = BERTH_TRY(find_repository(repo));
-  pulls_.note(record.id, digest, now_ms());
+  record_pull(record, digest);
   return ok();
 }
 

@@ -223,6 +223,29 @@ Transaction::~Transaction() {
   if (conn_ != nullptr && conn_->in_transaction()) (void)conn_->exec("ROLLBACK");
 }
 
+// ---- Savepoint ----
+
+namespace {
+constexpr std::string_view kSavepointBegin = "SAVEPOINT berth_call";
+constexpr std::string_view kSavepointRelease = "RELEASE berth_call";
+constexpr std::string_view kSavepointRollback = "ROLLBACK TO berth_call; RELEASE berth_call";
+}  // namespace
+
+Result<Savepoint> Savepoint::begin(Connection& conn) {
+  BERTH_TRY_STATUS(conn.exec(kSavepointBegin));
+  return Savepoint(&conn);
+}
+
+Savepoint::Savepoint(Savepoint&& other) noexcept : conn_(std::exchange(other.conn_, nullptr)) {}
+
+Savepoint::~Savepoint() {
+  if (conn_ != nullptr && conn_->in_transaction()) (void)conn_->exec(kSavepointRollback);
+}
+
+Status Savepoint::release() { return std::exchange(conn_, nullptr)->exec(kSavepointRelease); }
+
+Status Savepoint::rollback() { return std::exchange(conn_, nullptr)->exec(kSavepointRollback); }
+
 Status Transaction::commit() {
   Connection* conn = std::exchange(conn_, nullptr);
   auto status = conn->exec("COMMIT");

@@ -136,4 +136,26 @@ class Transaction {
   Connection* conn_;  // null once committed or moved from
 };
 
+// A SAVEPOINT inside an open transaction: one call's changes, kept with
+// release() or undone alone with rollback(), so one failing call among
+// several sharing a transaction takes only its own changes back. Savepoints
+// nest: each one names the innermost open savepoint.
+class Savepoint {
+ public:
+  static Result<Savepoint> begin(Connection& conn);
+  Savepoint(Savepoint&& other) noexcept;
+  Savepoint& operator=(Savepoint&&) = delete;
+  Savepoint(const Savepoint&) = delete;
+  Savepoint& operator=(const Savepoint&) = delete;
+  ~Savepoint();  // rolls back unless released
+
+  Status release();
+  // Undoes everything since begin() and ends the savepoint.
+  Status rollback();
+
+ private:
+  explicit Savepoint(Connection* conn) : conn_(conn) {}
+  Connection* conn_;  // null once ended or moved from
+};
+
 }  // namespace berth::storage::meta::sqlite

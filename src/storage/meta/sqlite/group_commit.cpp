@@ -9,7 +9,6 @@ GroupCommitter::GroupCommitter(Connection& writer, std::size_t max_batch,
     : writer_(writer),
       max_batch_(max_batch == 0 ? 1 : max_batch),
       durable_synchronous_(std::move(durable_synchronous)) {
-  synchronous_durable_ = false;
   (void)use_synchronous(true);  // a failure shows again at the first batch
 }
 
@@ -99,13 +98,13 @@ void GroupCommitter::run_together(std::deque<Request*>& batch) {
     return;
   }
   for (Request* r : batch) {
-    if (auto s = writer_.exec("SAVEPOINT group_member"); !s) {
-      fail_all(s.error());
+    auto member = Savepoint::begin(writer_);
+    if (!member) {
+      fail_all(member.error());
       return;
     }
     r->result = (*r->body)(writer_);
-    Status closed = r->result ? writer_.exec("RELEASE group_member")
-                              : writer_.exec("ROLLBACK TO group_member; RELEASE group_member");
+    Status closed = r->result ? member->release() : member->rollback();
     // SQLite ends the whole transaction by itself on some errors (SQLITE_FULL,
     // SQLITE_IOERR, SQLITE_NOMEM): the earlier members' work is gone too.
     if (!closed || !writer_.in_transaction()) {

@@ -78,7 +78,8 @@ class GroupCommitter {
   Connection& writer_;
   const std::size_t max_batch_;
   const std::string durable_synchronous_;
-  bool synchronous_durable_ = true;  // what the connection is set to now
+  // What the connection is set to now; the constructor makes it durable.
+  bool synchronous_durable_ = false;
   std::mutex mu_;
   std::condition_variable done_cv_;
   std::deque<Request*> queue_;  // guarded by mu_

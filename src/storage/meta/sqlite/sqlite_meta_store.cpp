@@ -81,39 +81,55 @@ std::int64_t sql_limit(std::size_t limit) {
 // ---- several calls, one commit ----
 
 namespace {
-// The store whose in_one_commit() this thread is running, if any.
-thread_local const SqliteMetaStore* t_in_one_commit = nullptr;
-// The store and reader of the in_one_snapshot() this thread is running.
-thread_local const SqliteMetaStore* t_snapshot_store = nullptr;
-thread_local Connection* t_snapshot = nullptr;
+
+// The in_one_commit() or in_one_snapshot() this thread is running, if any:
+// its store, and the connection that store's calls use meanwhile (the
+// writer, or the reader holding the snapshot).
+struct ThreadScope {
+  const SqliteMetaStore* store = nullptr;
+  Connection* conn = nullptr;
+  bool writing = false;
+};
+thread_local ThreadScope t_scope;
+
+// Binds t_scope for one `work` call, restoring the previous binding after.
+class BindThread {
+ public:
+  explicit BindThread(ThreadScope scope) : saved_(std::exchange(t_scope, scope)) {}
+  ~BindThread() { t_scope = saved_; }
+  BindThread(const BindThread&) = delete;
+  BindThread& operator=(const BindThread&) = delete;
+
+ private:
+  ThreadScope saved_;
+};
+
 }  // namespace
 
-bool SqliteMetaStore::in_one_commit_here() const { return t_in_one_commit == this; }
+bool SqliteMetaStore::in_one_commit_here() const {
+  return t_scope.store == this && t_scope.writing;
+}
 
 Connection* SqliteMetaStore::snapshot_here() const {
-  return t_snapshot_store == this ? t_snapshot : nullptr;
+  return t_scope.store == this && !t_scope.writing ? t_scope.conn : nullptr;
 }
 
 Status SqliteMetaStore::in_one_snapshot(const std::function<Status()>& work) {
-  if (in_one_commit_here() || snapshot_here() != nullptr) return work();
+  if (t_scope.store == this) return work();  // already in a snapshot or a commit
   auto lease = BERTH_TRY(readers_.acquire());
   auto txn = BERTH_TRY(Transaction::begin(*lease, Transaction::Mode::kRead));
-  t_snapshot_store = this;
-  t_snapshot = &*lease;
-  Status result = work();
-  t_snapshot_store = nullptr;
-  t_snapshot = nullptr;
-  BERTH_TRY_STATUS(result);
+  {
+    BindThread bound({this, &*lease, /*writing=*/false});
+    BERTH_TRY_STATUS(work());
+  }
   return txn.commit();
 }
 
 Status SqliteMetaStore::in_one_commit(const std::function<Status()>& work) {
   if (in_one_commit_here()) return work();
-  return committer_.run([&](Connection&) -> Status {
-    t_in_one_commit = this;
-    Status result = work();
-    t_in_one_commit = nullptr;
-    return result;
+  return committer_.run([&](Connection& writer) -> Status {
+    BindThread bound({this, &writer, /*writing=*/true});
+    return work();
   });
 }
 

@@ -107,10 +107,9 @@ class SqliteMetaStore final : public MetaStore {
     if (in_one_commit_here()) {
       // Inside in_one_commit(): this thread already holds the writer and
       // its transaction; a savepoint keeps this call atomic on its own.
-      BERTH_TRY_STATUS(writer_->exec("SAVEPOINT one_call"));
+      auto call = BERTH_TRY(Savepoint::begin(*writer_));
       R result = body(*writer_);
-      BERTH_TRY_STATUS(result ? writer_->exec("RELEASE one_call")
-                              : writer_->exec("ROLLBACK TO one_call; RELEASE one_call"));
+      BERTH_TRY_STATUS(result ? call.release() : call.rollback());
       return result;
     }
     std::optional<R> out;
