@@ -10,6 +10,7 @@ import hashlib
 import http.client
 import json
 import re
+import socket
 import urllib.parse
 from dataclasses import dataclass
 from typing import Iterable, Iterator, Sequence
@@ -289,8 +290,11 @@ class BulkData:
 
 
 def stream_put(host: str, port: int, method: str, target: str, pieces: Iterable[bytes], length: int,
-               headers: dict[str, str] | None = None, timeout: float = 300) -> RawResponse:
-    """Stream `length` bytes from `pieces` as one request body with Content-Length."""
+               headers: dict[str, str] | None = None, timeout: float = 300,
+               early_answer: bool = False) -> RawResponse:
+    """Stream `length` bytes from `pieces` as one request body with Content-Length.
+    With `early_answer`, the server may answer before the body is all sent (and
+    stop reading, or close): its answer is still read."""
     conn = http.client.HTTPConnection(host, port, timeout=timeout)
     try:
         conn.putrequest(method, target, skip_accept_encoding=True)
@@ -300,12 +304,29 @@ def stream_put(host: str, port: int, method: str, target: str, pieces: Iterable[
             conn.putheader(k, v)
         conn.endheaders()
         sent = 0
-        for piece in pieces:
-            conn.sock.sendall(piece)
-            sent += len(piece)
-        assert sent == length, (sent, length)
-        resp = conn.getresponse()
-        data = resp.read()
+        try:
+            for piece in pieces:
+                conn.sock.sendall(piece)
+                sent += len(piece)
+        except (BrokenPipeError, ConnectionResetError):
+            if not early_answer:
+                raise
+            # the server answered early and closed: its answer is in our receive buffer
+        except socket.timeout:
+            if not early_answer:
+                raise
+            raise AssertionError(f"{method} {target}: the server stopped reading the body and "
+                                 f"did not answer within {timeout} s") from None
+        assert early_answer or sent == length, (sent, length)
+        try:
+            resp = conn.getresponse()
+            data = resp.read()
+        except (ConnectionResetError, http.client.RemoteDisconnected) as e:
+            if not early_answer:
+                raise
+            raise AssertionError(f"{method} {target}: the connection was reset and no HTTP "
+                                 f"answer arrived ({e!r}): the client cannot tell why the push "
+                                 f"failed") from None
         return RawResponse(resp.status, {k.lower(): v for k, v in resp.getheaders()}, data)
     finally:
         conn.close()

@@ -22,10 +22,8 @@ from __future__ import annotations
 
 import errno
 import hashlib
-import http.client
 import json
 import os
-import socket
 import sqlite3
 import subprocess
 import time
@@ -40,7 +38,7 @@ from botocore.exceptions import ClientError
 import conftest
 import make_test_images as mti
 from ocihelpers import (MT_OCI_MANIFEST, BulkData, OciClient, RawResponse,
-                        sha256_digest, target_of)
+                        sha256_digest, stream_put, target_of)
 from test_fsck import Fsck, corruption
 
 pytestmark = [pytest.mark.berth_only]
@@ -131,31 +129,8 @@ def stream_request(port: int, method: str, target: str, pieces, length: int,
                    headers: dict | None = None, timeout: float = 30) -> RawResponse:
     """Streams a body of `length` bytes; if berth answers before the body is all
     sent (and stops reading), the answer is still read."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    try:
-        conn.putrequest(method, target, skip_accept_encoding=True)
-        conn.putheader("Content-Length", str(length))
-        conn.putheader("Content-Type", "application/octet-stream")
-        for k, v in (headers or {}).items():
-            conn.putheader(k, v)
-        conn.endheaders()
-        try:
-            for piece in pieces:
-                conn.sock.sendall(piece)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # berth answered early and closed: its answer is in our receive buffer
-        except socket.timeout:
-            pytest.fail(f"{method} {target}: berth stopped reading the body and did not answer "
-                        f"within {timeout} s")
-        try:
-            resp = conn.getresponse()
-            body = resp.read()
-        except (ConnectionResetError, http.client.RemoteDisconnected) as e:
-            pytest.fail(f"{method} {target}: the connection was reset and no HTTP answer "
-                        f"arrived ({e!r}) — the client cannot tell why the push failed")
-        return RawResponse(resp.status, {k.lower(): v for k, v in resp.getheaders()}, body)
-    finally:
-        conn.close()
+    return stream_put("127.0.0.1", port, method, target, pieces, length, headers, timeout,
+                      early_answer=True)
 
 
 def push_images(oci: OciClient, repo: str) -> list:
