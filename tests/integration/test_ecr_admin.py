@@ -347,7 +347,7 @@ def test_registry_id_must_be_twelve_digits(ecr, ecr_repo):
 @pytest.mark.berth_only
 def test_v2_and_ecr_share_one_port(ecr):
     """POST / with X-Amz-Target is ECR; the same listener serves /v2/."""
-    r = requests.get(ecr.endpoint + "/v2/", auth=("AWS", ecr.password()), timeout=10)
+    r = requests.get(ecr.endpoint + "/v2/", auth=("AWS", ecr.password()), timeout=60)
     assert r.status_code == 200
     assert r.headers.get("Docker-Distribution-API-Version") == "registry/2.0"
     assert ecr.client().describe_registry()["registryId"] == ACCOUNT

@@ -152,7 +152,7 @@ def assert_images_intact(oci: OciClient, images) -> None:
 
 def assert_alive(srv) -> None:
     assert srv.alive(), "berth died\n" + srv.log_tail()
-    r = requests.get(srv.base_url + "/v2/", timeout=10)
+    r = requests.get(srv.base_url + "/v2/", timeout=60)
     assert r.status_code == 200, r.status_code
 
 
@@ -434,12 +434,9 @@ def test_sqlite_full_on_tag_puts_is_clean(disk_berth, small_fs):
 
     accepted = []
     failure = None
-    deadline = time.monotonic() + 25
     s = requests.Session()
     url = f"{srv.base_url}/v2/{repo}/manifests/"
-    for k in range(20_000):
-        assert time.monotonic() < deadline, \
-            f"{len(accepted)} tag PUTs on a full disk, none refused (does the WAL never grow?)"
+    for k in range(20_000):  # bounded by count: a full disk refuses one long before
         tag = f"t{k:05d}-" + "x" * 100  # long names: more bytes per row
         r = s.put(url + tag, data=img.manifest_bytes, headers={"Content-Type": MT_OCI_MANIFEST},
                   timeout=30)
@@ -448,6 +445,8 @@ def test_sqlite_full_on_tag_puts_is_clean(disk_berth, small_fs):
             continue
         failure = (tag, r)
         break
+    assert failure is not None, \
+        f"{len(accepted)} tag PUTs on a full disk, none refused (does the WAL never grow?)"
     tag, r = failure
     print(f"\n[sqlite full] {len(accepted)} tag PUTs accepted on a full disk before "
           f"{r.status_code} {r.text[:200]}")

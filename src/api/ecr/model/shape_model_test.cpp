@@ -124,17 +124,16 @@ TEST(ShapeModel, AnUnboundedPatternedValueIsMatchedWithoutRecursingOnIt) {
 
 TEST(ShapeModel, APatternThatBacktracksExponentiallyIsMatchedInLinearTime) {
   // ScanningRepositoryFilterValue's (x?y+)* shape took std::regex 50 s on 24
-  // characters (the ecr_input fuzzer's finding); RE2 answers at once.
+  // characters (the ecr_input fuzzer's finding); RE2 answers at once. No
+  // clock here: a backtracking engine would not finish 200 characters in
+  // this universe, so ctest's timeout is the failure.
   std::string value(200, 'a');  // the shape allows 255
   value += '!';
-  auto started = std::chrono::steady_clock::now();
   auto s = check("PutRegistryScanningConfigurationRequest",
                  R"({"rules":[{"scanFrequency":"SCAN_ON_PUSH","repositoryFilters":[)"
                  R"({"filter":")" + value + R"(","filterType":"WILDCARD"}]}]})");
-  auto took = std::chrono::steady_clock::now() - started;
   ASSERT_FALSE(s.has_value());
   EXPECT_NE(s.error().message.find("regular expression"), std::string::npos);
-  EXPECT_LT(took, std::chrono::seconds(1));
 }
 
 TEST(ShapeModel, OutputKeepsOnlyModelledMembers) {
