@@ -1,8 +1,12 @@
 #include "app/cli.hpp"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cstdlib>
 #include <iostream>
 
+#include "app/config_args.hpp"
+#include "app/config_file.hpp"
 #include "app/local_secrets.hpp"
 #include "app/serve.hpp"
 #include "fsck/fsck.hpp"
@@ -34,6 +38,13 @@ void add_registry_options(CLI::App& cmd, Config& c) {
       ->envname("BERTH_REGION")
       ->check(check_region)
       ->capture_default_str();
+}
+
+void add_credentials_file_option(CLI::App& cmd, Config& c) {
+  cmd.add_option("--credentials", c.credentials_file,
+                 "File of 'ACCESS_KEY_ID SECRET_ACCESS_KEY [ACCOUNT_ID]' lines (default: "
+                 "generate <data-dir>/credentials once)")
+      ->envname("BERTH_CREDENTIALS");
 }
 
 void add_tls_options(CLI::App& serve, Config& c) {
@@ -118,10 +129,7 @@ void add_serve_options(CLI::App& serve, Config& c) {
       ->envname("BERTH_AUTH")
       ->check(CLI::IsMember({"sigv4", "none"}))
       ->capture_default_str();
-  serve.add_option("--credentials", c.credentials_file,
-                   "File of 'ACCESS_KEY_ID SECRET_ACCESS_KEY [ACCOUNT_ID]' lines (default: "
-                   "generate <data-dir>/credentials once)")
-      ->envname("BERTH_CREDENTIALS");
+  add_credentials_file_option(serve, c);
   serve.add_flag("--allow-any-access-key", c.allow_any_access_key,
                  "DEVELOPMENT ONLY: accept every unknown access key without checking its "
                  "signature (requests must still be well-formed SigV4)")
@@ -138,11 +146,17 @@ void add_serve_options(CLI::App& serve, Config& c) {
                    "{account}.dkr.ecr.{region}.amazonaws.com (default: the public URL's host)")
       ->envname("BERTH_REPOSITORY_URI_TEMPLATE");
   serve.add_option("--put-image-validation", c.put_image_validation,
-                   "strict: PutImage needs every referenced blob; lenient: accept manifests "
-                   "whose blobs were never uploaded (for suites that replaced an ECR mock)")
+                   "strict: PutImage needs every referenced blob and index child; lenient: "
+                   "accept manifests whose blobs or children were never pushed (for suites "
+                   "that replaced an ECR mock)")
       ->envname("BERTH_PUT_IMAGE_VALIDATION")
       ->check(CLI::IsMember({"strict", "lenient"}))
       ->capture_default_str();
+  serve.add_flag("--allow-sparse-indexes", c.allow_sparse_indexes,
+                 "Accept image indexes whose child manifests were not all pushed (the OCI "
+                 "distribution spec allows it; ECR refuses with ReferencedImagesNotFoundException "
+                 "/ MANIFEST_BLOB_UNKNOWN); an index's size then counts the children present")
+      ->envname("BERTH_ALLOW_SPARSE_INDEXES");
   serve.add_option("--ecr-body-limit", c.ecr_body_limit,
                    "Largest ECR API request body in bytes (413 beyond)")
       ->envname("BERTH_ECR_BODY_LIMIT")
@@ -179,6 +193,16 @@ void add_fsck_options(CLI::App& cmd, fsck::FsckOptions& o) {
   cmd.add_flag("--repair", o.repair,
                "Delete corrupt blobs, stale uploads, dangling links and tags (never valid data)");
   cmd.add_flag("--json", o.json, "Print the summary as JSON");
+  cmd.add_flag("--allow-sparse-indexes", o.allow_sparse_indexes,
+               "The server accepts sparse indexes: absent index children are no finding")
+      ->envname("BERTH_ALLOW_SPARSE_INDEXES");
+  cmd.add_option_function<std::string>(
+         "--put-image-validation",
+         [&o](const std::string& mode) { o.lenient_references = mode == "lenient"; },
+         "As the server's: lenient means absent blobs and children of PutImage manifests are no "
+         "finding")
+      ->envname("BERTH_PUT_IMAGE_VALIDATION")
+      ->check(CLI::IsMember({"strict", "lenient"}));
   cmd.add_flag("!--no-verify-content", o.verify_blob_content,
                "Skip hashing blob contents (structure and references only)");
   cmd.add_option_function<std::int64_t>(
@@ -198,17 +222,37 @@ void add_fsck_options(CLI::App& cmd, fsck::FsckOptions& o) {
       ->check(CLI::IsMember({"auto", "tty", "plain", "none"}));
 }
 
-// `berth credentials`: the local credentials as ready-to-paste commands.
-int print_credentials(const Config& c, const std::string& format) {
+// The credential `berth credentials` prints: the first key of --credentials
+// when given (what the server then accepts), else the data directory's
+// local key, generated on first use as `berth serve` would.
+Result<auth::Credential> credential_to_print(const Config& c) {
+  if (!c.credentials_file.empty()) {
+    auto store = BERTH_TRY(auth::CredentialStore::load_file(c.credentials_file, c.account_id));
+    auto all = store.list();
+    if (all.empty()) {
+      return fail(ErrorCode::kInvalidArgument,
+                  "credentials file " + c.credentials_file.string() + " lists no access key");
+    }
+    if (all.size() > 1) {
+      std::cerr << "# " << c.credentials_file.string() << " lists " << all.size()
+                << " keys; printing the first (" << all.front().access_key_id << ")\n";
+    }
+    return all.front();
+  }
   std::error_code ec;
   std::filesystem::create_directories(c.data_dir, ec);
   if (ec) {
-    std::cerr << "cannot create data directory " << c.data_dir << ": " << ec.message() << "\n";
-    return 1;
+    return fail(ErrorCode::kUnavailable,
+                "cannot create data directory " + c.data_dir.string() + ": " + ec.message());
   }
-  auto credential = load_or_create_local_credentials(c.data_dir, c.account_id);
+  return load_or_create_local_credentials(c.data_dir, c.account_id);
+}
+
+// `berth credentials`: the key as ready-to-paste commands.
+int print_credentials(const Config& c, const std::string& format) {
+  auto credential = credential_to_print(c);
   if (!credential) {
-    std::cerr << credential.error().message << "\n";
+    std::cerr << "berth credentials: " << credential.error().message << "\n";
     return 1;
   }
   if (format == "env") {
@@ -226,36 +270,125 @@ int print_credentials(const Config& c, const std::string& format) {
 
 }  // namespace
 
+namespace {
+
+// Every command's options, for checking and applying --config entries.
+std::vector<CommandOptions> command_options(CLI::App& app) {
+  std::vector<CommandOptions> out;
+  for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
+    CommandOptions command;
+    command.name = sub->get_name();
+    for (const CLI::Option* opt : sub->get_options()) {
+      for (const std::string& name : opt->get_lnames()) {
+        if (name == "help" || name == "config") continue;
+        command.options[name] = opt->get_envname();
+        command.is_flag[name] = opt->get_expected_min() == 0;
+      }
+    }
+    out.push_back(std::move(command));
+  }
+  return out;
+}
+
+std::string command_list(CLI::App& app) {
+  std::string out;
+  for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
+    out += (out.empty() ? "" : ", ") + sub->get_name();
+  }
+  return out;
+}
+
+bool has_subcommand(CLI::App& app, const std::string& name) {
+  auto all = app.get_subcommands([&](CLI::App* sub) { return sub->get_name() == name; });
+  return !all.empty();
+}
+
+// --config is read by config_args.cpp before CLI11 parses; this option only
+// documents it in --help.
+void document_config_option(CLI::App& cmd, std::string& unused) {
+  cmd.add_option("--config", unused,
+                 "Settings file (TOML: key = value, keys named like the long flags, top level or "
+                 "under [<command>]); flags and BERTH_* variables win over it (env: BERTH_CONFIG)");
+}
+
+}  // namespace
+
 int run_cli(int argc, char** argv) {
   CLI::App app{"berth: a container registry speaking OCI Distribution (/v2/) and the AWS ECR API",
                "berth"};
   app.require_subcommand(1);
-  app.set_config("--config", "", "Read settings from a TOML/INI file (keys as flag names)");
+  std::string config_unused;
+  document_config_option(app, config_unused);
 
   Config config;
   CLI::App* serve = app.add_subcommand("serve", "Run the registry server");
   add_serve_options(*serve, config);
+  document_config_option(*serve, config_unused);
 
   Config credentials_config;
   std::string format = "aws";
   CLI::App* credentials = app.add_subcommand(
       "credentials",
-      "Print the local credentials of a data directory (generated on first use) as "
-      "`aws configure set` lines, or as environment variables with --format env");
+      "Print the access key the server accepts (from --credentials, else the local credentials "
+      "of a data directory, generated on first use) as `aws configure set` lines, or as "
+      "environment variables with --format env");
   add_registry_options(*credentials, credentials_config);
+  add_credentials_file_option(*credentials, credentials_config);
   credentials->add_option("--format", format, "aws | env")
       ->check(CLI::IsMember({"aws", "env"}))
       ->capture_default_str();
+  document_config_option(*credentials, config_unused);
 
   fsck::FsckOptions fsck_options;
   CLI::App* fsck_cmd = app.add_subcommand(
       "fsck", "Check a data directory: blob hashes, references, tags, uploads (read-only unless "
               "--repair); exit 0 clean, 1 corruption, 2 cannot check");
   add_fsck_options(*fsck_cmd, fsck_options);
+  document_config_option(*fsck_cmd, config_unused);
   CLI::App* version = app.add_subcommand("version", "Print the version");
 
+  std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);
+  auto line = take_config_option(std::move(args));
+  if (!line) {
+    std::cerr << "berth: " << line.error().message << "\n";
+    return 2;
+  }
+  if (!line->config) {
+    if (const char* env = std::getenv("BERTH_CONFIG"); env != nullptr && *env != '\0') {
+      line->config = env;
+    }
+  }
+  const std::string command = command_word(line->args);
+  const bool asks_help = std::any_of(line->args.begin(), line->args.end(), [](const auto& a) {
+    return a == "--help" || a == "-h" || a == "--help-all";
+  });
+  if (!command.empty() && !has_subcommand(app, command)) {
+    std::cerr << "berth: unknown command '" << command << "'; the commands are "
+              << command_list(app) << " (berth --help)\n";
+    return 2;
+  }
+  if (command.empty() && !asks_help) {
+    std::cerr << "berth: a command is required: " << command_list(app) << " (berth --help)\n";
+    return 2;
+  }
+  if (line->config && !command.empty()) {
+    auto entries = read_config_file(*line->config);
+    if (!entries) {
+      std::cerr << "berth: " << entries.error().message << "\n";
+      return 2;
+    }
+    auto applied = apply_config(line->args, *entries, *line->config, command,
+                                command_options(app), [](const char* n) { return std::getenv(n); });
+    if (!applied) {
+      std::cerr << "berth: " << applied.error().message << "\n";
+      return 2;
+    }
+    line->args = std::move(*applied);
+  }
+
   try {
-    app.parse(argc, argv);
+    std::vector<std::string> reversed(line->args.rbegin(), line->args.rend());
+    app.parse(reversed);  // CLI11 takes a vector in reverse order
   } catch (const CLI::ParseError& e) {
     // Usage errors exit 2, as scripts (and `berth fsck`'s contract) expect;
     // --help and --version still exit 0.

@@ -51,6 +51,8 @@ struct Config {
   // "{account}", "{region}", "{host}"; "" = "{host}" (the public URL's host).
   std::string repository_uri_template;
   std::string put_image_validation = "strict";  // strict | lenient
+  // Accept indexes whose children were not all pushed, on both APIs.
+  bool allow_sparse_indexes = false;
   std::uint64_t ecr_body_limit = std::uint64_t{32} << 20;
 
   // The registry id the OCI front end serves by default: "<account>:<region>",

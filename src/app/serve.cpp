@@ -14,6 +14,7 @@
 #include "api/oci/registry_auth.hpp"
 #include "app/front_door.hpp"
 #include "app/local_secrets.hpp"
+#include "app/public_url.hpp"
 #include "auth/credentials.hpp"
 #include "auth/ecr_token.hpp"
 #include "http/concurrency_limit.hpp"
@@ -23,6 +24,7 @@
 #include "storage/meta/sqlite/sqlite_meta_store.hpp"
 #include "util/log.hpp"
 #include "util/time.hpp"
+#include "util/writable.hpp"
 
 namespace berth::app {
 
@@ -115,6 +117,10 @@ int run_serve(const Config& config) {
     log::error("cannot create data directory {}: {}", config.data_dir.string(), fs_ec.message());
     return 1;
   }
+  if (std::string why = why_not_writable(config.data_dir); !why.empty()) {
+    log::error("cannot serve from data directory {}: {}", config.data_dir.string(), why);
+    return 1;
+  }
 
   auto blobs = storage::blob::fs::open_fs_blob_store(config.data_dir);
   if (!blobs) {
@@ -129,7 +135,17 @@ int run_serve(const Config& config) {
     return 1;
   }
 
-  registry::Registry core(**blobs, **meta);
+  // Held for the process's lifetime: `berth fsck --repair` refuses to run
+  // beside a server.
+  auto store_lock = (*meta)->lock_store(storage::meta::StoreLockMode::kShared);
+  if (!store_lock) {
+    log::error("cannot serve: {}", store_lock.error().message);
+    return 1;
+  }
+
+  registry::RegistryOptions registry_options;
+  registry_options.allow_sparse_indexes = config.allow_sparse_indexes;
+  registry::Registry core(**blobs, **meta, registry_options);
   asio::io_context io;
   asio::thread_pool blocking(config.blocking_threads);
 
@@ -143,7 +159,9 @@ int run_serve(const Config& config) {
     log::error("cannot load the token secret: {}", secret.error().message);
     return 1;
   }
-  const std::string public_url = config.effective_public_url();
+  const PublicUrl derived = derive_public_url(config);
+  if (!derived.warning.empty()) log::warn("{}", derived.warning);
+  const std::string& public_url = derived.url;
   auto passwords = std::make_shared<const auth::EcrTokenSigner>(*secret);
   auto downloads = std::make_shared<const api::oci::DownloadTokenSigner>(*secret);
 

@@ -63,6 +63,7 @@ bool is_account_id(std::string_view text) {
 CredentialStore::CredentialStore(CredentialStore&& other) noexcept {
   std::unique_lock lock(other.mu_);
   by_key_ = std::move(other.by_key_);
+  order_ = std::move(other.order_);
   default_account_id_ = std::move(other.default_account_id_);
   development_mode_ = other.development_mode_;
 }
@@ -71,6 +72,7 @@ CredentialStore& CredentialStore::operator=(CredentialStore&& other) noexcept {
   if (this == &other) return *this;
   std::scoped_lock lock(mu_, other.mu_);
   by_key_ = std::move(other.by_key_);
+  order_ = std::move(other.order_);
   default_account_id_ = std::move(other.default_account_id_);
   development_mode_ = other.development_mode_;
   return *this;
@@ -131,6 +133,7 @@ Result<CredentialStore> CredentialStore::parse(std::string_view text,
     credential.access_key_id = fields[0];
     credential.secret_access_key = fields[1];
     credential.account_id = fields.size() == 3 ? std::string(fields[2]) : default_account_id;
+    store.order_.push_back(credential.access_key_id);
     store.by_key_.emplace(credential.access_key_id, std::move(credential));
   }
   return store;
@@ -150,6 +153,7 @@ Status CredentialStore::add(Credential credential) {
     return fail(ErrorCode::kInvalidArgument, "session token must not be empty");
   }
   std::unique_lock lock(mu_);
+  if (!by_key_.contains(credential.access_key_id)) order_.push_back(credential.access_key_id);
   by_key_.insert_or_assign(credential.access_key_id, std::move(credential));
   return ok();
 }
@@ -202,6 +206,14 @@ Credential generate_local_credentials(std::string account_id) {
   credential.secret_access_key = base64_encode(crypto::random_bytes(30));
   credential.account_id = std::move(account_id);
   return credential;
+}
+
+std::vector<Credential> CredentialStore::list() const {
+  std::shared_lock lock(mu_);
+  std::vector<Credential> out;
+  out.reserve(order_.size());
+  for (const std::string& key : order_) out.push_back(by_key_.at(key));
+  return out;
 }
 
 }  // namespace berth::auth

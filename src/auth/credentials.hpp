@@ -26,6 +26,7 @@
 #include <shared_mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "util/result.hpp"
 
@@ -82,10 +83,13 @@ class CredentialStore {
   // Account id used for development-mode requests and keys without one.
   std::string default_account_id() const;
   std::size_t size() const;
+  // Every credential, in the order the file listed them (then add() order).
+  std::vector<Credential> list() const;
 
  private:
   mutable std::shared_mutex mu_;
   std::map<std::string, Credential, std::less<>> by_key_;
+  std::vector<std::string> order_;  // access key ids, first listed first
   std::string default_account_id_;
   bool development_mode_ = false;
 };

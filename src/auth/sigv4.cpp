@@ -306,9 +306,19 @@ Result<VerifiedRequest> verify(const SigV4Request& request, const CredentialStor
                                           auth.signature);
   }
   if (!matches) {
-    return auth_failure(kInvalidSignature,
-                        "The request signature we calculated does not match the signature you "
-                        "provided. Check your AWS Secret Access Key and signing method.");
+    std::string message =
+        "The request signature we calculated does not match the signature you provided. Check "
+        "your AWS Secret Access Key and signing method.";
+    // SigV4 signs the query sorted and encoded; a client that signs it as
+    // written (curl 7.x --aws-sigv4) only matches when it was sent that way.
+    if (!parts.presigned && !request.raw_query.empty() &&
+        canonical_query(request.raw_query, false) != request.raw_query) {
+      message +=
+          " Note: the query string is not in canonical form (parameters sorted by name, "
+          "percent-encoded); clients that sign it as written, such as curl 7.x --aws-sigv4, "
+          "must send it that way, e.g. ?Action=...&imageIds...&repositoryName=...";
+    }
+    return auth_failure(kInvalidSignature, message);
   }
   verified.account_id = credential->account_id;
   return verified;

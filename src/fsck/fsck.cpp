@@ -29,6 +29,8 @@ const char* kMetadataFile = "metadata.db";
 struct OpenStores {
   std::unique_ptr<storage::blob::BlobStore> blobs;
   std::unique_ptr<storage::meta::MetaStore> meta;
+  // --repair: the exclusive hold that keeps `berth serve` out meanwhile.
+  std::unique_ptr<storage::meta::StoreLock> repair_lock;
   // The read-only guards, when not repairing; null otherwise.
   std::unique_ptr<storage::blob::BlobStore> guarded_blobs;
   std::unique_ptr<storage::meta::MetaStore> guarded_meta;
@@ -53,7 +55,16 @@ Result<OpenStores> open_stores(const FsckOptions& options) {
   stores.blobs = BERTH_TRY(storage::blob::fs::open_fs_blob_store(options.data_dir));
   stores.meta =
       BERTH_TRY(storage::meta::sqlite::open_sqlite_meta_store(options.data_dir / kMetadataFile));
-  if (!options.repair) {
+  if (options.repair) {
+    // Repairing under a running server would race its writes; a read-only
+    // check is safe beside one (it reads consistent snapshots).
+    auto lock = stores.meta->lock_store(storage::meta::StoreLockMode::kExclusive);
+    if (!lock) {
+      return fail(ErrorCode::kUnavailable, "--repair refused: " + lock.error().message +
+                                               "; stop it first, or check without --repair");
+    }
+    stores.repair_lock = std::move(*lock);
+  } else {
     auto plan = storage::faulty::FaultPlan::read_only("berth fsck is read-only without --repair");
     stores.guarded_blobs =
         std::make_unique<storage::blob::faulty::FaultyBlobStore>(*stores.blobs, plan);
@@ -103,6 +114,8 @@ Result<CheckReport> check(OpenStores& stores, const FsckOptions& options,
   check_options.verify_blob_content = options.verify_blob_content;
   check_options.count_blobs_first = options.verify_blob_content;
   check_options.stale_after = options.stale_after;
+  check_options.allow_sparse_indexes = options.allow_sparse_indexes;
+  check_options.lenient_references = options.lenient_references;
   check_options.progress = [&progress](std::string_view phase, const CheckStats& stats) {
     progress.update(phase, stats);
   };

@@ -40,6 +40,9 @@ struct FsckOptions {
   // Uploads older than this are stale (reported; removed by repair).
   std::chrono::seconds stale_after = std::chrono::hours(24);
   ProgressMode progress = ProgressMode::kAuto;
+  // As the server was run (CheckOptions): what it may have accepted.
+  bool allow_sparse_indexes = false;
+  bool lenient_references = false;
 };
 
 // Runs the check; writes to stdout/stderr. Returns the exit code.

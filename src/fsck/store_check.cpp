@@ -209,7 +209,8 @@ class Checker {
     registry::ManifestFacts facts = registry::manifest_facts(*parsed, record->content, digest);
     for (const meta::ManifestReference& ref : facts.references) {
       if (ref.kind == meta::ReferenceKind::kManifest) {
-        if (!BERTH_TRY(manifest_exists(repo, ref.digest, in_repo))) {
+        const bool may_be_absent = options_.allow_sparse_indexes || options_.lenient_references;
+        if (!may_be_absent && !BERTH_TRY(manifest_exists(repo, ref.digest, in_repo))) {
           add(about(FindingKind::kManifestChildMissing, &repo, ref.digest, digest.str(),
                     "index lists a manifest the repository does not hold"));
         }
@@ -218,6 +219,9 @@ class Checker {
       referenced_.insert(ref.digest);
       auto size = BERTH_TRY(blob_size(ref.digest));
       if (!size) {
+        // A foreign layer's bytes may live elsewhere; lenient PutImage
+        // stored manifests without their blobs on purpose.
+        if (!ref.required || options_.lenient_references) continue;
         add(about(FindingKind::kManifestBlobMissing, &repo, ref.digest, digest.str(),
                   "manifest names a blob the blob store does not hold; re-push it"));
         continue;

@@ -61,6 +61,11 @@ struct CheckOptions {
   std::chrono::system_clock::time_point now{};
   ProgressCallback progress;  // may be empty
   std::size_t page_size = 500;
+  // What the server was allowed to accept (its --allow-sparse-indexes and
+  // --put-image-validation lenient): absent children, absent blobs. Such
+  // manifests are then not findings.
+  bool allow_sparse_indexes = false;
+  bool lenient_references = false;
 };
 
 // Errors only when a store fails as a whole (a walk or listing fails);

@@ -78,6 +78,12 @@ struct Response {
   std::optional<FileRange> file;  // when set, sent instead of `body`
   // For HEAD: the Content-Length to announce without sending a body.
   std::optional<std::uint64_t> head_content_length;
+  // What the access log calls this request, in the protocol's words
+  // ("ecr:PutImage", "oci:manifest.put"); "" when no front end claimed it.
+  std::string operation;
+  // The protocol's name for the failure ("RepositoryNotFoundException",
+  // "MANIFEST_UNKNOWN"); "" on success.
+  std::string error_name;
 
   Response() = default;
   explicit Response(beast_http::status s) : status(s) {}

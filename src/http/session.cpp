@@ -268,7 +268,7 @@ asio::awaitable<bool> Session::serve_request() {
   const auto code = static_cast<unsigned>(res.status);
   const Written written = co_await write_response(req.method, version, keep_alive, res);
   log_access(beast_http::to_string(req.method), req.target, code, written.body_bytes, started,
-             req.request_id);
+             req.request_id, res.operation, res.error_name);
   co_return keep_alive && written.ok && !stopping_;
 }
 
@@ -369,12 +369,14 @@ asio::awaitable<void> Session::close_connection() {
 
 void Session::log_access(std::string_view method, std::string_view target, unsigned status,
                          std::uint64_t bytes, std::chrono::steady_clock::time_point started,
-                         std::string_view request_id) const {
+                         std::string_view request_id, std::string_view operation,
+                         std::string_view error_name) const {
   if (!options_.access_log) return;
   const std::chrono::duration<double, std::milli> elapsed =
       std::chrono::steady_clock::now() - started;
-  spdlog::info("{} {} {} {} {:.3f}ms id={} remote={}", method, loggable_target(target), status,
-               bytes, elapsed.count(), request_id, remote_);
+  spdlog::info("{} {} {} {} {:.3f}ms{}{}{}{} id={} remote={}", method, loggable_target(target),
+               status, bytes, elapsed.count(), operation.empty() ? "" : " op=", operation,
+               error_name.empty() ? "" : " error=", error_name, request_id, remote_);
 }
 
 }  // namespace berth::http

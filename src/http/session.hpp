@@ -75,7 +75,8 @@ class Session : public std::enable_shared_from_this<Session> {
   boost::asio::awaitable<void> close_connection();
   void log_access(std::string_view method, std::string_view target, unsigned status,
                   std::uint64_t bytes, std::chrono::steady_clock::time_point started,
-                  std::string_view request_id) const;
+                  std::string_view request_id, std::string_view operation = {},
+                  std::string_view error_name = {}) const;
 
   std::shared_ptr<ServerShared> shared_;
   const ServerOptions& options_;

@@ -23,4 +23,11 @@ inline constexpr std::string_view kDockerSchema1Signed =
 bool is_manifest_media_type(std::string_view media_type);
 bool is_index_media_type(std::string_view media_type);
 
+// True for layers whose bytes a registry need not hold: the image spec's
+// non-distributable layer types (application/vnd.oci.image.layer.
+// nondistributable.v1.tar[+gzip|+zstd], deprecated but still pushed) and
+// Docker's foreign layers (application/vnd.docker.image.rootfs.foreign.
+// diff.tar.gzip), which name their source in `urls`.
+bool is_non_distributable_layer(std::string_view media_type);
+
 }  // namespace berth::oci::media_types

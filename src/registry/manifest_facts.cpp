@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include "oci/media_types.hpp"
+
 namespace berth::registry {
 
 namespace meta = storage::meta;
@@ -26,7 +28,8 @@ ManifestFacts manifest_facts(const oci::ParsedManifest& parsed, std::string_view
     }
     for (const auto& layer : parsed.layers) {
       r.image_size += layer.size;
-      facts.references.push_back({layer.digest, meta::ReferenceKind::kBlob, layer.size});
+      facts.references.push_back({layer.digest, meta::ReferenceKind::kBlob, layer.size,
+                                  !oci::media_types::is_non_distributable_layer(layer.media_type)});
     }
   } else {
     for (const auto& child : parsed.manifests) {

@@ -263,24 +263,35 @@ Result<PutManifestResult> Registry::put_manifest(const RepositoryRef& repo,
   ManifestFacts facts = manifest_facts(parsed, request.content, digest);
   meta::PutManifestOptions options;
   if (request.reference.is_tag()) options.tag = request.reference.tag();
-  options.allow_missing_blobs = request.allow_missing_blobs;
+  options.allow_missing_blobs = request.lenient_references;
+  options.allow_missing_children = request.lenient_references || options_.allow_sparse_indexes;
   options.immutable_tags = tags_immutable(record.settings_json, options.tag);
   facts.record.pushed_at_ms = now_ms();
   if (parsed.kind == oci::ManifestKind::kIndex) {
-    // ECR reports an index's size as that of its largest image.
+    // ECR reports an index's size as that of its largest image; a child
+    // that is absent (a sparse index) counts for nothing.
     std::uint64_t largest = 0;
     for (const auto& child : parsed.manifests) {
       auto stored = meta_.get_manifest(record.id, child.digest);
-      // An absent child fails the put below; any other failure must fail
-      // now rather than store a wrong size for good.
+      // Unless absent children are allowed, one fails the put below; any
+      // other failure must fail now rather than store a wrong size for good.
       if (!stored && stored.error().code != ErrorCode::kManifestNotFound) {
         return std::unexpected(stored.error());
       }
-      largest = std::max(largest, stored ? stored->image_size : child.size);
+      if (stored) largest = std::max(largest, stored->image_size);
     }
     facts.record.image_size = largest;
   }
-  BERTH_TRY_STATUS(meta_.put_manifest(record.id, facts.record, facts.references, options));
+  Status stored = meta_.put_manifest(record.id, facts.record, facts.references, options);
+  if (!stored && stored.error().code == ErrorCode::kTagImmutable) {
+    // ECR's words, which clients match on (kaniko's
+    // --push-ignore-immutable-tag-errors looks for "cannot be overwritten").
+    return fail(ErrorCode::kTagImmutable,
+                "The image tag '" + options.tag + "' already exists in the '" + repo.name +
+                    "' repository and cannot be overwritten because the tag is immutable.",
+                options.tag);
+  }
+  BERTH_TRY_STATUS(stored);
   return PutManifestResult{digest, parsed.subject ? std::optional(parsed.subject->digest)
                                                   : std::nullopt};
 }

@@ -40,6 +40,9 @@ namespace berth::registry {
 
 struct RegistryOptions {
   std::uint64_t max_manifest_size = 4 * 1024 * 1024;
+  // Accept indexes whose children were not all pushed (the distribution
+  // spec allows it; ECR refuses). Sizes then count the children present.
+  bool allow_sparse_indexes = false;
   // How often pull times noted in memory are written to the MetaStore.
   std::chrono::milliseconds pull_flush_interval{1000};
 };
@@ -65,8 +68,9 @@ struct PutManifestRequest {
   oci::Reference reference;  // a tag, or the digest the client claims
   std::string content;       // the exact bytes
   std::string content_type;  // as sent; "" when absent
-  // ECR's lenient PutImage: blobs need not have been uploaded.
-  bool allow_missing_blobs = false;
+  // ECR's lenient PutImage: no referenced content need exist (blobs and
+  // index children alike).
+  bool lenient_references = false;
 };
 
 // Referrers of a subject, as descriptors for an OCI image index.

@@ -203,7 +203,7 @@ TEST_F(RegistryTest, ManifestNamingMissingBlobIsRefused) {
   EXPECT_EQ(registry_.get_manifest(repo_, oci::Reference::of_tag("v1"), false).error().code,
             ErrorCode::kManifestNotFound);
   PutManifestRequest lenient{oci::Reference::of_tag("v1"), manifest, ""};
-  lenient.allow_missing_blobs = true;
+  lenient.lenient_references = true;
   EXPECT_TRUE(registry_.put_manifest(repo_, lenient).has_value());
 }
 
@@ -272,10 +272,20 @@ TEST_F(RegistryTest, ImmutableRepositoryRefusesToMoveTag) {
   std::string first = pushed_image(repo_, "e1");
   std::string second = pushed_image(repo_, "e2");
   ASSERT_TRUE(registry_.put_manifest(repo_, {oci::Reference::of_tag("v1"), first, ""}));
-  EXPECT_TRUE(registry_.put_manifest(repo_, {oci::Reference::of_tag("v1"), first, ""}));
+  // As ECR: even the same manifest is refused, in ECR's words.
+  auto again = registry_.put_manifest(repo_, {oci::Reference::of_tag("v1"), first, ""});
+  ASSERT_FALSE(again.has_value());
+  EXPECT_EQ(again.error().code, ErrorCode::kTagImmutable);
+  EXPECT_NE(again.error().message.find("cannot be overwritten because the tag is immutable"),
+            std::string::npos);
   auto moved = registry_.put_manifest(repo_, {oci::Reference::of_tag("v1"), second, ""});
   ASSERT_FALSE(moved.has_value());
   EXPECT_EQ(moved.error().code, ErrorCode::kTagImmutable);
+  // By digest, without a tag, the same bytes are accepted.
+  EXPECT_TRUE(registry_.put_manifest(
+      repo_, {oci::Reference::of_digest(oci::Digest::from_hex(oci::DigestAlgorithm::kSha256,
+                                                              crypto::sha256_hex(first))),
+              first, ""}));
 }
 
 TEST_F(RegistryTest, ReferrersListAndFilterByArtifactType) {

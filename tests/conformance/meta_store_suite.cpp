@@ -373,7 +373,8 @@ TEST_P(MetaStoreConformance, IndexRequiresChildManifests) {
   RepositoryId repo = make_repo(store(), "r");
   RepositoryId other = make_repo(store(), "o");
   PutManifestOptions lenient;
-  lenient.allow_missing_blobs = true;  // does not excuse missing children
+  lenient.allow_missing_blobs = true;  // does not excuse missing children: only
+                                       // allow_missing_children does
   ASSERT_TRUE(is_ok(put(store(), other, image(1), {}, lenient)));  // wrong repository
   Status status = put(store(), repo, index_manifest(10), {child_ref(mdigest(1))}, lenient);
   ASSERT_TRUE(has_code(status, ErrorCode::kManifestBlobUnknown));
@@ -386,6 +387,33 @@ TEST_P(MetaStoreConformance, IndexRequiresChildManifests) {
   EXPECT_TRUE(store().parents_of(other, mdigest(1)).value().empty());
   // A child manifest is not a blob: GC of blobs never sees it.
   EXPECT_TRUE(walked_blobs(store()).empty());
+}
+
+TEST_P(MetaStoreConformance, SparseIndexIsStoredWhenMissingChildrenAreAllowed) {
+  RepositoryId repo = make_repo(store(), "r");
+  ASSERT_TRUE(is_ok(put(store(), repo, image(1))));
+  PutManifestOptions sparse = with_tag("multi");
+  sparse.allow_missing_children = true;
+  ASSERT_TRUE(is_ok(put(store(), repo, index_manifest(10),
+                        {child_ref(mdigest(1)), child_ref(mdigest(2))}, sparse)));
+  EXPECT_EQ(store().resolve_tag(repo, "multi").value_or(Digest{}), mdigest(10));
+  // The present child is protected like any other; the absent one, once
+  // pushed, is too.
+  EXPECT_EQ(store().parents_of(repo, mdigest(1)).value(), std::vector<Digest>{mdigest(10)});
+  EXPECT_TRUE(has_code(store().delete_manifest(repo, mdigest(1)), ErrorCode::kReferencedByIndex));
+  ASSERT_TRUE(is_ok(put(store(), repo, image(2))));
+  EXPECT_TRUE(has_code(store().delete_manifest(repo, mdigest(2)), ErrorCode::kReferencedByIndex));
+}
+
+TEST_P(MetaStoreConformance, ForeignLayersAreNotRequired) {
+  RepositoryId repo = make_repo(store(), "r");
+  link(store(), repo, 1);
+  ManifestReference foreign = blob_ref(2);
+  foreign.required = false;  // a non-distributable layer, never pushed
+  ASSERT_TRUE(is_ok(put(store(), repo, image(1), {blob_ref(1), foreign}, with_tag("v1"))));
+  EXPECT_EQ(store().resolve_tag(repo, "v1").value_or(Digest{}), mdigest(1));
+  // A required one still is.
+  EXPECT_TRUE(has_code(put(store(), repo, image(2), {blob_ref(3)}), ErrorCode::kManifestBlobUnknown));
 }
 
 TEST_P(MetaStoreConformance, RePutIsIdempotentAndKeepsPushedAt) {
@@ -413,14 +441,16 @@ TEST_P(MetaStoreConformance, TagsMoveAndImmutability) {
   ASSERT_TRUE(has_code(immutable, ErrorCode::kTagImmutable));
   EXPECT_EQ(immutable.error().detail, "v1");
   EXPECT_EQ(store().resolve_tag(repo, "v1").value_or(Digest{}), mdigest(2));
-  EXPECT_TRUE(is_ok(store().put_tag(repo, "v1", mdigest(2), true)));   // same digest: fine
+  // ECR refuses a re-push to an existing immutable tag even with the same digest.
+  EXPECT_TRUE(has_code(store().put_tag(repo, "v1", mdigest(2), true), ErrorCode::kTagImmutable));
   EXPECT_TRUE(is_ok(store().put_tag(repo, "new", mdigest(1), true)));  // new tag: fine
 
   // An immutable clash rolls back the manifest too.
   EXPECT_TRUE(
       has_code(put(store(), repo, image(3), {}, with_tag("v1", true)), ErrorCode::kTagImmutable));
   EXPECT_TRUE(has_code(store().get_manifest(repo, mdigest(3)), ErrorCode::kManifestNotFound));
-  EXPECT_TRUE(is_ok(put(store(), repo, image(2), {}, with_tag("v1", true))));
+  EXPECT_TRUE(
+      has_code(put(store(), repo, image(2), {}, with_tag("v1", true)), ErrorCode::kTagImmutable));
 
   ASSERT_TRUE(is_ok(store().put_tag(repo, "v1", mdigest(1), false)));
   EXPECT_EQ(store().resolve_tag(repo, "v1").value_or(Digest{}), mdigest(1));

@@ -385,11 +385,16 @@ asio::awaitable<http::Response> EcrApi::handle(http::Request& request) {
     log::debug("ecr {} account={} region={} id={} amzn-id={} -> {} {}: {}", operation,
                caller.account_id, caller.region, request.request_id, request_id,
                result.error().http_status, result.error().type, result.error().message);
-    co_return failure_response(result.error(), request_id);
+    http::Response response = failure_response(result.error(), request_id);
+    response.operation = "ecr:" + (operation.empty() ? std::string("?") : operation);
+    response.error_name = result.error().type;
+    co_return response;
   }
   log::debug("ecr {} account={} region={} id={} amzn-id={} -> 200", operation,
              caller.account_id, caller.region, request.request_id, request_id);
-  co_return base_response(200, json::serialize(*result), request_id);
+  http::Response response = base_response(200, json::serialize(*result), request_id);
+  response.operation = "ecr:" + operation;
+  co_return response;
 }
 
 }  // namespace berth::api::ecr

@@ -64,17 +64,19 @@ double epoch_seconds(std::int64_t ms) { return static_cast<double>(ms) / 1000.0;
 
 constexpr std::string_view kInvalidJsonMessage =
     "Invalid parameter at 'ImageManifest' failed to satisfy constraint: 'Invalid JSON syntax'";
+constexpr std::string_view kNoMediaTypeMessage =
+    "image manifest mediatype not provided in manifest or parameter";
 
 // ECR needs the manifest's media type from its body or from
-// imageManifestMediaType, and answers its (misleading) "Invalid JSON syntax"
-// text when it has neither.
+// imageManifestMediaType: a body that is not JSON is "Invalid JSON syntax",
+// valid JSON with neither is its own InvalidParameterException.
 Status check_media_type_known(std::string_view manifest, bool declared) {
   boost::system::error_code ec;
   json::value body = json::parse(manifest, ec);
   if (ec || !body.is_object()) return fail(ErrorCode::kInvalidArgument, std::string(kInvalidJsonMessage));
   const json::value* type = body.get_object().if_contains("mediaType");
   const bool in_body = type != nullptr && type->is_string() && !type->get_string().empty();
-  if (!in_body && !declared) return fail(ErrorCode::kInvalidArgument, std::string(kInvalidJsonMessage));
+  if (!in_body && !declared) return fail(ErrorCode::kInvalidArgument, std::string(kNoMediaTypeMessage));
   return ok();
 }
 
@@ -139,7 +141,7 @@ EcrResult put_image(EcrContext& ctx, const json::object& input) {
   }
 
   registry::PutManifestRequest request{reference, manifest, std::string(declared_type.value_or("")),
-                                       ctx.settings.lenient_put_image};
+                                       /*lenient_references=*/ctx.settings.lenient_put_image};
   auto put = ctx.registry.put_manifest(t.repo, request);
   if (!put) {
     const Error& e = put.error();

@@ -62,7 +62,7 @@ boost::asio::awaitable<EcrResult> CreateRepository(EcrContext& ctx, const json::
     }
     if (settings.encryption_type != "AES256" && settings.kms_key.empty()) {
       auto [account, region] = split_registry(repository_ref(ctx, input, name).registry);
-      settings.kms_key = "arn:aws:kms:" + region + ":" + account + ":alias/aws/ecr";
+      settings.kms_key = aws_managed_ecr_key_arn(account, region);
     }
   }
   if (auto ok = read_tags(input, settings.tags); !ok) co_return std::unexpected(ok.error());

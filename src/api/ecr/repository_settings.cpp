@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include "crypto/hasher.hpp"
+
 namespace berth::api::ecr {
 
 namespace json = boost::json;
@@ -100,6 +102,16 @@ std::string host_of(std::string_view url) {
 }
 }  // namespace
 
+std::string aws_managed_ecr_key_arn(std::string_view account, std::string_view region) {
+  std::string hex = crypto::sha256_hex("berth aws/ecr managed key " + std::string(account) + " " +
+                                       std::string(region));
+  hex[12] = '4';                                        // version 4
+  hex[16] = "89ab"[std::stoi(hex.substr(16, 1), nullptr, 16) & 3];  // RFC 4122 variant
+  const std::string uuid = hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) +
+                           "-" + hex.substr(16, 4) + "-" + hex.substr(20, 12);
+  return "arn:aws:kms:" + std::string(region) + ":" + std::string(account) + ":key/" + uuid;
+}
+
 std::string repository_uri(const EcrSettings& settings, std::string_view registry,
                            std::string_view name) {
   auto [account, region] = split_registry(registry);
@@ -135,8 +147,7 @@ std::expected<registry::RepositoryRef, EcrFailure> parse_repository_arn(std::str
   auto bad = [&] {
     return std::unexpected(EcrFailure{
         "InvalidParameterException",
-        "Invalid parameter at 'resourceArn' failed to satisfy constraint: "
-        "'Invalid ARN, expected arn:aws:ecr:<region>:<account>:repository/<name>'",
+        "Invalid parameter at 'resourceArn' failed to satisfy constraint: 'Invalid ARN'",
         {},
         400});
   };

@@ -43,6 +43,12 @@ struct RepositorySettings {
 std::pair<std::string, std::string> split_registry(std::string_view registry);
 
 std::string repository_arn(std::string_view registry, std::string_view name);
+
+// The ARN of the account's AWS-managed `aws/ecr` KMS key, which ECR reports
+// for KMS encryption without a kmsKey: a key ARN, not the alias ARN. One key
+// per account and region, so its id is derived from the two (a v4-shaped
+// UUID from their SHA-256): every process and restart reports the same ARN.
+std::string aws_managed_ecr_key_arn(std::string_view account, std::string_view region);
 std::string repository_uri(const EcrSettings& settings, std::string_view registry,
                            std::string_view name);
 

@@ -83,6 +83,7 @@ http::Response error_response(const Error& error) {
   http::Response response(descriptor.status);
   response.headers.set(http::beast_http::field::content_type, kJsonContentType);
   response.body = error_body(descriptor.code, error.message, error.detail);
+  response.error_name = descriptor.code;
   return response;
 }
 
@@ -90,6 +91,7 @@ http::Response endpoint_not_found_response(std::string_view path) {
   http::Response response(Status::not_found);
   response.headers.set(http::beast_http::field::content_type, kJsonContentType);
   response.body = error_body("UNSUPPORTED", "no such endpoint", path);
+  response.error_name = "UNSUPPORTED";
   return response;
 }
 

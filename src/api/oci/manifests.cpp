@@ -96,7 +96,7 @@ HandlerResult put_manifest(const HandlerContext& ctx, const RouteMatch& route,
 
   registry::PutManifestRequest put{std::move(*reference), std::move(content),
                                    std::string(bare_media_type(request.header("Content-Type"))),
-                                   /*allow_missing_blobs=*/false};
+                                   /*lenient_references=*/false};
   const registry::RepositoryRef repo = ctx.repository(route.name);
   Result<registry::PutManifestResult> stored = co_await http::offload(
       ctx.blocking, [&] { return ctx.registry.put_manifest(repo, put); });

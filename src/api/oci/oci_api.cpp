@@ -1,6 +1,7 @@
 #include "api/oci/oci_api.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <boost/json/object.hpp>
 #include <utility>
 
@@ -57,26 +58,40 @@ HandlerResult run_handler(const HandlerContext& ctx, const RouteMatch& route,
   }(request.path);
 }
 
-boost::asio::awaitable<http::Response> dispatch(const HandlerContext& ctx,
-                                                http::Request& request) {
-  Result<RouteMatch> route = parse_route(request.path);
-  if (!route) co_return error_response(route.error());
-  if (route->kind == RouteKind::kUnknown) co_return endpoint_not_found_response(request.path);
-
-  const auto methods = allowed_methods(route->kind);
+boost::asio::awaitable<http::Response> dispatch_route(const HandlerContext& ctx,
+                                                      const RouteMatch& route,
+                                                      http::Request& request) {
+  const auto methods = allowed_methods(route.kind);
   if (std::find(methods.begin(), methods.end(), request.method) == methods.end()) {
     http::Response response = error_response(
         Error{ErrorCode::kUnsupported,
               "method " + std::string(http::beast_http::to_string(request.method)) +
                   " is not allowed on this endpoint",
               {}});
-    response.headers.set(http::beast_http::field::allow, allow_header_value(route->kind));
+    response.headers.set(http::beast_http::field::allow, allow_header_value(route.kind));
     co_return response;
   }
-
-  Result<http::Response> result = co_await run_handler(ctx, *route, request);
+  Result<http::Response> result = co_await run_handler(ctx, route, request);
   if (!result) co_return error_response(result.error());
   co_return std::move(*result);
+}
+
+// "oci:<route>.<method>", what the access log calls a /v2/ request.
+std::string operation_name(RouteKind kind, Verb method) {
+  std::string verb(http::beast_http::to_string(method));
+  std::transform(verb.begin(), verb.end(), verb.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return "oci:" + std::string(route_name(kind)) + "." + verb;
+}
+
+boost::asio::awaitable<http::Response> dispatch(const HandlerContext& ctx,
+                                                http::Request& request) {
+  Result<RouteMatch> route = parse_route(request.path);
+  if (!route) co_return error_response(route.error());
+  if (route->kind == RouteKind::kUnknown) co_return endpoint_not_found_response(request.path);
+  http::Response response = co_await dispatch_route(ctx, *route, request);
+  response.operation = operation_name(route->kind, request.method);
+  co_return response;
 }
 
 }  // namespace

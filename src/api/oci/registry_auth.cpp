@@ -247,6 +247,7 @@ http::Response registry_auth_failure_response(const Error& error,
     response.headers.set(http::beast_http::field::content_type, kJsonType);
     response.headers.set(kApiVersionHeader, kApiVersion);
     response.body = error_body("DENIED", error.message, "");
+    response.error_name = "DENIED";
     return response;
   }
   const bool expired = error.detail == auth::kExpiredToken;
@@ -255,7 +256,8 @@ http::Response registry_auth_failure_response(const Error& error,
   response.headers.set(kApiVersionHeader, kApiVersion);
   response.headers.set(http::beast_http::field::www_authenticate,
                        "Basic realm=\"" + settings.realm + "\",service=\"ecr.amazonaws.com\"");
-  response.body = error_body(expired ? "DENIED" : "UNAUTHORIZED",
+  response.error_name = expired ? "DENIED" : "UNAUTHORIZED";
+  response.body = error_body(response.error_name,
                              error.message.empty() ? "authentication required" : error.message, "");
   return response;
 }

@@ -21,6 +21,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -52,6 +53,10 @@ struct ManifestReference {
   oci::Digest digest;
   ReferenceKind kind = ReferenceKind::kBlob;
   std::uint64_t size = 0;
+  // False for a non-distributable ("foreign") layer: its bytes may live
+  // outside the registry (the descriptor's urls), so put_manifest does not
+  // require it. Not stored: derived from the manifest again when needed.
+  bool required = true;
 };
 
 struct ManifestRecord {
@@ -90,16 +95,40 @@ struct PutManifestOptions {
   // Tag to point at the manifest in the same transaction; "" for none.
   std::string tag;
   // When true, blob references need not be linked in the repository
-  // (ECR's lenient PutImage). Child manifests must still exist.
+  // (ECR's lenient PutImage).
   bool allow_missing_blobs = false;
-  // When true, moving an existing tag to another digest fails with
-  // kTagImmutable (re-putting the same digest is allowed).
+  // When true, an index's children need not exist in the repository
+  // (--allow-sparse-indexes, or ECR's lenient PutImage).
+  bool allow_missing_children = false;
+  // When true, pointing an existing tag at any manifest fails with
+  // kTagImmutable, even at the one it already names: ECR refuses a re-push
+  // to an immutable tag whatever its digest.
   bool immutable_tags = false;
+};
+
+// A hold on a whole store (MetaStore::lock_store); released when destroyed.
+class StoreLock {
+ public:
+  virtual ~StoreLock() = default;
+};
+
+enum class StoreLockMode {
+  kShared,     // every serving process, for its lifetime
+  kExclusive,  // offline repair (fsck --repair): nobody else may write
 };
 
 class MetaStore {
  public:
   virtual ~MetaStore() = default;
+
+  // ---- the whole store ----
+  // Takes a hold on the store, so that offline repair never runs beside a
+  // serving process, on one machine or on many. Never waits: kUnavailable
+  // (message: in use) when a conflicting hold exists. A backend private to
+  // its process (memory) always grants it.
+  virtual Result<std::unique_ptr<StoreLock>> lock_store(StoreLockMode mode) {
+    return std::make_unique<StoreLock>();
+  }
 
   // ---- repositories ----
   // kRepositoryNotFound when absent.
@@ -155,9 +184,10 @@ class MetaStore {
   // Stores the manifest (idempotent for identical digests: pushed_at is kept)
   // and its references, and points options.tag at it, in one transaction.
   // Fails, storing nothing, with kManifestBlobUnknown (detail = the digest)
-  // when a blob reference is not linked (unless allow_missing_blobs) or a
-  // child manifest does not exist in the repository; kTagImmutable as
-  // described in PutManifestOptions.
+  // when a required blob reference is not linked (unless
+  // allow_missing_blobs) or a child manifest does not exist in the
+  // repository (unless allow_missing_children); kTagImmutable as described
+  // in PutManifestOptions.
   virtual Status put_manifest(RepositoryId repo, const ManifestRecord& manifest,
                               const std::vector<ManifestReference>& references,
                               const PutManifestOptions& options) = 0;

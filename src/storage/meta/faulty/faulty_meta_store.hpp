@@ -53,6 +53,9 @@ class FaultyMetaStore final : public MetaStore {
   Result<std::uint64_t> get_blob_link(RepositoryId repo, const oci::Digest& digest) override;
   Status unlink_blob(RepositoryId repo, const oci::Digest& digest) override;
   // Forwarded: the calls `work` makes come back through this store.
+  Result<std::unique_ptr<StoreLock>> lock_store(StoreLockMode mode) override {
+    return inner_.lock_store(mode);
+  }
   Status in_one_commit(const std::function<Status()>& work) override {
     return inner_.in_one_commit(work);
   }

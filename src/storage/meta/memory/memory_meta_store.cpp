@@ -175,12 +175,13 @@ class MemoryMetaStore final : public MetaStore {
     // Every check comes before the first change, so a failure stores nothing.
     for (const ManifestReference& ref : references) {
       if (ref.kind == ReferenceKind::kManifest) {
-        if (!repo->manifests.contains(ref.digest.str())) {
+        if (!options.allow_missing_children && !repo->manifests.contains(ref.digest.str())) {
           return fail(ErrorCode::kManifestBlobUnknown,
                       "index references a manifest that is not in the repository",
                       ref.digest.str());
         }
-      } else if (!options.allow_missing_blobs && !repo->blob_links.contains(ref.digest.str())) {
+      } else if (!options.allow_missing_blobs && ref.required &&
+                 !repo->blob_links.contains(ref.digest.str())) {
         return fail(ErrorCode::kManifestBlobUnknown,
                     "manifest references a blob that is not in the repository", ref.digest.str());
       }
@@ -447,8 +448,8 @@ class MemoryMetaStore final : public MetaStore {
   static Status check_tag(const Repo& repo, std::string_view tag, const oci::Digest& digest,
                           bool immutable_tags) {
     auto it = repo.tags.find(tag);
-    if (immutable_tags && it != repo.tags.end() && it->second != digest) {
-      return fail(ErrorCode::kTagImmutable, "tag is immutable and points at another manifest",
+    if (immutable_tags && it != repo.tags.end()) {
+      return fail(ErrorCode::kTagImmutable, "tag already exists and is immutable",
                   std::string(tag));
     }
     return ok();

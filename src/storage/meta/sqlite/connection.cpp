@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "storage/meta/sqlite/sqlite_error.hpp"
+#include "util/writable.hpp"
 
 namespace berth::storage::meta::sqlite {
 
@@ -124,6 +125,8 @@ Result<std::unique_ptr<Connection>> Connection::open(const std::filesystem::path
       context += sqlite3_errmsg(db);
       sqlite3_close_v2(db);
     }
+    // "unable to open database file" says nothing an operator can act on.
+    if (std::string why = why_not_writable(file); !why.empty()) context += " (" + why + ")";
     return std::unexpected(from_sqlite(rc, context));
   }
   std::unique_ptr<Connection> conn(new Connection(db));
@@ -134,7 +137,16 @@ Result<std::unique_ptr<Connection>> Connection::open(const std::filesystem::path
   // is cheap and guarantees WAL even for a file created by someone else.
   {
     auto mode = BERTH_TRY(conn->prepare("PRAGMA journal_mode=WAL"));
-    if (!BERTH_TRY(mode.step()) || mode.column_text(0) != "wal") {
+    auto stepped = mode.step();
+    if (!stepped) {
+      // A read-only file or directory opens, then fails here.
+      if (std::string why = why_not_writable(file); !why.empty()) {
+        return fail(ErrorCode::kUnavailable, "cannot write the metadata database: " + why,
+                    file.string());
+      }
+      return std::unexpected(stepped.error());
+    }
+    if (!*stepped || mode.column_text(0) != "wal") {
       return fail(ErrorCode::kUnsupported, "metadata database cannot use WAL mode", file.string());
     }
   }

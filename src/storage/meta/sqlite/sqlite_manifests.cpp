@@ -48,11 +48,11 @@ Status set_tag(Connection& c, RepositoryId repo, std::string_view tag, const oci
         BERTH_TRY(c.prepare("SELECT digest FROM tags WHERE repository_id = ?1 AND name = ?2"));
     current.bind(1, repo).bind(2, tag);
     if (BERTH_TRY(current.step())) {
-      if (current.column_text(0) == digest.str()) return ok();
       if (immutable_tags) {
-        return fail(ErrorCode::kTagImmutable, "tag is immutable and points at another manifest",
+        return fail(ErrorCode::kTagImmutable, "tag already exists and is immutable",
                     std::string(tag));
       }
+      if (current.column_text(0) == digest.str()) return ok();
     }
   }
   auto upsert = BERTH_TRY(
@@ -66,16 +66,17 @@ Status set_tag(Connection& c, RepositoryId repo, std::string_view tag, const oci
 // is not satisfied in the repository.
 Status check_references(Connection& c, RepositoryId repo,
                         const std::vector<ManifestReference>& references,
-                        bool allow_missing_blobs) {
+                        const PutManifestOptions& options) {
   for (const ManifestReference& ref : references) {
     if (ref.kind == ReferenceKind::kManifest) {
+      if (options.allow_missing_children) continue;
       if (!BERTH_TRY(manifest_exists(c, repo, ref.digest))) {
         return fail(ErrorCode::kManifestBlobUnknown,
                     "index references a manifest that is not in the repository", ref.digest.str());
       }
       continue;
     }
-    if (allow_missing_blobs) continue;
+    if (options.allow_missing_blobs || !ref.required) continue;
     auto linked =
         BERTH_TRY(c.prepare("SELECT 1 FROM blob_links WHERE repository_id = ?1 AND digest = ?2"));
     linked.bind(1, repo).bind(2, ref.digest.str());
@@ -139,7 +140,7 @@ Status SqliteMetaStore::put_manifest(RepositoryId repo, const ManifestRecord& ma
   }
   return write([&](Connection& c) -> Status {
     BERTH_TRY_STATUS(require_repository(c, repo));
-    BERTH_TRY_STATUS(check_references(c, repo, references, options.allow_missing_blobs));
+    BERTH_TRY_STATUS(check_references(c, repo, references, options));
     BERTH_TRY_STATUS(insert_manifest(c, repo, manifest, references));
     if (options.tag.empty()) return ok();
     return set_tag(c, repo, options.tag, manifest.digest, options.immutable_tags);

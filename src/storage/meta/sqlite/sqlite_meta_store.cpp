@@ -2,6 +2,13 @@
 // walks. Manifests and tags are in sqlite_manifests.cpp.
 #include "storage/meta/sqlite/sqlite_meta_store.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include <algorithm>
 #include <limits>
 #include <string>
@@ -145,9 +152,47 @@ Result<std::unique_ptr<MetaStore>> open_sqlite_meta_store(const std::filesystem:
 
 SqliteMetaStore::SqliteMetaStore(std::unique_ptr<Connection> writer, std::filesystem::path file,
                                  const SqliteOptions& options)
-    : writer_(std::move(writer)),
+    : file_(file),
+      writer_(std::move(writer)),
       committer_(*writer_, kMaxGroupCommit, options.synchronous_full ? "FULL" : "NORMAL"),
       readers_(std::move(file), connection_options(options), kMaxIdleReaders) {}
+
+namespace {
+
+class FileLock final : public StoreLock {
+ public:
+  explicit FileLock(int fd) : fd_(fd) {}
+  FileLock(const FileLock&) = delete;
+  FileLock& operator=(const FileLock&) = delete;
+  ~FileLock() override { ::close(fd_); }
+
+ private:
+  int fd_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<StoreLock>> SqliteMetaStore::lock_store(StoreLockMode mode) {
+  const int fd = ::open(file_.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    const int err = errno;
+    return fail(ErrorCode::kUnavailable,
+                "cannot open " + file_.string() + " to lock it: " + std::strerror(err));
+  }
+  const bool exclusive = mode == StoreLockMode::kExclusive;
+  if (::flock(fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) != 0) {
+    const int err = errno;
+    ::close(fd);
+    if (err == EWOULDBLOCK) {
+      return fail(ErrorCode::kUnavailable,
+                  "metadata database " + file_.string() + " is in use by " +
+                      (exclusive ? "a running berth serve" : "berth fsck --repair"));
+    }
+    return fail(ErrorCode::kUnavailable,
+                "cannot lock " + file_.string() + ": " + std::strerror(err));
+  }
+  return std::unique_ptr<StoreLock>(std::make_unique<FileLock>(fd));
+}
 
 // ---- repositories ----
 

@@ -41,6 +41,10 @@ class SqliteMetaStore final : public MetaStore {
   SqliteMetaStore(std::unique_ptr<Connection> writer, std::filesystem::path file,
                   const SqliteOptions& options);
 
+  // flock(2) on the database file: shared for servers, exclusive for repair.
+  // (Independent of SQLite's own fcntl locks on Linux.)
+  Result<std::unique_ptr<StoreLock>> lock_store(StoreLockMode mode) override;
+
   Result<RepositoryRecord> get_repository(std::string_view registry,
                                           std::string_view name) override;
   Result<RepositoryRecord> ensure_repository(std::string_view registry, std::string_view name,
@@ -151,6 +155,7 @@ class SqliteMetaStore final : public MetaStore {
   // The reader holding this thread's in_one_snapshot() transaction, if any.
   Connection* snapshot_here() const;
 
+  std::filesystem::path file_;
   std::unique_ptr<Connection> writer_;  // used only through committer_
   GroupCommitter committer_;
   ReaderPool readers_;
