@@ -40,6 +40,28 @@ void add_registry_options(CLI::App& cmd, Config& c) {
       ->capture_default_str();
 }
 
+void add_store_options(CLI::App& serve, Config& c) {
+  serve.add_option("--blob-store", c.blob_store,
+                   "Blob store URL: file://<path> (default file://<data-dir>) or "
+                   "s3://<bucket>[/<prefix>]?endpoint=http://host:port&region=...&path-style=true")
+      ->envname("BERTH_BLOB_STORE");
+  serve.add_option("--meta-store", c.meta_store,
+                   "Metadata store URL: sqlite://<path> (default sqlite://<data-dir>/metadata.db) "
+                   "or postgresql://user[:password]@host:port/dbname[?...]")
+      ->envname("BERTH_META_STORE");
+  serve.add_option("--blob-store-credentials", c.blob_store_credentials,
+                   "File with one 'ACCESS_KEY_ID SECRET_ACCESS_KEY' line for an s3:// blob store "
+                   "(default: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN)")
+      ->envname("BERTH_BLOB_STORE_CREDENTIALS");
+  serve.add_flag("--create-bucket", c.create_bucket,
+                 "Create the s3:// blob store's bucket when it does not exist (else refuse)")
+      ->envname("BERTH_CREATE_BUCKET");
+  serve.add_flag("--blob-redirect", c.blob_redirect,
+                 "Answer /v2/ blob GETs and GetDownloadUrlForLayer with short-lived presigned URLs "
+                 "of the blob store, where it can make them (s3://), instead of streaming")
+      ->envname("BERTH_BLOB_REDIRECT");
+}
+
 void add_credentials_file_option(CLI::App& cmd, Config& c) {
   cmd.add_option("--credentials", c.credentials_file,
                  "File of 'ACCESS_KEY_ID SECRET_ACCESS_KEY [ACCOUNT_ID]' lines (default: "
@@ -162,6 +184,7 @@ void add_serve_options(CLI::App& serve, Config& c) {
       ->envname("BERTH_ECR_BODY_LIMIT")
       ->check(CLI::Range(std::uint64_t{1024}, std::uint64_t{1} << 32))
       ->capture_default_str();
+  add_store_options(serve, c);
   add_tls_options(serve, c);
   add_limit_options(serve, c);
   serve.add_option("--io-threads", c.io_threads, "Network threads (0 = one per core)")
@@ -187,9 +210,17 @@ void add_serve_options(CLI::App& serve, Config& c) {
 }
 
 void add_fsck_options(CLI::App& cmd, fsck::FsckOptions& o) {
-  cmd.add_option("--data-dir", o.data_dir, "Data directory to check")
-      ->envname("BERTH_DATA_DIR")
-      ->required();
+  cmd.add_option("--data-dir", o.data_dir,
+                 "Data directory to check (its file:// and sqlite:// stores unless "
+                 "--blob-store / --meta-store name others)")
+      ->envname("BERTH_DATA_DIR");
+  cmd.add_option("--blob-store", o.blob_store, "Blob store URL, as for berth serve")
+      ->envname("BERTH_BLOB_STORE");
+  cmd.add_option("--meta-store", o.meta_store, "Metadata store URL, as for berth serve")
+      ->envname("BERTH_META_STORE");
+  cmd.add_option("--blob-store-credentials", o.blob_store_credentials,
+                 "S3 credentials file, as for berth serve")
+      ->envname("BERTH_BLOB_STORE_CREDENTIALS");
   cmd.add_flag("--repair", o.repair,
                "Delete corrupt blobs, stale uploads, dangling links and tags (never valid data)");
   cmd.add_flag("--json", o.json, "Print the summary as JSON");

@@ -9,6 +9,8 @@
 #include <filesystem>
 #include <string>
 
+#include "storage/factory/store_factory.hpp"
+
 namespace berth::app {
 
 struct Config {
@@ -19,6 +21,13 @@ struct Config {
   unsigned io_threads = 0;                 // 0 = one per core
   unsigned blocking_threads = 8;
   std::string sqlite_synchronous = "full"; // full | normal
+
+  // ---- stores (storage/factory/store_url.hpp) ----
+  std::string blob_store;   // "" = file://<data-dir>
+  std::string meta_store;   // "" = sqlite://<data-dir>/metadata.db
+  std::filesystem::path blob_store_credentials;  // S3: "KEY SECRET"; "" = AWS_* env
+  bool create_bucket = false;                    // S3: create a missing bucket
+  bool blob_redirect = false;                    // blob GETs answer with presigned URLs
   bool access_log = true;
   unsigned shutdown_grace_seconds = 10;
 
@@ -58,6 +67,12 @@ struct Config {
   // The registry id the OCI front end serves by default: "<account>:<region>",
   // the same store namespace api/ecr/context.cpp derives for ECR callers.
   std::string default_registry_id() const { return account_id + ":" + region; }
+  std::string effective_blob_store() const {
+    return blob_store.empty() ? storage::factory::default_blob_store_url(data_dir) : blob_store;
+  }
+  std::string effective_meta_store() const {
+    return meta_store.empty() ? storage::factory::default_meta_store_url(data_dir) : meta_store;
+  }
   bool tls() const { return !tls_cert.empty(); }
   // public_url, or http(s)://<listen> when unset; never with a trailing '/'.
   std::string effective_public_url() const {

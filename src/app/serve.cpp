@@ -20,8 +20,8 @@
 #include "http/concurrency_limit.hpp"
 #include "http/server.hpp"
 #include "registry/registry.hpp"
-#include "storage/blob/fs/fs_blob_store.hpp"
-#include "storage/meta/sqlite/sqlite_meta_store.hpp"
+#include "storage/factory/store_factory.hpp"
+#include "storage/factory/store_url.hpp"
 #include "util/log.hpp"
 #include "util/time.hpp"
 #include "util/writable.hpp"
@@ -86,6 +86,14 @@ Result<std::shared_ptr<auth::CredentialStore>> load_credentials(const Config& co
   return store;
 }
 
+// Usage errors (a malformed store URL) exit 2, like a bad flag; a store
+// that cannot be reached or used exits 1.
+int exit_code_for(const Error& error) { return error.code == ErrorCode::kInvalidArgument ? 2 : 1; }
+
+// How long a presigned blob URL lives (--blob-redirect): long enough for a
+// slow client to start the download, short enough to be useless if leaked.
+constexpr std::chrono::seconds kBlobRedirectTtl{600};
+
 Result<std::string> token_secret(const Config& config) {
   if (!config.token_secret.empty()) return config.token_secret;
   return load_or_create_token_secret(config.data_dir);
@@ -122,19 +130,29 @@ int run_serve(const Config& config) {
     return 1;
   }
 
-  auto blobs = storage::blob::fs::open_fs_blob_store(config.data_dir);
+  storage::factory::BlobStoreOpenOptions blob_options;
+  blob_options.create_bucket = config.create_bucket;
+  blob_options.credentials_file = config.blob_store_credentials;
+  auto blobs = storage::factory::open_blob_store(config.effective_blob_store(), blob_options);
   if (!blobs) {
-    log::error("cannot open blob store: {}", blobs.error().message);
-    return 1;
+    log::error("cannot open the blob store: {}", blobs.error().message);
+    return exit_code_for(blobs.error());
   }
-  storage::meta::sqlite::SqliteOptions sqlite_options;
-  sqlite_options.synchronous_full = config.sqlite_synchronous == "full";
-  auto meta = storage::meta::sqlite::open_sqlite_meta_store(config.data_dir / "metadata.db", sqlite_options);
+  storage::factory::MetaStoreOpenOptions meta_options;
+  meta_options.synchronous_full = config.sqlite_synchronous == "full";
+  auto meta = storage::factory::open_meta_store(config.effective_meta_store(), meta_options);
   if (!meta) {
-    log::error("cannot open metadata store: {}", meta.error().message);
-    return 1;
+    log::error("cannot open the metadata store: {}", meta.error().message);
+    return exit_code_for(meta.error());
   }
 
+  // Alone on the store: every upload lease belongs to a process that died
+  // (this one's previous run, usually), so clients resuming after a crash
+  // need not wait for the leases to expire.
+  if (auto alone = (*meta)->lock_store(storage::meta::StoreLockMode::kExclusive)) {
+    auto cleared = (*meta)->clear_upload_leases();
+    if (cleared && *cleared > 0) log::info("freed {} upload lease(s) left by a stopped process", *cleared);
+  }
   // Held for the process's lifetime: `berth fsck --repair` refuses to run
   // beside a server.
   auto store_lock = (*meta)->lock_store(storage::meta::StoreLockMode::kShared);
@@ -145,9 +163,10 @@ int run_serve(const Config& config) {
 
   registry::RegistryOptions registry_options;
   registry_options.allow_sparse_indexes = config.allow_sparse_indexes;
-  registry::Registry core(**blobs, **meta, registry_options);
+  if (config.blob_redirect) registry_options.blob_redirect_ttl = kBlobRedirectTtl;
   asio::io_context io;
   asio::thread_pool blocking(config.blocking_threads);
+  registry::Registry core(**blobs, **meta, blocking, registry_options);
 
   auto credentials = load_credentials(config);
   if (!credentials) {
@@ -235,10 +254,12 @@ int run_serve(const Config& config) {
                error.detail.empty() ? "" : ": ", error.detail);
     return error.code == ErrorCode::kInvalidArgument ? 2 : 1;
   }
-  log::info("berth {} listening on {}:{}{} (public URL {}), data in {}, auth {}, default "
-            "registry {}",
+  log::info("berth {} listening on {}:{}{} (public URL {}), blobs {}, metadata {}, auth {}, "
+            "default registry {}",
             BERTH_VERSION, listen->host, server.port(), config.tls() ? " with TLS" : "",
-            public_url, config.data_dir.string(), config.auth, config.default_registry_id());
+            public_url, storage::factory::redact_url(config.effective_blob_store()),
+            storage::factory::redact_url(config.effective_meta_store()), config.auth,
+            config.default_registry_id());
 
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int signo) {

@@ -7,12 +7,11 @@
 
 #include "fsck/repair.hpp"
 #include "fsck/report_json.hpp"
-#include "fsck/sqlite_registries.hpp"
 #include "fsck/store_check.hpp"
 #include "storage/blob/faulty/faulty_blob_store.hpp"
-#include "storage/blob/fs/fs_blob_store.hpp"
 #include "storage/meta/faulty/faulty_meta_store.hpp"
-#include "storage/meta/sqlite/sqlite_meta_store.hpp"
+#include "storage/factory/store_factory.hpp"
+#include "storage/factory/store_url.hpp"
 
 namespace berth::fsck {
 
@@ -23,8 +22,6 @@ namespace {
 // Human output prints at most this many info findings of each kind (the
 // JSON lists them all).
 constexpr std::size_t kMaxInfoLinesPerKind = 50;
-
-const char* kMetadataFile = "metadata.db";
 
 struct OpenStores {
   std::unique_ptr<storage::blob::BlobStore> blobs;
@@ -41,20 +38,31 @@ struct OpenStores {
 
 Result<OpenStores> open_stores(const FsckOptions& options) {
   std::error_code ec;
-  if (!fs::is_directory(options.data_dir, ec)) {
+  const bool needs_data_dir = options.blob_store.empty() || options.meta_store.empty();
+  if (needs_data_dir && !fs::is_directory(options.data_dir, ec)) {
     return fail(ErrorCode::kInvalidArgument,
                 "data directory " + options.data_dir.string() + " does not exist");
   }
-  if (!fs::is_regular_file(options.data_dir / kMetadataFile, ec) ||
-      !fs::is_directory(options.data_dir / "blobs", ec)) {
+  if (options.blob_store.empty() && options.meta_store.empty() &&
+      (!fs::is_regular_file(options.data_dir / "metadata.db", ec) ||
+       !fs::is_directory(options.data_dir / "blobs", ec))) {
     return fail(
         ErrorCode::kInvalidArgument,
         options.data_dir.string() + " is not a berth data directory (no metadata.db or blobs/)");
   }
+  const std::string blob_url = options.blob_store.empty()
+                                   ? storage::factory::default_blob_store_url(options.data_dir)
+                                   : options.blob_store;
+  const std::string meta_url = options.meta_store.empty()
+                                   ? storage::factory::default_meta_store_url(options.data_dir)
+                                   : options.meta_store;
   OpenStores stores;
-  stores.blobs = BERTH_TRY(storage::blob::fs::open_fs_blob_store(options.data_dir));
-  stores.meta =
-      BERTH_TRY(storage::meta::sqlite::open_sqlite_meta_store(options.data_dir / kMetadataFile));
+  // Never create a store: checking an empty new one would only hide a typo.
+  storage::factory::BlobStoreOpenOptions blob_options;
+  blob_options.must_exist = true;
+  blob_options.credentials_file = options.blob_store_credentials;
+  stores.blobs = BERTH_TRY(storage::factory::open_blob_store(blob_url, blob_options));
+  stores.meta = BERTH_TRY(storage::factory::open_meta_store(meta_url, {.must_exist = true}));
   if (options.repair) {
     // Repairing under a running server would race its writes; a read-only
     // check is safe beside one (it reads consistent snapshots).
@@ -119,9 +127,7 @@ Result<CheckReport> check(OpenStores& stores, const FsckOptions& options,
   check_options.progress = [&progress](std::string_view phase, const CheckStats& stats) {
     progress.update(phase, stats);
   };
-  auto report =
-      check_stores(stores.blob_store(), stores.meta_store(),
-                   sqlite_registry_lister(options.data_dir / kMetadataFile), check_options);
+  auto report = check_stores(stores.blob_store(), stores.meta_store(), check_options);
   progress.finish();
   return report;
 }
@@ -131,13 +137,26 @@ void print_error(std::FILE* err, const Error& e) {
                e.detail.c_str());
 }
 
+// What is being checked, for the first line: the data directory, or the
+// store URLs (passwords redacted) where given.
+std::string describe_stores(const FsckOptions& options) {
+  if (options.blob_store.empty() && options.meta_store.empty()) return options.data_dir.string();
+  std::string blobs = options.blob_store.empty()
+                          ? storage::factory::default_blob_store_url(options.data_dir)
+                          : options.blob_store;
+  std::string meta = options.meta_store.empty()
+                         ? storage::factory::default_meta_store_url(options.data_dir)
+                         : options.meta_store;
+  return storage::factory::redact_url(blobs) + " + " + storage::factory::redact_url(meta);
+}
+
 }  // namespace
 
 int run_fsck(const FsckOptions& options) { return run_fsck(options, stdout, stderr); }
 
 int run_fsck(const FsckOptions& options, std::FILE* out, std::FILE* err) {
-  if (options.data_dir.empty()) {
-    std::fprintf(err, "berth fsck: --data-dir is required\n");
+  if (options.data_dir.empty() && (options.blob_store.empty() || options.meta_store.empty())) {
+    std::fprintf(err, "berth fsck: --data-dir is required (or both --blob-store and --meta-store)\n");
     return kExitError;
   }
   auto stores = open_stores(options);
@@ -146,8 +165,9 @@ int run_fsck(const FsckOptions& options, std::FILE* out, std::FILE* err) {
     return kExitError;
   }
   ProgressDisplay progress(err, options.progress);
+  const std::string checked = describe_stores(options);
   if (!options.json) {
-    std::fprintf(out, "berth fsck: %s (%s)\n", options.data_dir.string().c_str(),
+    std::fprintf(out, "berth fsck: %s (%s)\n", checked.c_str(),
                  options.repair ? "repair" : "read-only");
   }
   auto first = check(*stores, options, progress);
@@ -157,6 +177,7 @@ int run_fsck(const FsckOptions& options, std::FILE* out, std::FILE* err) {
   }
   boost::json::object doc;
   doc["data_dir"] = options.data_dir.string();
+  doc["stores"] = checked;
   doc["mode"] = options.repair ? "repair" : "check";
   doc["check"] = to_json(*first);
   if (!options.json) {

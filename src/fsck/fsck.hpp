@@ -1,7 +1,7 @@
-// `berth fsck`: checks (and with --repair, repairs) a data directory served
-// by `berth serve` — the filesystem blob store at <data-dir> and the SQLite
-// metadata at <data-dir>/metadata.db — with the store checker
-// (store_check.hpp) and repair (repair.hpp).
+// `berth fsck`: checks (and with --repair, repairs) the stores `berth serve`
+// uses — by default the filesystem blob store at <data-dir> and the SQLite
+// metadata at <data-dir>/metadata.db, or any --blob-store / --meta-store
+// URL — with the store checker (store_check.hpp) and repair (repair.hpp).
 //
 // Read-only unless `repair`: both stores are wrapped in fault-injecting
 // decorators whose plan refuses every mutating call, so a bug cannot write.
@@ -22,6 +22,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <string>
 
 #include "fsck/progress.hpp"
 
@@ -33,6 +34,11 @@ inline constexpr int kExitError = 2;
 
 struct FsckOptions {
   std::filesystem::path data_dir;
+  // Store URLs (storage/factory/store_url.hpp); empty: the data directory's
+  // file:// and sqlite:// stores.
+  std::string blob_store;
+  std::string meta_store;
+  std::filesystem::path blob_store_credentials;
   bool repair = false;
   bool json = false;
   // Hash every blob (off: check only structure and references; fast).

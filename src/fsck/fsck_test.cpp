@@ -14,6 +14,7 @@
 
 #include "crypto/hasher.hpp"
 #include "registry/registry.hpp"
+#include "registry/testing/run_sync.hpp"
 #include "storage/blob/fs/fs_blob_store.hpp"
 #include "storage/blob/layout.hpp"
 #include "storage/meta/sqlite/sqlite_meta_store.hpp"
@@ -78,7 +79,8 @@ class FsckTest : public ::testing::Test {
     // A data dir as `berth serve` leaves it; the stores close before fsck.
     auto blobs = storage::blob::fs::open_fs_blob_store(dir_, {.fsync = false}).value();
     auto meta = storage::meta::sqlite::open_sqlite_meta_store(dir_ / "metadata.db").value();
-    registry::Registry core(*blobs, *meta);
+    boost::asio::thread_pool pool(1);
+    registry::Registry core(*blobs, *meta, pool);
     manifest_ = push_image(core, kRepo, "v1", "one");
     push_image(core, kEcrRepo, "latest", "two");
   }
@@ -89,10 +91,7 @@ class FsckTest : public ::testing::Test {
 
   oci::Digest push_blob(registry::Registry& core, const registry::RepositoryRef& repo,
                         std::string_view bytes) {
-    auto started = core.begin_upload(repo).value();
-    auto writer = core.checkout_upload(repo, started.id).value();
-    EXPECT_TRUE(writer->append({bytes.data(), bytes.size()}));
-    EXPECT_TRUE(core.finish_upload(repo, std::move(writer), sha256_of(bytes)));
+    EXPECT_TRUE(registry::testing::push_blob(core, repo, bytes));
     return sha256_of(bytes);
   }
 
@@ -212,7 +211,8 @@ TEST_F(FsckTest, StaleUploadIsInfoAndRepairRemovesIt) {
   {
     auto blobs = storage::blob::fs::open_fs_blob_store(dir_).value();
     auto meta = storage::meta::sqlite::open_sqlite_meta_store(dir_ / "metadata.db").value();
-    registry::Registry core(*blobs, *meta);
+    boost::asio::thread_pool pool(1);
+    registry::Registry core(*blobs, *meta, pool);
     ASSERT_TRUE(core.begin_upload(kRepo));
   }
   FsckOptions o = options();

@@ -45,10 +45,10 @@ class Checker {
                                                                   : options.now;
   }
 
-  Result<CheckReport> run(const RegistryLister& registries) {
+  Result<CheckReport> run() {
     if (options_.count_blobs_first) BERTH_TRY_STATUS(count_blobs());
     BERTH_TRY_STATUS(check_blobs());
-    BERTH_TRY_STATUS(check_repositories(registries));
+    BERTH_TRY_STATUS(check_repositories());
     BERTH_TRY_STATUS(check_links());
     BERTH_TRY_STATUS(check_uploads());
     progress("done");
@@ -130,9 +130,21 @@ class Checker {
   }
 
   // ---- phase 2: repositories, manifests, tags ----
-  Status check_repositories(const RegistryLister& registries) {
+  // Every registry the metadata store knows (the OCI default one and every
+  // ECR account/region pair), found without being told.
+  Result<std::vector<std::string>> all_registries() {
+    std::vector<std::string> ids;
+    for (;;) {
+      auto page = BERTH_TRY(
+          meta_.list_registries(ids.empty() ? std::string_view() : ids.back(), options_.page_size));
+      if (page.empty()) return ids;
+      ids.insert(ids.end(), page.begin(), page.end());
+    }
+  }
+
+  Status check_repositories() {
     progress("manifests");
-    std::vector<std::string> ids = BERTH_TRY(registries());
+    std::vector<std::string> ids = BERTH_TRY(all_registries());
     report_.stats.registries = ids.size();
     for (const std::string& registry : ids) {
       std::string after;
@@ -402,9 +414,9 @@ Result<oci::Digest> hash_blob(blob::BlobStore& blobs, const oci::Digest& digest,
 }
 
 Result<CheckReport> check_stores(blob::BlobStore& blobs, meta::MetaStore& meta,
-                                 const RegistryLister& registries, const CheckOptions& options) {
+                                 const CheckOptions& options) {
   Checker checker(blobs, meta, options);
-  return checker.run(registries);
+  return checker.run();
 }
 
 }  // namespace berth::fsck

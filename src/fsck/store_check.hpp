@@ -38,9 +38,6 @@
 
 namespace berth::fsck {
 
-// The registry ids whose repositories are checked.
-using RegistryLister = std::function<Result<std::vector<std::string>>()>;
-
 // Called at each phase start and, while hashing, after every chunk; the
 // callee throttles. Phases: "counting", "blobs", "manifests", "links",
 // "uploads", "done".
@@ -71,7 +68,6 @@ struct CheckOptions {
 // Errors only when a store fails as a whole (a walk or listing fails);
 // problems with single items are findings.
 Result<CheckReport> check_stores(storage::blob::BlobStore& blobs, storage::meta::MetaStore& meta,
-                                 const RegistryLister& registries,
                                  const CheckOptions& options = {});
 
 // Streams a blob through the hash of its digest's algorithm; returns the

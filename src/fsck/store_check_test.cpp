@@ -13,6 +13,7 @@
 #include "crypto/hasher.hpp"
 #include "fsck/repair.hpp"
 #include "registry/registry.hpp"
+#include "registry/testing/run_sync.hpp"
 #include "storage/blob/fs/fs_blob_store.hpp"
 #include "storage/blob/layout.hpp"
 #include "storage/meta/memory/memory_meta_store.hpp"
@@ -59,7 +60,7 @@ class StoreCheckTest : public ::testing::Test {
   StoreCheckTest() : dir_(temp_dir("berth-fsck")) {
     blobs_ = std::move(storage::blob::fs::open_fs_blob_store(dir_, {.fsync = false}).value());
     meta_ = storage::meta::memory::make_memory_meta_store();
-    registry_ = std::make_unique<registry::Registry>(*blobs_, *meta_);
+    registry_ = std::make_unique<registry::Registry>(*blobs_, *meta_, pool_);
   }
   ~StoreCheckTest() override {
     std::error_code ec;
@@ -67,12 +68,7 @@ class StoreCheckTest : public ::testing::Test {
   }
 
   oci::Digest push_blob(const RepositoryRef& repo, std::string_view bytes) {
-    auto started = registry_->begin_upload(repo);
-    EXPECT_TRUE(started.has_value());
-    auto writer = registry_->checkout_upload(repo, started->id);
-    EXPECT_TRUE(writer.has_value());
-    EXPECT_TRUE((*writer)->append({bytes.data(), bytes.size()}));
-    auto done = registry_->finish_upload(repo, std::move(*writer), sha256_of(bytes));
+    auto done = registry::testing::push_blob(*registry_, repo, bytes);
     EXPECT_TRUE(done.has_value());
     return sha256_of(bytes);
   }
@@ -102,8 +98,7 @@ class StoreCheckTest : public ::testing::Test {
   }
 
   CheckReport check(CheckOptions options = {}) {
-    auto report = check_stores(
-        *blobs_, *meta_, [] { return Result<std::vector<std::string>>({kRegistryId}); }, options);
+    auto report = check_stores(*blobs_, *meta_, options);
     EXPECT_TRUE(report.has_value()) << (report ? "" : report.error().message);
     return report.value_or(CheckReport{});
   }
@@ -117,6 +112,7 @@ class StoreCheckTest : public ::testing::Test {
   fs::path dir_;
   std::unique_ptr<storage::blob::BlobStore> blobs_;
   std::unique_ptr<storage::meta::MetaStore> meta_;
+  boost::asio::thread_pool pool_{1};
   std::unique_ptr<registry::Registry> registry_;
   oci::Digest config_, layer_;
   std::string layer_bytes_;

@@ -2,8 +2,8 @@
 // protocol front ends. The server knows nothing of OCI or ECR: it parses a
 // request head, hands the handler a Request whose body is read on demand
 // (streamed, never buffered whole), and writes back whatever Response the
-// handler returns — a small in-memory body, a file range sent zero-copy, or
-// no body at all.
+// handler returns — a small in-memory body, a file range sent zero-copy, a
+// stream pulled piece by piece, or no body at all.
 //
 // Thread-safety: a Request and its BodyReader belong to one connection's
 // strand; use them only from the handler's coroutine.
@@ -71,11 +71,21 @@ struct FileRange {
   std::uint64_t length = 0;
 };
 
+// A body pulled piece by piece (a blob from a store without a file
+// descriptor); exactly `length` bytes are read and sent.
+struct StreamBody {
+  // Fills up to out.size() bytes; 0 only at the end. An error ends the
+  // response (the connection is closed: the length was promised).
+  std::function<boost::asio::awaitable<Result<std::size_t>>(std::span<char>)> read_some;
+  std::uint64_t length = 0;
+};
+
 struct Response {
   beast_http::status status = beast_http::status::ok;
   beast_http::fields headers;
-  std::string body;               // used when `file` is empty
-  std::optional<FileRange> file;  // when set, sent instead of `body`
+  std::string body;                   // used when neither `file` nor `stream` is set
+  std::optional<FileRange> file;      // when set, sent instead of `body`
+  std::optional<StreamBody> stream;   // when set, sent instead of `body`
   // For HEAD: the Content-Length to announce without sending a body.
   std::optional<std::uint64_t> head_content_length;
   // What the access log calls this request, in the protocol's words

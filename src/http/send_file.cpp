@@ -56,7 +56,59 @@ asio::awaitable<Result<std::uint64_t>> copy_file_range_to(Stream& stream, const 
   co_return sent;
 }
 
+// Reads from `body` until `buffer` is full or `want` bytes came.
+asio::awaitable<Result<std::size_t>> fill_from(const StreamBody& body, std::span<char> buffer) {
+  std::size_t filled = 0;
+  while (filled < buffer.size()) {
+    Result<std::size_t> n = co_await body.read_some(buffer.subspan(filled));
+    if (!n) co_return std::unexpected(std::move(n).error());
+    if (*n == 0) break;
+    filled += *n;
+  }
+  co_return filled;
+}
+
+asio::awaitable<boost::system::error_code> write_piece(Stream& stream, std::span<const char> piece,
+                                                       std::chrono::seconds write_timeout) {
+  stream.expires_after(write_timeout);
+  auto [ec, written] =
+      co_await asio::async_write(stream, asio::buffer(piece.data(), piece.size()), kAsTuple);
+  co_return ec;
+}
+
 }  // namespace
+
+asio::awaitable<Result<std::uint64_t>> send_stream_body(Stream& stream, const StreamBody& body,
+                                                        std::chrono::seconds write_timeout) {
+  using namespace asio::experimental::awaitable_operators;
+  const std::size_t piece_size =
+      static_cast<std::size_t>(std::min<std::uint64_t>(body.length, kCopyPiece));
+  std::vector<char> first(piece_size), second(piece_size);
+  std::span<char> filling(first), sending(second);
+  std::uint64_t sent = 0;
+  auto want = [&](std::uint64_t already) {
+    return filling.first(
+        static_cast<std::size_t>(std::min<std::uint64_t>(body.length - already, piece_size)));
+  };
+  Result<std::size_t> filled = co_await fill_from(body, want(0));
+  if (!filled) co_return std::unexpected(std::move(filled).error());
+  while (*filled > 0) {
+    std::swap(filling, sending);
+    const std::span<const char> piece = sending.first(*filled);
+    const std::uint64_t after = sent + piece.size();
+    // The next piece is fetched (often from another machine) while this one
+    // goes out. Named first: g++ 12 and temporaries inside co_await.
+    auto writing = write_piece(stream, piece, write_timeout);
+    auto reading = fill_from(body, want(after));
+    auto [ec, next] = co_await (std::move(writing) && std::move(reading));
+    if (ec) co_return fail(ErrorCode::kUnavailable, "connection lost while sending", ec.message());
+    sent = after;
+    if (!next) co_return std::unexpected(std::move(next).error());
+    filled = std::move(next);
+  }
+  if (sent < body.length) co_return short_file(sent, body.length);
+  co_return sent;
+}
 
 asio::awaitable<Result<std::uint64_t>> send_file_range(Stream& stream, asio::steady_timer& timer,
                                                        const FileRange& file,

@@ -31,6 +31,14 @@ boost::asio::awaitable<Result<std::uint64_t>> send_file_range(
     Stream& stream, boost::asio::steady_timer& timer, const FileRange& file,
     std::chrono::seconds write_timeout);
 
+// Sends exactly body.length bytes pulled from body.read_some, reading the
+// next piece while the last is written. Returns the bytes sent;
+// kUnavailable on timeout or socket error, the source's error when it
+// fails, kCorruption when it ends early.
+boost::asio::awaitable<Result<std::uint64_t>> send_stream_body(Stream& stream,
+                                                               const StreamBody& body,
+                                                               std::chrono::seconds write_timeout);
+
 // The sendfile path alone, on a plain TCP socket.
 boost::asio::awaitable<Result<std::uint64_t>> send_file_range(
     boost::asio::ip::tcp::socket& socket, boost::asio::steady_timer& timer,

@@ -277,12 +277,14 @@ asio::awaitable<Session::Written> Session::write_response(beast_http::verb metho
                                                           Response& res) {
   const bool bodiless_status = has_no_body(res.status);
   const bool send_body = method != beast_http::verb::head && !bodiless_status;
-  std::uint64_t length = res.file ? res.file->length : res.body.size();
+  std::uint64_t length = res.file     ? res.file->length
+                         : res.stream ? res.stream->length
+                                      : res.body.size();
   if (method == beast_http::verb::head && res.head_content_length) {
     length = *res.head_content_length;
   }
 
-  if (send_body && !res.file) {
+  if (send_body && !res.file && !res.stream) {
     // Header and body leave in one gathered write.
     beast_http::response<beast_http::string_body> msg(res.status, version, std::move(res.body),
                                                       std::move(res.headers));
@@ -298,6 +300,18 @@ asio::awaitable<Session::Written> Session::write_response(beast_http::verb metho
                                                    std::move(res.headers));
   finish_head(msg, keep_alive);
   if (!bodiless_status) msg.content_length(length);
+  if (send_body && res.stream && res.stream->length > 0) {
+    stream_.expires_after(options_.write_timeout);
+    auto [ec, n] = co_await beast_http::async_write(stream_, msg, kAsTuple);
+    if (ec) co_return Written{false, 0};
+    auto sent = co_await send_stream_body(stream_, *res.stream, options_.write_timeout);
+    if (!sent) {
+      spdlog::warn("http: streamed response aborted: {} ({})", sent.error().message,
+                   sent.error().detail);
+      co_return Written{false, 0};
+    }
+    co_return Written{true, *sent};
+  }
   const bool send_file = send_body && res.file && res.file->length > 0;
   // Corking only helps sendfile; TLS records are built in user space.
   const bool cork = send_file && !stream_.tls();

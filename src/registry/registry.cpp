@@ -2,9 +2,12 @@
 
 #include <algorithm>
 
+#include <boost/asio/post.hpp>
+
 #include "crypto/hasher.hpp"
 #include "crypto/ids.hpp"
 #include "registry/manifest_facts.hpp"
+#include "util/offload.hpp"
 #include "util/time.hpp"
 
 namespace berth::registry {
@@ -12,8 +15,13 @@ namespace berth::registry {
 namespace blob = storage::blob;
 namespace meta = storage::meta;
 
-Registry::Registry(blob::BlobStore& blobs, meta::MetaStore& meta, RegistryOptions options)
-    : blobs_(blobs), meta_(meta), options_(options), pulls_(meta, options.pull_flush_interval) {}
+Registry::Registry(blob::BlobStore& blobs, meta::MetaStore& meta,
+                   boost::asio::thread_pool& blocking, RegistryOptions options)
+    : blobs_(blobs),
+      meta_(meta),
+      blocking_(blocking),
+      options_(options),
+      pulls_(meta, options.pull_flush_interval) {}
 
 // ---- repositories ----
 
@@ -44,12 +52,36 @@ Result<blob::BlobInfo> Registry::stat_blob(const RepositoryRef& repo, const oci:
   return blobs_.stat(digest);
 }
 
-Result<std::unique_ptr<blob::BlobReader>> Registry::open_blob(const RepositoryRef& repo,
-                                                              const oci::Digest& digest,
-                                                              std::uint64_t offset) {
-  auto record = BERTH_TRY(find_repository(repo));
-  BERTH_TRY(meta_.get_blob_link(record.id, digest));
-  return blobs_.open(digest, offset);
+boost::asio::awaitable<Result<BlobContent>> Registry::read_blob(const RepositoryRef& repo,
+                                                                const oci::Digest& digest,
+                                                                std::uint64_t offset,
+                                                                std::uint64_t length) {
+  auto opened = [&]() -> Result<BlobContent> {
+    auto record = BERTH_TRY(find_repository(repo));
+    BERTH_TRY(meta_.get_blob_link(record.id, digest));
+    BlobContent content;
+    content.info = BERTH_TRY(blobs_.stat(digest));
+    if (offset > content.info.size || length > content.info.size - offset) {
+      return fail(ErrorCode::kRangeInvalid, "range is past the end of the blob",
+                  std::to_string(offset) + "+" + std::to_string(length));
+    }
+    if (options_.blob_redirect_ttl.count() > 0) {
+      auto url = BERTH_TRY(blobs_.redirect_url(digest, options_.blob_redirect_ttl));
+      if (url) {
+        content.redirect_url = std::move(*url);
+        return content;
+      }
+    }
+    std::unique_ptr<blob::BlobReader> reader = BERTH_TRY(blobs_.open(digest, offset));
+    if (const int fd = reader->native_handle(); fd >= 0) {
+      content.file = BlobFile{std::shared_ptr<blob::BlobReader>(std::move(reader)), fd, offset,
+                              length};
+    } else {
+      content.stream = std::make_shared<BlobStream>(std::move(reader), length, blocking_);
+    }
+    return content;
+  };
+  co_return co_await offload(blocking_, opened);
 }
 
 Result<std::uint64_t> Registry::blob_link_size(const RepositoryRef& repo,
@@ -81,6 +113,15 @@ Result<blob::BlobInfo> Registry::mount_blob(const RepositoryRef& repo, const Rep
 
 // ---- uploads ----
 
+namespace {
+Status upload_belongs_to(const meta::UploadRecord& upload, const meta::RepositoryRecord& repo) {
+  if (upload.repository != repo.id) {
+    return fail(ErrorCode::kUploadNotFound, "upload belongs to another repository", upload.id);
+  }
+  return ok();
+}
+}  // namespace
+
 Result<UploadStatus> Registry::begin_upload(const RepositoryRef& repo) {
   auto record = BERTH_TRY(ensure_repository(repo));
   std::string id = crypto::new_uuid();
@@ -95,19 +136,100 @@ Result<UploadStatus> Registry::begin_upload(const RepositoryRef& repo) {
   // No save_state here: an empty upload needs no durable hash state (a
   // resume re-hashes whatever data exists), and the fsync it costs is most
   // of a small push's latency.
-  std::lock_guard lock(uploads_mu_);
-  parked_.emplace(id, std::move(*writer));
+  park_writer(id, std::move(*writer));
   return UploadStatus{id, 0};
 }
 
-namespace {
-Status upload_belongs_to(const meta::UploadRecord& upload, const meta::RepositoryRecord& repo) {
-  if (upload.repository != repo.id) {
-    return fail(ErrorCode::kUploadNotFound, "upload belongs to another repository", upload.id);
-  }
-  return ok();
+boost::asio::awaitable<Result<std::unique_ptr<UploadSession>>> Registry::begin_upload_session(
+    const RepositoryRef& repo) {
+  const std::string holder = crypto::new_uuid();
+  auto begin = [&]() -> Result<std::unique_ptr<UploadSession>> {
+    auto record = BERTH_TRY(ensure_repository(repo));
+    meta::UploadRecord upload{crypto::new_uuid(), record.id, now_ms()};
+    upload.lease_holder = holder;
+    upload.lease_expires_at_ms = upload.started_at_ms + kUploadLeaseTtl.count();
+    BERTH_TRY_STATUS(meta_.create_upload(upload));
+    auto writer = blobs_.begin_upload(upload.id);
+    if (!writer) {
+      (void)meta_.delete_upload(upload.id);
+      return std::unexpected(writer.error());
+    }
+    return std::make_unique<UploadSession>(*this, std::move(record), upload.id, holder,
+                                           std::move(*writer));
+  };
+  co_return co_await offload(blocking_, begin);
 }
-}  // namespace
+
+boost::asio::awaitable<Result<std::unique_ptr<UploadSession>>> Registry::open_upload(
+    const RepositoryRef& repo, std::string_view upload_id) {
+  const std::string holder = crypto::new_uuid();
+  auto open = [&]() -> Result<std::unique_ptr<UploadSession>> {
+    auto record = BERTH_TRY(find_repository(repo));
+    // Checked before taking the lease, so a request naming another
+    // repository's upload cannot block it.
+    BERTH_TRY_STATUS(upload_belongs_to(BERTH_TRY(meta_.get_upload(upload_id)), record));
+    auto upload =
+        meta_.acquire_upload_lease(upload_id, holder, now_ms(), kUploadLeaseTtl.count());
+    if (!upload) {
+      // The store may have granted it and lost the answer: a release by a
+      // holder that holds nothing changes nothing, so always give it back.
+      if (upload.error().code != ErrorCode::kUploadNotFound) {
+        release_lease_now(std::string(upload_id), holder);
+      }
+      return std::unexpected(std::move(upload).error());
+    }
+    auto writer = writer_for(*upload);
+    if (!writer) {
+      release_lease_now(upload->id, holder);
+      return std::unexpected(writer.error());
+    }
+    return std::make_unique<UploadSession>(*this, std::move(record), upload->id, holder,
+                                           std::move(*writer));
+  };
+  co_return co_await offload(blocking_, open);
+}
+
+Result<std::unique_ptr<blob::BlobWriter>> Registry::writer_for(const meta::UploadRecord& upload) {
+  {
+    std::lock_guard lock(parked_mu_);
+    if (auto it = parked_.find(upload.id); it != parked_.end()) {
+      std::unique_ptr<blob::BlobWriter> writer = std::move(it->second);
+      parked_.erase(it);
+      // Another process may have appended since this one saved: only a
+      // writer at the size the last holder saved is current.
+      if (writer->size() == upload.saved_size) return writer;
+    }
+  }
+  return blobs_.resume_upload(upload.id);
+}
+
+void Registry::park_writer(const std::string& upload_id,
+                           std::unique_ptr<blob::BlobWriter> writer) {
+  std::lock_guard lock(parked_mu_);
+  // Uploads finished by another process, or abandoned, would otherwise keep
+  // their writers (and descriptors) here forever: past the cap, one goes.
+  if (parked_.size() >= kMaxParkedWriters && !parked_.contains(upload_id)) {
+    parked_.erase(parked_.begin());
+  }
+  parked_[upload_id] = std::move(writer);
+}
+
+void Registry::release_lease_now(const std::string& upload_id, const std::string& holder) {
+  Status released = meta_.release_upload_lease(upload_id, holder, std::nullopt);
+  // One more try later: failing both only delays the upload's next request
+  // until the lease expires.
+  if (!released && released.error().code != ErrorCode::kUploadNotFound) {
+    release_lease_later(upload_id, holder);
+  }
+}
+
+void Registry::release_lease_later(const std::string& upload_id, const std::string& holder) {
+  // The store, not this Registry: the task may run after the Registry is
+  // gone (the stores outlive the pool's work; see registry.hpp).
+  boost::asio::post(blocking_, [&meta = meta_, upload_id, holder] {
+    (void)meta.release_upload_lease(upload_id, holder, std::nullopt);
+  });
+}
 
 Result<UploadStatus> Registry::upload_status(const RepositoryRef& repo,
                                              std::string_view upload_id) {
@@ -115,104 +237,15 @@ Result<UploadStatus> Registry::upload_status(const RepositoryRef& repo,
   auto upload = BERTH_TRY(meta_.get_upload(upload_id));
   BERTH_TRY_STATUS(upload_belongs_to(upload, record));
   {
-    std::lock_guard lock(uploads_mu_);
-    if (auto it = parked_.find(upload.id); it != parked_.end()) {
-      return UploadStatus{upload.id, it->second->size()};
+    std::lock_guard lock(parked_mu_);
+    if (auto it = parked_.find(upload.id);
+        it != parked_.end() && it->second->size() == upload.saved_size) {
+      return UploadStatus{upload.id, upload.saved_size};
     }
   }
+  // The store knows best: a crash may have lost the record's saved size.
   auto info = BERTH_TRY(blobs_.stat_upload(upload_id));
   return UploadStatus{upload.id, info.size};
-}
-
-Result<std::unique_ptr<blob::BlobWriter>> Registry::take_parked(std::string_view upload_id) {
-  std::lock_guard lock(uploads_mu_);
-  std::string id(upload_id);
-  if (busy_.contains(id)) {
-    return fail(ErrorCode::kRangeInvalid, "another request is writing to this upload", id);
-  }
-  std::unique_ptr<blob::BlobWriter> writer;
-  if (auto it = parked_.find(id); it != parked_.end()) {
-    writer = std::move(it->second);
-    parked_.erase(it);
-  }
-  busy_.insert(id);
-  return writer;  // null: not parked here, the caller resumes from the store
-}
-
-Result<std::unique_ptr<blob::BlobWriter>> Registry::checkout_upload(const RepositoryRef& repo,
-                                                                    std::string_view upload_id) {
-  auto record = BERTH_TRY(find_repository(repo));
-  auto upload = BERTH_TRY(meta_.get_upload(upload_id));
-  BERTH_TRY_STATUS(upload_belongs_to(upload, record));
-  auto writer = BERTH_TRY(take_parked(upload_id));
-  if (!writer) {
-    auto resumed = blobs_.resume_upload(upload_id);
-    if (!resumed) {
-      std::lock_guard lock(uploads_mu_);
-      busy_.erase(std::string(upload_id));
-      return std::unexpected(resumed.error());
-    }
-    writer = std::move(*resumed);
-  }
-  return writer;
-}
-
-Result<UploadStatus> Registry::checkin_upload(std::unique_ptr<blob::BlobWriter> writer) {
-  std::string id(writer->upload_id());
-  Status saved = writer->save_state();
-  UploadStatus status{id, writer->size()};
-  // The repository (and with it the upload's record) may have been deleted
-  // while this request was writing; its bytes must not outlive it.
-  auto record = meta_.get_upload(id);
-  bool orphaned = !record && record.error().code == ErrorCode::kUploadNotFound;
-  if (orphaned) {
-    writer.reset();
-    (void)blobs_.abort_upload(id);
-  }
-  std::lock_guard lock(uploads_mu_);
-  busy_.erase(id);
-  if (orphaned) return std::unexpected(record.error());
-  if (!saved) return std::unexpected(saved.error());
-  parked_[id] = std::move(writer);
-  return status;
-}
-
-void Registry::release_upload(std::unique_ptr<blob::BlobWriter> writer) {
-  if (!writer) return;
-  std::string id(writer->upload_id());
-  // Drop the in-memory writer: the next request resumes from the last saved
-  // state, which never claims bytes that were not written.
-  writer.reset();
-  std::lock_guard lock(uploads_mu_);
-  busy_.erase(id);
-}
-
-Result<blob::BlobInfo> Registry::finish_upload(const RepositoryRef& repo,
-                                               std::unique_ptr<blob::BlobWriter> writer,
-                                               const oci::Digest& digest) {
-  std::string id(writer->upload_id());
-  auto clear_busy = [&] {
-    std::lock_guard lock(uploads_mu_);
-    busy_.erase(id);
-  };
-  auto record = find_repository(repo);
-  if (!record) {
-    clear_busy();
-    return std::unexpected(record.error());
-  }
-  auto committed = writer->commit(digest);
-  writer.reset();
-  clear_busy();
-  if (!committed) {
-    if (committed.error().code == ErrorCode::kDigestMismatch) {
-      (void)meta_.delete_upload(id);
-    }
-    return std::unexpected(committed.error());
-  }
-  // The blob is durable; only now may metadata point at it.
-  BERTH_TRY_STATUS(
-      meta_.link_uploaded_blob(id, record->id, committed->digest, committed->size, now_ms()));
-  return committed;
 }
 
 Status Registry::cancel_upload(const RepositoryRef& repo, std::string_view upload_id) {
@@ -220,15 +253,13 @@ Status Registry::cancel_upload(const RepositoryRef& repo, std::string_view uploa
   auto upload = BERTH_TRY(meta_.get_upload(upload_id));
   BERTH_TRY_STATUS(upload_belongs_to(upload, record));
   {
-    std::lock_guard lock(uploads_mu_);
-    if (busy_.contains(upload.id)) {
-      return fail(ErrorCode::kRangeInvalid, "upload is being written to", upload.id);
-    }
+    std::lock_guard lock(parked_mu_);
     parked_.erase(upload.id);
   }
   // Bytes first: cancelling is how a client frees space on a full disk,
   // where the metadata write may fail; a record without data is harmless
-  // (resume reports it gone) and fsck reports it.
+  // (resume reports it gone) and fsck reports it. A request still writing
+  // fails when it saves (its record is gone).
   auto aborted = blobs_.abort_upload(upload_id);
   if (!aborted && aborted.error().code != ErrorCode::kUploadNotFound) {
     return aborted;
@@ -259,13 +290,25 @@ Result<PutManifestResult> Registry::put_manifest(const RepositoryRef& repo,
                 request.reference.digest().str());
   }
 
+  std::vector<std::string> tags;
+  if (request.reference.is_tag()) tags.push_back(request.reference.tag());
+  if (request.tags.size() > kMaxTagsPerPut) {
+    return fail(ErrorCode::kTagInvalid, "at most " + std::to_string(kMaxTagsPerPut) +
+                                            " tags may be given with one manifest");
+  }
+  for (const std::string& tag : request.tags) {
+    BERTH_TRY_STATUS(oci::validate_tag(tag));
+    if (std::find(tags.begin(), tags.end(), tag) == tags.end()) tags.push_back(tag);
+  }
+
   auto record = BERTH_TRY(ensure_repository(repo));
   ManifestFacts facts = manifest_facts(parsed, request.content, digest);
   meta::PutManifestOptions options;
-  if (request.reference.is_tag()) options.tag = request.reference.tag();
+  for (const std::string& tag : tags) {
+    options.tags.push_back({tag, tags_immutable(record.settings_json, tag)});
+  }
   options.allow_missing_blobs = request.lenient_references;
   options.allow_missing_children = request.lenient_references || options_.allow_sparse_indexes;
-  options.immutable_tags = tags_immutable(record.settings_json, options.tag);
   facts.record.pushed_at_ms = now_ms();
   if (parsed.kind == oci::ManifestKind::kIndex) {
     // ECR reports an index's size as that of its largest image; a child
@@ -286,14 +329,16 @@ Result<PutManifestResult> Registry::put_manifest(const RepositoryRef& repo,
   if (!stored && stored.error().code == ErrorCode::kTagImmutable) {
     // ECR's words, which clients match on (kaniko's
     // --push-ignore-immutable-tag-errors looks for "cannot be overwritten").
+    const std::string& tag = stored.error().detail;
     return fail(ErrorCode::kTagImmutable,
-                "The image tag '" + options.tag + "' already exists in the '" + repo.name +
+                "The image tag '" + tag + "' already exists in the '" + repo.name +
                     "' repository and cannot be overwritten because the tag is immutable.",
-                options.tag);
+                tag);
   }
   BERTH_TRY_STATUS(stored);
-  return PutManifestResult{digest, parsed.subject ? std::optional(parsed.subject->digest)
-                                                  : std::nullopt};
+  return PutManifestResult{digest,
+                           parsed.subject ? std::optional(parsed.subject->digest) : std::nullopt,
+                           std::move(tags)};
 }
 
 Result<meta::ManifestRecord> Registry::get_manifest(const RepositoryRef& repo,

@@ -4,16 +4,20 @@
 //   - blob bytes are committed (durable, whole) before any metadata row
 //     points at them, so a crash leaves at most unreferenced blobs;
 //   - a manifest is stored only when every blob it names is linked in its
-//     repository and every child of an index exists there;
+//     repository and every child of an index exists there (unless the
+//     caller or the options relax it);
 //   - every mutation of metadata is one MetaStore transaction.
 //
-// All calls block (disk, database): front ends run them off the I/O threads.
-// Upload data itself is appended by the caller through the BlobWriter it
-// checks out, so bytes stream from the socket straight into the store.
+// The byte path is the core's own: uploads go through an UploadSession and
+// blob reads come back as a BlobContent (a file range, a stream or a
+// redirect), both awaitable, with the blocking work (hashing, disk, S3) done
+// on the blocking pool the core was given. Front ends never see a writer, a
+// reader or a file descriptor of a store. The other calls block (database):
+// front ends run them off the I/O threads.
 //
 // Thread-safety: safe for concurrent use. One upload is appended to by one
-// request at a time; a second concurrent checkout of the same upload fails
-// with kRangeInvalid.
+// request at a time, in this process or any other sharing the stores: a
+// second concurrent open of the same upload fails with kRangeInvalid.
 #pragma once
 
 #include <chrono>
@@ -25,15 +29,18 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/thread_pool.hpp>
 
 #include "oci/digest.hpp"
 #include "oci/manifest.hpp"
 #include "oci/reference.hpp"
+#include "registry/byte_stream.hpp"
 #include "registry/pull_recorder.hpp"
-#include "storage/blob/blob_store.hpp"
-#include "storage/meta/meta_store.hpp"
+#include "registry/types.hpp"
+#include "registry/upload_session.hpp"
 #include "util/result.hpp"
 
 namespace berth::registry {
@@ -45,6 +52,9 @@ struct RegistryOptions {
   bool allow_sparse_indexes = false;
   // How often pull times noted in memory are written to the MetaStore.
   std::chrono::milliseconds pull_flush_interval{1000};
+  // When non-zero, read_blob answers with a URL of the blob store valid
+  // this long, where the store can make one (--blob-redirect).
+  std::chrono::seconds blob_redirect_ttl{0};
 };
 
 // A repository within a registry (for ECR an account and region; the OCI
@@ -54,14 +64,10 @@ struct RepositoryRef {
   std::string name;
 };
 
-struct UploadStatus {
-  std::string id;
-  std::uint64_t size = 0;  // bytes received; the next chunk starts here
-};
-
 struct PutManifestResult {
   oci::Digest digest;
   std::optional<oci::Digest> subject;
+  std::vector<std::string> tags;  // every tag now pointing at it, as applied
 };
 
 struct PutManifestRequest {
@@ -71,7 +77,15 @@ struct PutManifestRequest {
   // ECR's lenient PutImage: no referenced content need exist (blobs and
   // index children alike).
   bool lenient_references = false;
+  // More tags to point at the manifest in the same transaction (the
+  // distribution spec's ?tag= parameters on a PUT by digest); each is
+  // validated (kTagInvalid).
+  std::vector<std::string> tags;
 };
+
+// At most this many ?tag= parameters on one manifest PUT (the spec asks a
+// registry to take at least 10).
+inline constexpr std::size_t kMaxTagsPerPut = 100;
 
 // Referrers of a subject, as descriptors for an OCI image index.
 struct ReferrersResult {
@@ -81,12 +95,15 @@ struct ReferrersResult {
 
 class Registry {
  public:
+  // `blocking` runs the byte path's blocking work; it must outlive the
+  // Registry and every session it opens, and the stores must outlive the
+  // work posted to it (a lease given back after a session ended).
   Registry(storage::blob::BlobStore& blobs, storage::meta::MetaStore& meta,
-           RegistryOptions options = {});
+           boost::asio::thread_pool& blocking, RegistryOptions options = {});
 
   // ---- repositories ----
   // kNameInvalid for bad names, kRepositoryNotFound when absent.
-  Result<storage::meta::RepositoryRecord> repository(const RepositoryRef& repo);
+  Result<RepositoryRecord> repository(const RepositoryRef& repo);
   // Names ascending, strictly after `after`, at most `limit`.
   Result<std::vector<std::string>> catalog(std::string_view registry, std::string_view after,
                                            std::size_t limit);
@@ -94,11 +111,14 @@ class Registry {
   // ---- blobs ----
   // The blob when it is linked in `repo` and present; kBlobNotFound otherwise
   // (kRepositoryNotFound when the repository does not exist).
-  Result<storage::blob::BlobInfo> stat_blob(const RepositoryRef& repo, const oci::Digest& digest);
-  // REQUIRES: offset <= size (else kRangeInvalid).
-  Result<std::unique_ptr<storage::blob::BlobReader>> open_blob(const RepositoryRef& repo,
-                                                               const oci::Digest& digest,
-                                                               std::uint64_t offset = 0);
+  Result<BlobInfo> stat_blob(const RepositoryRef& repo, const oci::Digest& digest);
+  // `length` bytes of the blob from `offset` (the whole blob: 0 and its
+  // size), as a file range, a stream or a redirect (see BlobContent); errors
+  // as stat_blob, kRangeInvalid past the end.
+  boost::asio::awaitable<Result<BlobContent>> read_blob(const RepositoryRef& repo,
+                                                        const oci::Digest& digest,
+                                                        std::uint64_t offset,
+                                                        std::uint64_t length);
   // The size recorded when the blob was linked into `repo`, whether or not
   // its bytes are still present; kBlobNotFound when not linked.
   Result<std::uint64_t> blob_link_size(const RepositoryRef& repo, const oci::Digest& digest);
@@ -106,36 +126,31 @@ class Registry {
   Status delete_blob(const RepositoryRef& repo, const oci::Digest& digest);
   // Links a blob linked in `from` into `repo`; kBlobNotFound when `from`
   // does not hold it (the caller then starts an upload instead).
-  Result<storage::blob::BlobInfo> mount_blob(const RepositoryRef& repo, const RepositoryRef& from,
-                                             const oci::Digest& digest);
+  Result<BlobInfo> mount_blob(const RepositoryRef& repo, const RepositoryRef& from,
+                              const oci::Digest& digest);
 
   // ---- uploads ----
-  // Creates the repository if needed and an empty upload.
+  // Creates the repository if needed and an empty upload nobody holds.
   Result<UploadStatus> begin_upload(const RepositoryRef& repo);
-  // kUploadNotFound when absent or when it belongs to another repository.
+  // Creates an upload already opened by the caller (a push in one request).
+  boost::asio::awaitable<Result<std::unique_ptr<UploadSession>>> begin_upload_session(
+      const RepositoryRef& repo);
+  // Opens an upload for appending: takes its lease. kUploadNotFound when
+  // absent or when it belongs to another repository; kRangeInvalid while
+  // another request holds it.
+  boost::asio::awaitable<Result<std::unique_ptr<UploadSession>>> open_upload(
+      const RepositoryRef& repo, std::string_view upload_id);
+  // Where the upload stands as last saved. kUploadNotFound as open_upload.
   Result<UploadStatus> upload_status(const RepositoryRef& repo, std::string_view upload_id);
-  // Takes the upload's writer for appending; hand it back with
-  // checkin_upload, finish_upload or cancel_upload.
-  Result<std::unique_ptr<storage::blob::BlobWriter>> checkout_upload(const RepositoryRef& repo,
-                                                                     std::string_view upload_id);
-  // Saves the writer's state (so the upload survives a restart) and parks it
-  // for the next request.
-  Result<UploadStatus> checkin_upload(std::unique_ptr<storage::blob::BlobWriter> writer);
-  // Commits the upload under `digest` and links the blob into `repo`.
-  // kDigestMismatch (the upload is discarded) when the bytes differ.
-  Result<storage::blob::BlobInfo> finish_upload(const RepositoryRef& repo,
-                                                std::unique_ptr<storage::blob::BlobWriter> writer,
-                                                const oci::Digest& digest);
-  // Discards an upload. kUploadNotFound when absent.
+  // Discards an upload, even one a request is writing (that request then
+  // fails). kUploadNotFound when absent.
   Status cancel_upload(const RepositoryRef& repo, std::string_view upload_id);
-  // Returns a checked-out writer that failed mid-request without saving.
-  void release_upload(std::unique_ptr<storage::blob::BlobWriter> writer);
 
   // ---- manifests and tags ----
   Result<PutManifestResult> put_manifest(const RepositoryRef& repo,
                                          const PutManifestRequest& request);
   // Resolves a tag or digest. When `record_pull`, notes the pull time.
-  Result<storage::meta::ManifestRecord> get_manifest(const RepositoryRef& repo,
+  Result<ManifestRecord> get_manifest(const RepositoryRef& repo,
                                                      const oci::Reference& reference,
                                                      bool record_pull);
   // Writes pulls noted in memory to the store, so that what is read next
@@ -146,10 +161,10 @@ class Registry {
   Status record_pull(const RepositoryRef& repo, const oci::Digest& digest);
   // The same two for a caller that has already looked the repository up
   // (a batch of 100 images in one repository needs one lookup, not 200).
-  Result<storage::meta::ManifestRecord> get_manifest(const storage::meta::RepositoryRecord& repo,
+  Result<ManifestRecord> get_manifest(const RepositoryRecord& repo,
                                                      const oci::Reference& reference,
                                                      bool record_pull);
-  void record_pull(const storage::meta::RepositoryRecord& repo, const oci::Digest& digest);
+  void record_pull(const RepositoryRecord& repo, const oci::Digest& digest);
   // By digest: the manifest and all its tags (kReferencedByIndex while an
   // index lists it). By tag: only the tag.
   Status delete_manifest(const RepositoryRef& repo, const oci::Reference& reference);
@@ -160,23 +175,22 @@ class Registry {
 
   // ---- administration (used by the ECR front end; repository_admin.cpp) ----
   // kAlreadyExists when present.
-  Result<storage::meta::RepositoryRecord> create_repository(const RepositoryRef& repo,
+  Result<RepositoryRecord> create_repository(const RepositoryRef& repo,
                                                             std::string_view settings_json);
   Status update_repository_settings(const RepositoryRef& repo, std::string_view settings_json);
   // Reads the settings, applies `change` (which returns the new JSON or an
-  // error that aborts), and writes the result, as one step with respect to
-  // every other modify_* of this process, so concurrent changes to
-  // different settings are never lost. Returns the updated record.
-  using SettingsChange = std::function<Result<std::string>(const std::string& current)>;
-  Result<storage::meta::RepositoryRecord> modify_repository_settings(const RepositoryRef& repo,
-                                                                     const SettingsChange& change);
+  // error that aborts), and writes the result, in one metadata transaction,
+  // so concurrent changes to different settings, from any process, are
+  // never lost. Returns the updated record.
+  Result<RepositoryRecord> modify_repository_settings(const RepositoryRef& repo,
+                                                      const SettingsChange& change);
   // kRepositoryNotEmpty while it holds images, unless `force`.
-  Result<storage::meta::RepositoryRecord> delete_repository(const RepositoryRef& repo, bool force);
+  Result<RepositoryRecord> delete_repository(const RepositoryRef& repo, bool force);
   // Records in name order, strictly after `after`, at most `limit`.
-  Result<std::vector<storage::meta::RepositoryRecord>> list_repository_records(
+  Result<std::vector<RepositoryRecord>> list_repository_records(
       std::string_view registry, std::string_view after, std::size_t limit);
   // Manifests with their tags, in digest order, strictly after `after_digest`.
-  Result<std::vector<storage::meta::ManifestSummary>> list_images(const RepositoryRef& repo,
+  Result<std::vector<ManifestSummary>> list_images(const RepositoryRef& repo,
                                                                   std::string_view after_digest,
                                                                   std::size_t limit);
   Result<std::vector<std::string>> tags_of(const RepositoryRef& repo, const oci::Digest& digest);
@@ -199,27 +213,41 @@ class Registry {
   // policy) as a JSON object; "{}" when none were stored.
   Result<std::string> registry_settings(std::string_view registry);
   Status update_registry_settings(std::string_view registry, std::string_view settings_json);
-
-  storage::blob::BlobStore& blobs() { return blobs_; }
-  storage::meta::MetaStore& meta() { return meta_; }
+  // As modify_repository_settings, for a registry's settings; returns them.
+  Result<std::string> modify_registry_settings(std::string_view registry,
+                                               const SettingsChange& change);
 
  private:
-  Result<storage::meta::RepositoryRecord> find_repository(const RepositoryRef& repo);
-  Result<storage::meta::RepositoryRecord> ensure_repository(const RepositoryRef& repo);
-  Result<std::unique_ptr<storage::blob::BlobWriter>> take_parked(std::string_view upload_id);
+  friend class UploadSession;
+
+  Result<RepositoryRecord> find_repository(const RepositoryRef& repo);
+  Result<RepositoryRecord> ensure_repository(const RepositoryRef& repo);
+  // Opens the upload's writer under a lease `holder` already holds: the
+  // parked one when it is current (saved at `saved_size`), else resumed.
+  Result<std::unique_ptr<storage::blob::BlobWriter>> writer_for(const storage::meta::UploadRecord& upload);
+
+  // For UploadSession.
+  storage::blob::BlobStore& blobs() { return blobs_; }
+  storage::meta::MetaStore& meta() { return meta_; }
+  boost::asio::thread_pool& blocking() { return blocking_; }
+  // Keeps a saved writer for the upload's next request in this process.
+  void park_writer(const std::string& upload_id, std::unique_ptr<storage::blob::BlobWriter> writer);
+  // Gives a lease back, on the blocking pool (from a destructor) or here.
+  void release_lease_later(const std::string& upload_id, const std::string& holder);
+  void release_lease_now(const std::string& upload_id, const std::string& holder);
 
   storage::blob::BlobStore& blobs_;
   storage::meta::MetaStore& meta_;
+  boost::asio::thread_pool& blocking_;
   RegistryOptions options_;
 
-  std::mutex uploads_mu_;
-  // Writers parked between requests, so consecutive chunks skip reopening.
+  static constexpr std::size_t kMaxParkedWriters = 1024;
+  std::mutex parked_mu_;
+  // Writers saved by a request, so the upload's next chunk in this process
+  // skips reopening; only used while the upload's saved size matches.
   std::unordered_map<std::string, std::unique_ptr<storage::blob::BlobWriter>> parked_;
-  // Uploads currently checked out by a request.
-  std::unordered_set<std::string> busy_;
 
   PullRecorder pulls_;
-  std::mutex settings_mu_;  // serialises read-modify-write of settings
 };
 
 }  // namespace berth::registry

@@ -2,37 +2,38 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <future>
+
 #include <thread>
 
 #include "crypto/hasher.hpp"
 #include "storage/blob/memory/memory_blob_store.hpp"
+#include "registry/testing/run_sync.hpp"
 #include "storage/meta/memory/memory_meta_store.hpp"
 
 namespace berth::registry {
 namespace {
 
-oci::Digest sha256_of(std::string_view bytes) {
-  return oci::Digest::from_hex(oci::DigestAlgorithm::kSha256, crypto::sha256_hex(bytes));
-}
+using testing::append_chunk;
+using testing::commit_upload;
+using testing::run_sync;
+using testing::sha256_of;
 
 class RegistryTest : public ::testing::Test {
  protected:
   RegistryTest()
       : blobs_(storage::blob::memory::make_memory_blob_store()),
         meta_(storage::meta::memory::make_memory_meta_store()),
-        registry_(*blobs_, *meta_) {}
+        registry_(*blobs_, *meta_, pool_) {}
+  ~RegistryTest() override { pool_.join(); }
 
   // Pushes a blob through an upload session, as a client would.
   oci::Digest push_blob(const RepositoryRef& repo, std::string_view bytes) {
-    auto started = registry_.begin_upload(repo);
-    EXPECT_TRUE(started.has_value());
-    auto writer = registry_.checkout_upload(repo, started->id);
-    EXPECT_TRUE(writer.has_value());
-    EXPECT_TRUE((*writer)->append({bytes.data(), bytes.size()}).has_value());
-    auto digest = sha256_of(bytes);
-    auto done = registry_.finish_upload(repo, std::move(*writer), digest);
+    auto done = testing::push_blob(registry_, repo, bytes);
     EXPECT_TRUE(done.has_value()) << (done ? "" : done.error().message);
-    return digest;
+    return sha256_of(bytes);
   }
 
   std::string image_manifest(const oci::Digest& config, std::size_t config_size,
@@ -54,23 +55,36 @@ class RegistryTest : public ::testing::Test {
     return image_manifest(c, config.size(), l, layer.size());
   }
 
+  boost::asio::thread_pool pool_{1};
   std::unique_ptr<storage::blob::BlobStore> blobs_;
   std::unique_ptr<storage::meta::MetaStore> meta_;
   Registry registry_;
   RepositoryRef repo_{"123456789012:us-east-1", "team/app"};
 };
 
-TEST_F(RegistryTest, UploadedBlobIsLinkedAndReadable) {
+TEST_F(RegistryTest, UploadedBlobIsLinkedAndReadableAsAStream) {
   auto digest = push_blob(repo_, "hello blob");
   auto info = registry_.stat_blob(repo_, digest);
   ASSERT_TRUE(info.has_value());
   EXPECT_EQ(info->size, 10u);
-  auto reader = registry_.open_blob(repo_, digest, 6);
-  ASSERT_TRUE(reader.has_value());
-  char buf[16];
-  auto n = (*reader)->read(buf);
-  ASSERT_TRUE(n.has_value());
-  EXPECT_EQ(std::string(buf, *n), "blob");
+  auto content = run_sync(registry_.read_blob(repo_, digest, 6, 4));
+  ASSERT_TRUE(content.has_value()) << content.error().message;
+  // The memory store has no descriptor: the bytes come as a stream.
+  ASSERT_FALSE(content->file.has_value());
+  ASSERT_NE(content->stream, nullptr);
+  EXPECT_EQ(content->stream->length(), 4u);
+  std::string got;
+  for (;;) {
+    char buf[3];
+    auto n = run_sync(content->stream->read_some(buf));
+    ASSERT_TRUE(n.has_value());
+    if (*n == 0) break;
+    got.append(buf, *n);
+  }
+  EXPECT_EQ(got, "blob");
+  auto past = run_sync(registry_.read_blob(repo_, digest, 8, 4));
+  ASSERT_FALSE(past.has_value());
+  EXPECT_EQ(past.error().code, ErrorCode::kRangeInvalid);
 }
 
 TEST_F(RegistryTest, BlobIsInvisibleInOtherRepositoryUntilMounted) {
@@ -90,43 +104,89 @@ TEST_F(RegistryTest, BlobIsInvisibleInOtherRepositoryUntilMounted) {
 TEST_F(RegistryTest, DigestMismatchStoresNothingAndDiscardsUpload) {
   auto started = registry_.begin_upload(repo_);
   ASSERT_TRUE(started.has_value());
-  auto writer = registry_.checkout_upload(repo_, started->id);
-  ASSERT_TRUE(writer.has_value());
-  ASSERT_TRUE((*writer)->append({"abc", 3}).has_value());
+  ASSERT_TRUE(append_chunk(registry_, repo_, started->id, "abc").has_value());
   auto wrong = sha256_of("abd");
-  auto done = registry_.finish_upload(repo_, std::move(*writer), wrong);
+  auto done = commit_upload(registry_, repo_, started->id, wrong);
   ASSERT_FALSE(done.has_value());
   EXPECT_EQ(done.error().code, ErrorCode::kDigestMismatch);
   EXPECT_EQ(registry_.stat_blob(repo_, wrong).error().code, ErrorCode::kBlobNotFound);
   EXPECT_EQ(registry_.upload_status(repo_, started->id).error().code, ErrorCode::kUploadNotFound);
 }
 
-TEST_F(RegistryTest, ChunksResumeAcrossCheckins) {
+TEST_F(RegistryTest, ChunksResumeAcrossSaves) {
   auto started = registry_.begin_upload(repo_);
   ASSERT_TRUE(started.has_value());
   for (std::string_view chunk : {"first,", "second,", "third"}) {
-    auto writer = registry_.checkout_upload(repo_, started->id);
-    ASSERT_TRUE(writer.has_value());
-    ASSERT_TRUE((*writer)->append({chunk.data(), chunk.size()}).has_value());
-    ASSERT_TRUE(registry_.checkin_upload(std::move(*writer)).has_value());
+    ASSERT_TRUE(append_chunk(registry_, repo_, started->id, chunk).has_value());
   }
   EXPECT_EQ(registry_.upload_status(repo_, started->id)->size, 18u);
-  auto writer = registry_.checkout_upload(repo_, started->id);
-  ASSERT_TRUE(writer.has_value());
-  auto done = registry_.finish_upload(repo_, std::move(*writer), sha256_of("first,second,third"));
+  auto done = commit_upload(registry_, repo_, started->id, sha256_of("first,second,third"));
   ASSERT_TRUE(done.has_value());
   EXPECT_EQ(done->size, 18u);
 }
 
-TEST_F(RegistryTest, ConcurrentCheckoutOfOneUploadIsRefused) {
+TEST_F(RegistryTest, ReleasedAppendsAreForgottenAndTheUploadIsFreeAtOnce) {
   auto started = registry_.begin_upload(repo_);
-  auto first = registry_.checkout_upload(repo_, started->id);
-  ASSERT_TRUE(first.has_value());
-  auto second = registry_.checkout_upload(repo_, started->id);
-  ASSERT_FALSE(second.has_value());
-  EXPECT_EQ(second.error().code, ErrorCode::kRangeInvalid);
-  registry_.release_upload(std::move(*first));
-  EXPECT_TRUE(registry_.checkout_upload(repo_, started->id).has_value());
+  ASSERT_TRUE(append_chunk(registry_, repo_, started->id, "kept,").has_value());
+  run_sync([&]() -> boost::asio::awaitable<void> {
+    auto session = co_await registry_.open_upload(repo_, started->id);
+    EXPECT_TRUE(session.has_value());
+    EXPECT_TRUE(co_await (*session)->append(std::span<const char>("lost", 4)));
+    co_await (*session)->release();
+    // Free now, not after the lease expires.
+    auto again = co_await registry_.open_upload(repo_, started->id);
+    EXPECT_TRUE(again.has_value());
+    if (again) {
+      EXPECT_EQ((*again)->size(), 5u);
+    }
+  }());
+  auto done = commit_upload(registry_, repo_, started->id, sha256_of("kept,"));
+  ASSERT_TRUE(done.has_value()) << done.error().message;
+}
+
+TEST_F(RegistryTest, ADroppedSessionGivesItsLeaseBackOnThePool) {
+  auto started = registry_.begin_upload(repo_);
+  run_sync([&]() -> boost::asio::awaitable<void> {
+    auto session = co_await registry_.open_upload(repo_, started->id);
+    EXPECT_TRUE(session.has_value());
+  }());
+  // The pool has one thread: a task posted now runs after the release.
+  std::promise<void> drained;
+  boost::asio::post(pool_, [&] { drained.set_value(); });
+  drained.get_future().wait();
+  EXPECT_TRUE(commit_upload(registry_, repo_, started->id, sha256_of("")).has_value());
+}
+
+TEST_F(RegistryTest, ASecondOpenOfOneUploadIsRefusedUntilTheFirstEnds) {
+  auto started = registry_.begin_upload(repo_);
+  run_sync([&]() -> boost::asio::awaitable<void> {
+    auto first = co_await registry_.open_upload(repo_, started->id);
+    EXPECT_TRUE(first.has_value());
+    auto second = co_await registry_.open_upload(repo_, started->id);
+    EXPECT_FALSE(second.has_value());
+    if (!second) {
+      EXPECT_EQ(second.error().code, ErrorCode::kRangeInvalid);
+    }
+    EXPECT_TRUE(co_await (*first)->save());
+    auto third = co_await registry_.open_upload(repo_, started->id);
+    EXPECT_TRUE(third.has_value());
+  }());
+}
+
+TEST_F(RegistryTest, CancelWhileARequestWritesMakesItsSaveFail) {
+  auto started = registry_.begin_upload(repo_);
+  run_sync([&]() -> boost::asio::awaitable<void> {
+    auto session = co_await registry_.open_upload(repo_, started->id);
+    EXPECT_TRUE(session.has_value());
+    EXPECT_TRUE(co_await (*session)->append(std::span<const char>("abc", 3)));
+    EXPECT_TRUE(registry_.cancel_upload(repo_, started->id).has_value());
+    auto saved = co_await (*session)->save();
+    EXPECT_FALSE(saved.has_value());
+    if (!saved) {
+      EXPECT_EQ(saved.error().code, ErrorCode::kUploadNotFound);
+    }
+  }());
+  EXPECT_EQ(registry_.upload_status(repo_, started->id).error().code, ErrorCode::kUploadNotFound);
 }
 
 TEST_F(RegistryTest, UploadOfAnotherRepositoryIsNotFound) {
@@ -135,8 +195,9 @@ TEST_F(RegistryTest, UploadOfAnotherRepositoryIsNotFound) {
   ASSERT_TRUE(registry_.begin_upload(other).has_value());
   EXPECT_EQ(registry_.upload_status(other, started->id).error().code,
             ErrorCode::kUploadNotFound);
-  EXPECT_EQ(registry_.checkout_upload(other, started->id).error().code,
-            ErrorCode::kUploadNotFound);
+  auto opened = run_sync(registry_.open_upload(other, started->id));
+  ASSERT_FALSE(opened.has_value());
+  EXPECT_EQ(opened.error().code, ErrorCode::kUploadNotFound);
 }
 
 TEST_F(RegistryTest, ManifestRoundTripsByteExactByTagAndDigest) {

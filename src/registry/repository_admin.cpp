@@ -21,11 +21,8 @@ Status Registry::update_repository_settings(const RepositoryRef& repo,
 
 Result<meta::RepositoryRecord> Registry::modify_repository_settings(const RepositoryRef& repo,
                                                                     const SettingsChange& change) {
-  std::lock_guard lock(settings_mu_);
   auto record = BERTH_TRY(find_repository(repo));
-  record.settings_json = BERTH_TRY(change(record.settings_json));
-  BERTH_TRY_STATUS(meta_.update_repository_settings(record.id, record.settings_json));
-  return record;
+  return meta_.modify_repository_settings(record.id, change);
 }
 
 Result<meta::RepositoryRecord> Registry::delete_repository(const RepositoryRef& repo, bool force) {
@@ -43,7 +40,7 @@ Result<meta::RepositoryRecord> Registry::delete_repository(const RepositoryRef& 
   BERTH_TRY_STATUS(meta_.delete_repository(record.id));
   {
     // Parked writers of this repository's uploads would otherwise outlive it.
-    std::lock_guard lock(uploads_mu_);
+    std::lock_guard lock(parked_mu_);
     for (auto it = parked_.begin(); it != parked_.end();) {
       auto upload = meta_.get_upload(it->first);
       // Only a record that is really gone (deleted with the repository)
@@ -61,18 +58,7 @@ Result<meta::RepositoryRecord> Registry::delete_repository(const RepositoryRef& 
 
 Result<std::vector<meta::RepositoryRecord>> Registry::list_repository_records(
     std::string_view registry, std::string_view after, std::size_t limit) {
-  auto names = BERTH_TRY(meta_.list_repositories(registry, after, limit));
-  std::vector<meta::RepositoryRecord> records;
-  records.reserve(names.size());
-  for (const auto& name : names) {
-    auto record = meta_.get_repository(registry, name);
-    if (!record) {
-      if (record.error().code == ErrorCode::kRepositoryNotFound) continue;  // deleted meanwhile
-      return std::unexpected(record.error());
-    }
-    records.push_back(std::move(*record));
-  }
-  return records;
+  return meta_.list_repository_records(registry, after, limit);
 }
 
 Result<std::vector<meta::ManifestSummary>> Registry::list_images(const RepositoryRef& repo,
@@ -96,6 +82,11 @@ Result<std::string> Registry::registry_settings(std::string_view registry) {
 Status Registry::update_registry_settings(std::string_view registry,
                                           std::string_view settings_json) {
   return meta_.put_registry_settings(registry, settings_json);
+}
+
+Result<std::string> Registry::modify_registry_settings(std::string_view registry,
+                                                       const SettingsChange& change) {
+  return meta_.modify_registry_settings(registry, change);
 }
 
 Status Registry::untag_image(const RepositoryRef& repo, std::string_view tag) {

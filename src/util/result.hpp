@@ -101,3 +101,11 @@ inline Status ok() { return {}; }
     if (!berth_try_result_)                                      \
       return std::unexpected(std::move(berth_try_result_).error()); \
   } while (0)
+
+// BERTH_TRY_STATUS for coroutines (co_return instead of return).
+#define BERTH_CO_TRY_STATUS(expr)                                   \
+  do {                                                              \
+    auto&& berth_try_result_ = (expr);                              \
+    if (!berth_try_result_)                                         \
+      co_return std::unexpected(std::move(berth_try_result_).error()); \
+  } while (0)

@@ -14,6 +14,7 @@
 
 #include "crypto/hasher.hpp"
 #include "oci/digest.hpp"
+#include "util/time.hpp"
 
 namespace berth::conformance {
 
@@ -480,8 +481,13 @@ TEST_P(BlobStoreConformance, WalkListsCommittedBlobsAndWalkUploadsListsUploads) 
   std::map<oci::Digest, std::uint64_t> expected = {
       {sha256_of(a), a.size()}, {sha256_of(b), b.size()}, {sha512_of(c), c.size()}};
   std::map<oci::Digest, std::uint64_t> seen;
+  const std::int64_t now = now_ms();
   for (const BlobInfo& info : list_blobs(store())) {
     EXPECT_TRUE(seen.emplace(info.digest, info.size).second) << "listed twice: " << info.digest.str();
+    // A collector's grace period runs from this: it must be the commit's
+    // time (within a day either way, to allow for clock granularity).
+    EXPECT_GT(info.modified_at_ms, now - 86'400'000) << info.digest.str();
+    EXPECT_LT(info.modified_at_ms, now + 86'400'000) << info.digest.str();
   }
   EXPECT_EQ(seen, expected);
 

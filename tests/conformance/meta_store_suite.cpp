@@ -92,8 +92,7 @@ ManifestReference child_ref(const Digest& d) { return {d, ReferenceKind::kManife
 
 PutManifestOptions with_tag(std::string tag, bool immutable = false) {
   PutManifestOptions options;
-  options.tag = std::move(tag);
-  options.immutable_tags = immutable;
+  options.tags = {{std::move(tag), immutable}};
   return options;
 }
 
@@ -196,6 +195,85 @@ TEST_P(MetaStoreConformance, RepositorySettings) {
   EXPECT_EQ(got.settings_json, R"({"immutable":true})");
   EXPECT_TRUE(has_code(store().update_repository_settings(repo + 1000, "{}"),
                        ErrorCode::kRepositoryNotFound));
+}
+
+TEST_P(MetaStoreConformance, ModifySettingsIsOneTransactionAndARefusalWritesNothing) {
+  RepositoryId repo = make_repo(store(), "r");
+  // Concurrent read-modify-writes of different members: none is lost.
+  constexpr int kThreads = 4;
+  constexpr int kEach = 25;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        auto changed = store().modify_repository_settings(
+            repo, [&](const std::string& current) -> Result<std::string> {
+              // Appends one marker per call; the JSON shape is the caller's.
+              return current + "t" + std::to_string(t) + ";";
+            });
+        EXPECT_TRUE(is_ok(changed));
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  ASSERT_OK_AND_ASSIGN(got, store().get_repository(kRegistry, "r"));
+  for (int t = 0; t < kThreads; ++t) {
+    const std::string marker = "t" + std::to_string(t) + ";";
+    std::size_t count = 0;
+    for (std::size_t at = got.settings_json.find(marker); at != std::string::npos;
+         at = got.settings_json.find(marker, at + 1)) {
+      ++count;
+    }
+    EXPECT_EQ(count, static_cast<std::size_t>(kEach)) << marker;
+  }
+  auto refused = store().modify_repository_settings(
+      repo, [](const std::string&) -> Result<std::string> {
+        return fail(ErrorCode::kInvalidArgument, "no");
+      });
+  EXPECT_TRUE(has_code(refused, ErrorCode::kInvalidArgument));
+  EXPECT_EQ(store().get_repository(kRegistry, "r")->settings_json, got.settings_json);
+  EXPECT_TRUE(has_code(
+      store().modify_repository_settings(repo + 1000,
+                                         [](const std::string& s) -> Result<std::string> { return s; }),
+      ErrorCode::kRepositoryNotFound));
+
+  // Registry settings: "{}" to start, the change's result after.
+  ASSERT_OK_AND_ASSIGN(first, store().modify_registry_settings(
+                                  "111111111111:us-east-1",
+                                  [](const std::string& s) -> Result<std::string> {
+                                    EXPECT_EQ(s, "{}");
+                                    return std::string(R"({"p":1})");
+                                  }));
+  EXPECT_EQ(first, R"({"p":1})");
+  EXPECT_EQ(*store().get_registry_settings("111111111111:us-east-1"), R"({"p":1})");
+  EXPECT_TRUE(has_code(store().modify_registry_settings(
+                           "111111111111:us-east-1",
+                           [](const std::string&) -> Result<std::string> {
+                             return fail(ErrorCode::kInvalidArgument, "no");
+                           }),
+                       ErrorCode::kInvalidArgument));
+  EXPECT_EQ(*store().get_registry_settings("111111111111:us-east-1"), R"({"p":1})");
+}
+
+TEST_P(MetaStoreConformance, ListRepositoryRecordsAndRegistries) {
+  ASSERT_TRUE(is_ok(store().create_repository("b-registry", "x", R"({"k":1})", kNow)));
+  ASSERT_TRUE(is_ok(store().create_repository("b-registry", "a", "{}", kNow + 1)));
+  ASSERT_TRUE(is_ok(store().ensure_repository("a-registry", "z", kNow)));
+  ASSERT_TRUE(is_ok(store().put_registry_settings("c-registry", R"({"only":"settings"})")));
+  ASSERT_OK_AND_ASSIGN(page, store().list_repository_records("b-registry", "", 10));
+  ASSERT_EQ(page.size(), 2u);
+  EXPECT_EQ(page[0].name, "a");
+  EXPECT_EQ(page[0].registry, "b-registry");
+  EXPECT_EQ(page[0].created_at_ms, kNow + 1);
+  EXPECT_EQ(page[1].name, "x");
+  EXPECT_EQ(page[1].settings_json, R"({"k":1})");
+  ASSERT_OK_AND_ASSIGN(after, store().list_repository_records("b-registry", "a", 10));
+  ASSERT_EQ(after.size(), 1u);
+  EXPECT_EQ(after[0].name, "x");
+  ASSERT_OK_AND_ASSIGN(registries, store().list_registries("", 10));
+  EXPECT_EQ(registries, strings({"a-registry", "b-registry", "c-registry"}));
+  ASSERT_OK_AND_ASSIGN(later, store().list_registries("a-registry", 1));
+  EXPECT_EQ(later, strings({"b-registry"}));
 }
 
 TEST_P(MetaStoreConformance, RecordPullsAppliesABatchAndSkipsMissing) {
@@ -651,6 +729,76 @@ TEST_P(MetaStoreConformance, Uploads) {
   EXPECT_EQ(seen, (std::set<std::string>{"u1", "u2"}));
   EXPECT_TRUE(has_code(store().get_upload("u1"), ErrorCode::kUploadNotFound));
   EXPECT_TRUE(has_code(store().delete_upload("u1"), ErrorCode::kUploadNotFound));
+}
+
+TEST_P(MetaStoreConformance, UploadLeaseExcludesOthersUntilReleasedOrExpired) {
+  RepositoryId repo = make_repo(store(), "r");
+  UploadRecord created{"u1", repo, kNow};
+  created.lease_holder = "creator";
+  created.lease_expires_at_ms = kNow + 1000;
+  ASSERT_TRUE(is_ok(store().create_upload(created)));
+  // Held from creation: another holder is refused, the creator may renew.
+  EXPECT_TRUE(has_code(store().acquire_upload_lease("u1", "other", kNow + 10, 1000),
+                       ErrorCode::kRangeInvalid));
+  ASSERT_OK_AND_ASSIGN(renewed, store().acquire_upload_lease("u1", "creator", kNow + 10, 1000));
+  EXPECT_EQ(renewed.lease_expires_at_ms, kNow + 1010);
+  // Released with the size it was saved at: free for the next request.
+  ASSERT_TRUE(is_ok(store().release_upload_lease("u1", "creator", 4096)));
+  ASSERT_OK_AND_ASSIGN(next, store().acquire_upload_lease("u1", "second", kNow + 20, 1000));
+  EXPECT_EQ(next.saved_size, 4096u);
+  EXPECT_EQ(next.lease_holder, "second");
+  // A release by someone who does not hold it changes nothing.
+  ASSERT_TRUE(is_ok(store().release_upload_lease("u1", "creator", 1)));
+  EXPECT_TRUE(has_code(store().acquire_upload_lease("u1", "third", kNow + 30, 1000),
+                       ErrorCode::kRangeInvalid));
+  // A lease past its expiry (its holder died) is free to take.
+  ASSERT_OK_AND_ASSIGN(taken, store().acquire_upload_lease("u1", "third", kNow + 2000, 1000));
+  EXPECT_EQ(taken.lease_holder, "third");
+  EXPECT_EQ(taken.saved_size, 4096u);
+  // Releasing without a size keeps the last one.
+  ASSERT_TRUE(is_ok(store().release_upload_lease("u1", "third", std::nullopt)));
+  EXPECT_EQ(store().get_upload("u1")->saved_size, 4096u);
+  EXPECT_TRUE(store().get_upload("u1")->lease_holder.empty());
+  EXPECT_TRUE(has_code(store().acquire_upload_lease("nope", "x", kNow, 1000),
+                       ErrorCode::kUploadNotFound));
+  EXPECT_TRUE(has_code(store().release_upload_lease("nope", "x", 1), ErrorCode::kUploadNotFound));
+}
+
+TEST_P(MetaStoreConformance, ClearingLeasesFreesEveryUploadAndKeepsSavedSizes) {
+  RepositoryId repo = make_repo(store(), "r");
+  ASSERT_TRUE(is_ok(store().create_upload({"a", repo, kNow})));
+  ASSERT_TRUE(is_ok(store().create_upload({"b", repo, kNow})));
+  ASSERT_TRUE(is_ok(store().create_upload({"c", repo, kNow})));
+  ASSERT_TRUE(is_ok(store().acquire_upload_lease("a", "dead-1", kNow, 60000)));
+  ASSERT_TRUE(is_ok(store().acquire_upload_lease("b", "dead-2", kNow, 60000)));
+  ASSERT_TRUE(is_ok(store().release_upload_lease("b", "dead-2", 77)));
+  ASSERT_TRUE(is_ok(store().acquire_upload_lease("b", "dead-3", kNow, 60000)));
+  ASSERT_OK_AND_ASSIGN(cleared, store().clear_upload_leases());
+  EXPECT_EQ(cleared, 2u);
+  ASSERT_OK_AND_ASSIGN(a, store().acquire_upload_lease("a", "new", kNow + 1, 60000));
+  EXPECT_EQ(a.lease_holder, "new");
+  ASSERT_OK_AND_ASSIGN(b, store().acquire_upload_lease("b", "new", kNow + 1, 60000));
+  EXPECT_EQ(b.saved_size, 77u);
+}
+
+TEST_P(MetaStoreConformance, RacingLeaseTakersGetExactlyOneLease) {
+  RepositoryId repo = make_repo(store(), "r");
+  ASSERT_TRUE(is_ok(store().create_upload({"race", repo, kNow})));
+  constexpr int kThreads = 8;
+  std::atomic<int> winners = 0;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      auto lease = store().acquire_upload_lease("race", "h" + std::to_string(t), kNow, 60000);
+      if (lease) {
+        ++winners;
+      } else {
+        EXPECT_EQ(lease.error().code, ErrorCode::kRangeInvalid);
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(winners.load(), 1);
 }
 
 // ---- garbage collection ----

@@ -24,7 +24,7 @@ std::optional<bool> bool_input(const boost::json::object& input, std::string_vie
 
 struct LoadedRepository {
   registry::RepositoryRef ref;
-  storage::meta::RepositoryRecord record;
+  registry::RepositoryRecord record;
   RepositorySettings settings;
 };
 

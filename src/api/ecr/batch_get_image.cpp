@@ -25,7 +25,7 @@ namespace {
 struct PullScope {
   EcrContext& ctx;
   registry::RepositoryRef repo;
-  storage::meta::RepositoryRecord record;
+  registry::RepositoryRecord record;
   std::string registry_id;
   std::vector<std::string> accepted;  // empty: acceptedMediaTypes omitted
 };

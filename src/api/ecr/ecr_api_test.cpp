@@ -79,8 +79,7 @@ class EcrApiTest : public ::testing::Test {
   EcrApiTest()
       : blobs_(storage::blob::memory::make_memory_blob_store()),
         meta_(storage::meta::memory::make_memory_meta_store()),
-        registry_(*blobs_, *meta_),
-        pool_(1) {
+        registry_(*blobs_, *meta_, pool_) {
     auto store = std::make_shared<auth::CredentialStore>();
     EXPECT_TRUE(store->add(auth::Credential{std::string(kKey), std::string(kSecret),
                                             "111122223333", std::nullopt, std::nullopt}));
@@ -157,8 +156,8 @@ class EcrApiTest : public ::testing::Test {
 
   std::unique_ptr<storage::blob::BlobStore> blobs_;
   std::unique_ptr<storage::meta::MetaStore> meta_;
+  asio::thread_pool pool_{1};
   registry::Registry registry_;
-  asio::thread_pool pool_;
   std::shared_ptr<const auth::CredentialStore> credentials_;
   std::vector<std::unique_ptr<StringBody>> bodies_;
 };
@@ -368,8 +367,8 @@ TEST_F(EcrApiTest, HandlersSeeRepositoryErrorsInEcrWording) {
 TEST(EcrContext, RegistryIsAccountAndRegion) {
   auto blobs = storage::blob::memory::make_memory_blob_store();
   auto meta = storage::meta::memory::make_memory_meta_store();
-  registry::Registry registry(*blobs, *meta);
   asio::thread_pool pool(1);
+  registry::Registry registry(*blobs, *meta, pool);
   EcrSettings settings;
   EcrServices services;
   EcrContext ctx{registry, pool, settings, services, Caller{"AKID", "111122223333", "eu-west-1"},

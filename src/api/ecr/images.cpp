@@ -23,8 +23,8 @@
 namespace berth::api::ecr {
 
 namespace json = boost::json;
-using storage::meta::ManifestRecord;
-using storage::meta::ManifestSummary;
+using registry::ManifestRecord;
+using registry::ManifestSummary;
 
 namespace {
 
@@ -33,7 +33,7 @@ struct Target {
   std::string name;
   registry::RepositoryRef repo;
   std::string registry_id;
-  storage::meta::RepositoryRecord record;
+  registry::RepositoryRecord record;
 };
 
 std::expected<Target, EcrFailure> resolve_target(EcrContext& ctx, const json::object& input) {

@@ -4,8 +4,8 @@
 // same kind of object an OCI chunked upload is), and GetDownloadUrlForLayer.
 //
 // Parts arrive base64 inside the JSON body (at most 20 MiB decoded, checked
-// by the model); each operation runs whole on the blocking pool, where the
-// part is appended and the upload's state saved.
+// by the model). Lookups and decoding run on the blocking pool; parts go
+// through the Registry's UploadSession, which does its own offloading.
 #include <algorithm>
 #include <boost/json.hpp>
 #include <limits>
@@ -22,7 +22,6 @@
 namespace berth::api::ecr {
 
 namespace json = boost::json;
-using storage::blob::BlobWriter;
 
 namespace {
 
@@ -55,25 +54,6 @@ std::int64_t int64_member(const json::object& input, std::string_view key) {
   return -1;
 }
 
-// A writer checked out of the Registry; handed back unsaved on every path
-// that does not check it in or finish it.
-class HeldWriter {
- public:
-  HeldWriter(registry::Registry& registry, std::unique_ptr<BlobWriter> writer)
-      : registry_(registry), writer_(std::move(writer)) {}
-  HeldWriter(const HeldWriter&) = delete;
-  HeldWriter& operator=(const HeldWriter&) = delete;
-  ~HeldWriter() {
-    if (writer_) registry_.release_upload(std::move(writer_));
-  }
-  BlobWriter* operator->() const { return writer_.get(); }
-  std::unique_ptr<BlobWriter> take() { return std::move(writer_); }
-
- private:
-  registry::Registry& registry_;
-  std::unique_ptr<BlobWriter> writer_;
-};
-
 // ---- InitiateLayerUpload ----
 
 EcrResult initiate_layer_upload(EcrContext& ctx, const json::object& input) {
@@ -101,71 +81,102 @@ EcrResult invalid_layer_part(const Target& t, std::string_view upload_id, std::u
   return std::unexpected(std::move(f));
 }
 
-EcrResult upload_layer_part(EcrContext& ctx, const json::object& input) {
+// What an UploadLayerPart request asks, decoded off the I/O thread.
+struct PartRequest {
+  Target target;
+  std::string upload_id;
+  std::int64_t first = -1;
+  std::int64_t last = -1;
+  std::string part;
+};
+
+std::expected<PartRequest, EcrFailure> read_part_request(EcrContext& ctx,
+                                                         const json::object& input) {
   auto target = resolve_target(ctx, input);
   if (!target) return std::unexpected(std::move(target).error());
-  const Target& t = *target;
-  const std::string upload_id(string_member(input, "uploadId").value_or(""));
-  const std::int64_t first = int64_member(input, "partFirstByte");
-  const std::int64_t last = int64_member(input, "partLastByte");
+  PartRequest r{std::move(*target), std::string(string_member(input, "uploadId").value_or("")),
+                int64_member(input, "partFirstByte"), int64_member(input, "partLastByte"), {}};
   auto part = base64_decode(string_member(input, "layerPartBlob").value_or(""));
   if (!part) {
-    return failure(t, Error{ErrorCode::kInvalidArgument,
-                            "Invalid parameter at 'layerPartBlob' failed to satisfy constraint: "
-                            "'must be base64'",
-                            "InvalidParameterException"});
+    return failure(r.target, Error{ErrorCode::kInvalidArgument,
+                                   "Invalid parameter at 'layerPartBlob' failed to satisfy "
+                                   "constraint: 'must be base64'",
+                                   "InvalidParameterException"});
   }
+  r.part = std::move(*part);
+  return r;
+}
 
-  auto checked_out = ctx.registry.checkout_upload(t.repo, upload_id);
-  if (!checked_out) {
-    if (checked_out.error().code == ErrorCode::kRangeInvalid) {
+boost::asio::awaitable<EcrResult> upload_layer_part(EcrContext& ctx, const json::object& input) {
+  auto request = co_await http::offload(ctx.blocking, [&] { return read_part_request(ctx, input); });
+  if (!request) co_return std::unexpected(std::move(request).error());
+  const Target& t = request->target;
+  const std::string& upload_id = request->upload_id;
+  const std::int64_t first = request->first;
+  const std::int64_t last = request->last;
+  const std::string& part = request->part;
+
+  auto session = co_await ctx.registry.open_upload(t.repo, upload_id);
+  if (!session) {
+    if (session.error().code == ErrorCode::kRangeInvalid) {
       // Another part of this upload is being written right now.
-      auto status = ctx.registry.upload_status(t.repo, upload_id);
-      return invalid_layer_part(t, upload_id, status ? status->size : 0,
-                                "another part of this upload is being uploaded");
+      auto status = co_await http::offload(
+          ctx.blocking, [&] { return ctx.registry.upload_status(t.repo, upload_id); });
+      co_return invalid_layer_part(t, upload_id, status ? status->size : 0,
+                                   "another part of this upload is being uploaded");
     }
-    return failure(t, checked_out.error());
+    co_return failure(t, session.error());
   }
-  HeldWriter writer(ctx.registry, std::move(*checked_out));
-  const std::uint64_t received = writer->size();
+  const std::uint64_t received = (*session)->size();
 
   if (first < 0 || static_cast<std::uint64_t>(first) != received) {
-    return invalid_layer_part(t, upload_id, received,
-                              "The layer part's first byte " + std::to_string(first) +
-                                  " is not consecutive to the last byte received, " +
-                                  std::to_string(static_cast<std::int64_t>(received) - 1));
+    co_await (*session)->release();
+    co_return invalid_layer_part(t, upload_id, received,
+                                 "The layer part's first byte " + std::to_string(first) +
+                                     " is not consecutive to the last byte received, " +
+                                     std::to_string(static_cast<std::int64_t>(received) - 1));
   }
-  if (part->empty() || last < first ||
-      static_cast<std::uint64_t>(last - first) + 1 != part->size()) {
-    return invalid_layer_part(t, upload_id, received,
-                              "The layer part holds " + std::to_string(part->size()) +
-                                  " bytes, but partFirstByte " + std::to_string(first) +
-                                  " and partLastByte " + std::to_string(last) + " span " +
-                                  std::to_string(last >= first ? last - first + 1 : 0));
+  if (part.empty() || last < first ||
+      static_cast<std::uint64_t>(last - first) + 1 != part.size()) {
+    co_await (*session)->release();
+    co_return invalid_layer_part(t, upload_id, received,
+                                 "The layer part holds " + std::to_string(part.size()) +
+                                     " bytes, but partFirstByte " + std::to_string(first) +
+                                     " and partLastByte " + std::to_string(last) + " span " +
+                                     std::to_string(last >= first ? last - first + 1 : 0));
   }
-  if (auto appended = writer->append(std::span<const char>(part->data(), part->size()));
-      !appended) {
-    return failure(t, appended.error());
-  }
-  auto status = ctx.registry.checkin_upload(writer.take());
-  if (!status) return failure(t, status.error());
+  berth::Status appended =
+      co_await (*session)->append(std::span<const char>(part.data(), part.size()));
+  if (!appended) co_return failure(t, appended.error());
+  Result<registry::UploadStatus> status = co_await (*session)->save();
+  if (!status) co_return failure(t, status.error());
 
   json::object output;
   output["registryId"] = t.registry_id;
   output["repositoryName"] = t.name;
   output["uploadId"] = upload_id;
   output["lastByteReceived"] = static_cast<std::int64_t>(status->size) - 1;
-  return output;
+  co_return output;
 }
 
 // ---- CompleteLayerUpload ----
 
-EcrResult complete_layer_upload(EcrContext& ctx, const json::object& input) {
+// The one digest CompleteLayerUpload names, and whether the layer is already
+// in the repository.
+struct CompleteRequest {
+  Target target;
+  std::string upload_id;
+  oci::Digest digest;
+  bool existed = false;
+};
+
+std::expected<CompleteRequest, EcrFailure> read_complete_request(EcrContext& ctx,
+                                                                 const json::object& input) {
   auto target = resolve_target(ctx, input);
   if (!target) return std::unexpected(std::move(target).error());
-  const Target& t = *target;
-  const std::string upload_id(string_member(input, "uploadId").value_or(""));
-
+  CompleteRequest r{std::move(*target), std::string(string_member(input, "uploadId").value_or("")),
+                    {}, false};
+  const Target& t = r.target;
   std::vector<std::string> digests;
   if (const json::value* list = input.if_contains("layerDigests"); list && list->is_array()) {
     for (const json::value& d : list->get_array()) {
@@ -182,42 +193,55 @@ EcrResult complete_layer_upload(EcrContext& ctx, const json::object& input) {
   }
   auto digest = oci::Digest::parse(digests.front());
   if (!digest) return failure(t, digest.error());
-
-  auto existing = ctx.registry.stat_blob(t.repo, *digest);
+  r.digest = std::move(*digest);
+  auto existing = ctx.registry.stat_blob(t.repo, r.digest);
   if (!existing && existing.error().code != ErrorCode::kBlobNotFound) {
     return failure(t, existing.error());
   }
-  auto checked_out = ctx.registry.checkout_upload(t.repo, upload_id);
-  if (!checked_out) return failure(t, checked_out.error());
-  HeldWriter writer(ctx.registry, std::move(*checked_out));
-  if (writer->size() == 0) {
-    return ecr_fail("EmptyUploadException", "The upload with id '" + upload_id +
-                                                "' does not contain any layer parts");
+  r.existed = existing.has_value();
+  return r;
+}
+
+boost::asio::awaitable<EcrResult> complete_layer_upload(EcrContext& ctx,
+                                                        const json::object& input) {
+  auto request =
+      co_await http::offload(ctx.blocking, [&] { return read_complete_request(ctx, input); });
+  if (!request) co_return std::unexpected(std::move(request).error());
+  const Target& t = request->target;
+  const std::string& upload_id = request->upload_id;
+  const oci::Digest& digest = request->digest;
+
+  auto session = co_await ctx.registry.open_upload(t.repo, upload_id);
+  if (!session) co_return failure(t, session.error());
+  if ((*session)->size() == 0) {
+    co_await (*session)->release();
+    co_return ecr_fail("EmptyUploadException", "The upload with id '" + upload_id +
+                                                   "' does not contain any layer parts");
   }
-  auto computed = writer->current_digest(digest->algorithm());
-  auto finished = ctx.registry.finish_upload(t.repo, writer.take(), *digest);
+  auto computed = co_await (*session)->current_digest(digest.algorithm());
+  auto finished = co_await (*session)->commit(digest);
   if (!finished) {
     if (finished.error().code == ErrorCode::kDigestMismatch) {
-      return ecr_fail("InvalidLayerException",
-                      "The layer digest calculated for the upload" +
-                          (computed ? " ('" + computed->str() + "')" : std::string()) +
-                          " does not match the digest specified ('" + digest->str() + "')");
+      co_return ecr_fail("InvalidLayerException",
+                         "The layer digest calculated for the upload" +
+                             (computed ? " ('" + computed->str() + "')" : std::string()) +
+                             " does not match the digest specified ('" + digest.str() + "')");
     }
-    return failure(t, finished.error());
+    co_return failure(t, finished.error());
   }
-  if (existing) {
+  if (request->existed) {
     // The upload is consumed either way: the layer is in the repository.
-    return ecr_fail("LayerAlreadyExistsException",
-                    "The layer with digest '" + digest->str() +
-                        "' already exists in the repository with name '" + t.name +
-                        "' in the registry with id '" + t.registry_id + "'");
+    co_return ecr_fail("LayerAlreadyExistsException",
+                       "The layer with digest '" + digest.str() +
+                           "' already exists in the repository with name '" + t.name +
+                           "' in the registry with id '" + t.registry_id + "'");
   }
   json::object output;
   output["registryId"] = t.registry_id;
   output["repositoryName"] = t.name;
   output["uploadId"] = upload_id;
   output["layerDigest"] = finished->digest.str();
-  return output;
+  co_return output;
 }
 
 // ---- GetDownloadUrlForLayer ----
@@ -256,11 +280,11 @@ boost::asio::awaitable<EcrResult> InitiateLayerUpload(EcrContext& ctx, const jso
 }
 
 boost::asio::awaitable<EcrResult> UploadLayerPart(EcrContext& ctx, const json::object& input) {
-  co_return co_await http::offload(ctx.blocking, [&] { return upload_layer_part(ctx, input); });
+  co_return co_await upload_layer_part(ctx, input);
 }
 
 boost::asio::awaitable<EcrResult> CompleteLayerUpload(EcrContext& ctx, const json::object& input) {
-  co_return co_await http::offload(ctx.blocking, [&] { return complete_layer_upload(ctx, input); });
+  co_return co_await complete_layer_upload(ctx, input);
 }
 
 boost::asio::awaitable<EcrResult> GetDownloadUrlForLayer(EcrContext& ctx,

@@ -123,7 +123,7 @@ std::string repository_uri(const EcrSettings& settings, std::string_view registr
 }
 
 json::object repository_json(const EcrSettings& settings,
-                             const storage::meta::RepositoryRecord& record,
+                             const registry::RepositoryRecord& record,
                              const RepositorySettings& s) {
   auto [account, region] = split_registry(record.registry);
   json::object r;

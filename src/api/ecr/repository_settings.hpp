@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "api/ecr/operation.hpp"
-#include "storage/meta/meta_store.hpp"
+#include "registry/types.hpp"
 
 namespace berth::api::ecr {
 
@@ -54,7 +54,7 @@ std::string repository_uri(const EcrSettings& settings, std::string_view registr
 
 // The Repository output shape for a stored repository.
 boost::json::object repository_json(const EcrSettings& settings,
-                                    const storage::meta::RepositoryRecord& record,
+                                    const registry::RepositoryRecord& record,
                                     const RepositorySettings& repo_settings);
 
 // Parses "arn:aws:ecr:<region>:<account>:repository/<name>"; InvalidParameterException

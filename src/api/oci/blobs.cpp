@@ -16,24 +16,8 @@ namespace {
 
 using Status = http::beast_http::status;
 using Field = http::beast_http::field;
-using storage::blob::BlobReader;
 
 constexpr std::string_view kImmutableCacheControl = "max-age=31536000";
-
-// Reads exactly `length` bytes from `reader` (a backend without a file
-// descriptor; blocking).
-Result<std::string> read_exactly(BlobReader& reader, std::uint64_t length) {
-  std::string out;
-  out.resize(length);
-  std::uint64_t filled = 0;
-  while (filled < length) {
-    Result<std::size_t> n = reader.read(std::span<char>(out.data() + filled, length - filled));
-    if (!n) return std::unexpected(std::move(n).error());
-    if (*n == 0) return fail(ErrorCode::kCorruption, "blob is shorter than its recorded size");
-    filled += *n;
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -43,7 +27,7 @@ HandlerResult get_blob(const HandlerContext& ctx, const RouteMatch& route,
   if (!digest) co_return std::unexpected(std::move(digest).error());
   const registry::RepositoryRef repo = ctx.repository(route.name);
 
-  Result<storage::blob::BlobInfo> info = co_await http::offload(
+  Result<registry::BlobInfo> info = co_await http::offload(
       ctx.blocking, [&] { return ctx.registry.stat_blob(repo, *digest); });
   if (!info) co_return std::unexpected(std::move(info).error());
   const std::uint64_t size = info->size;
@@ -87,24 +71,24 @@ HandlerResult get_blob(const HandlerContext& ctx, const RouteMatch& route,
   }
   if (length == 0) co_return response;
 
-  Result<std::unique_ptr<BlobReader>> reader = co_await http::offload(
-      ctx.blocking, [&] { return ctx.registry.open_blob(repo, *digest, range.first); });
-  if (!reader) co_return std::unexpected(std::move(reader).error());
-
-  if (const int fd = (*reader)->native_handle(); fd >= 0) {
-    http::FileRange file;
-    file.fd = fd;
-    file.offset = range.first;
-    file.length = length;
-    file.owner = std::shared_ptr<BlobReader>(std::move(*reader));
-    response.file = std::move(file);
-    co_return response;
+  Result<registry::BlobContent> content =
+      co_await ctx.registry.read_blob(repo, *digest, range.first, length);
+  if (!content) co_return std::unexpected(std::move(content).error());
+  if (!content->redirect_url.empty()) {
+    // The store serves the bytes itself (a presigned URL), as ECR does.
+    http::Response redirect(Status::temporary_redirect);
+    redirect.headers.set(Field::location, content->redirect_url);
+    redirect.headers.set(kContentDigestHeader, info->digest.str());
+    co_return redirect;
   }
-  // No descriptor (memory backend): read the range into the body.
-  Result<std::string> bytes = co_await http::offload(
-      ctx.blocking, [&] { return read_exactly(**reader, length); });
-  if (!bytes) co_return std::unexpected(std::move(bytes).error());
-  response.body = std::move(*bytes);
+  if (content->file) {
+    response.file = http::FileRange{content->file->owner, content->file->fd,
+                                    content->file->offset, content->file->length};
+  } else {
+    std::shared_ptr<registry::BlobStream> stream = content->stream;
+    response.stream = http::StreamBody{
+        [stream](std::span<char> out) { return stream->read_some(out); }, stream->length()};
+  }
   co_return response;
 }
 

@@ -40,7 +40,9 @@ std::optional<OciErrorDescriptor> find_oci_error(ErrorCode code) {
     case ErrorCode::kAlreadyExists: return OciErrorDescriptor{"DENIED", Status::conflict};
     // ECR's registry answers a push over an immutable tag with TAG_INVALID.
     case ErrorCode::kTagImmutable: return OciErrorDescriptor{"TAG_INVALID", Status::bad_request};
-    case ErrorCode::kReferencedByIndex: return OciErrorDescriptor{"DENIED", Status::conflict};
+    // The spec's DELETE of a manifest fails only with 400, 404 or 405:
+    // deleting a child an index still lists is a request to change (400).
+    case ErrorCode::kReferencedByIndex: return OciErrorDescriptor{"DENIED", Status::bad_request};
     case ErrorCode::kLimitExceeded:
       return OciErrorDescriptor{"SIZE_INVALID", Status::payload_too_large};
     case ErrorCode::kInvalidArgument:

@@ -40,7 +40,7 @@ TEST(OciErrorTableTest, Mappings) {
       {ErrorCode::kRangeInvalid, "BLOB_UPLOAD_INVALID", Status::range_not_satisfiable},
       {ErrorCode::kAlreadyExists, "DENIED", Status::conflict},
       {ErrorCode::kTagImmutable, "TAG_INVALID", Status::bad_request},
-      {ErrorCode::kReferencedByIndex, "DENIED", Status::conflict},
+      {ErrorCode::kReferencedByIndex, "DENIED", Status::bad_request},
       {ErrorCode::kLimitExceeded, "SIZE_INVALID", Status::payload_too_large},
       {ErrorCode::kInvalidArgument, "UNSUPPORTED", Status::bad_request},
       {ErrorCode::kUnauthenticated, "UNAUTHORIZED", Status::unauthorized},

@@ -42,10 +42,18 @@ Error too_large(std::uint64_t limit) {
 HandlerResult get_manifest(const HandlerContext& ctx, const RouteMatch& route,
                            http::Request& request, bool head) {
   Result<berth::oci::Reference> reference = berth::oci::Reference::parse(route.tail);
-  if (!reference) co_return std::unexpected(std::move(reference).error());
+  if (!reference) {
+    // No manifest can be stored under a tag that is not valid: the spec's
+    // answer for a manifest that is not there is 404 (PUT still refuses it).
+    if (reference.error().code == ErrorCode::kTagInvalid) {
+      co_return std::unexpected(Error{ErrorCode::kManifestNotFound, "manifest unknown",
+                                      std::string(route.tail)});
+    }
+    co_return std::unexpected(std::move(reference).error());
+  }
   const registry::RepositoryRef repo = ctx.repository(route.name);
   // A HEAD is an existence check, not a pull.
-  Result<storage::meta::ManifestRecord> record = co_await http::offload(
+  Result<registry::ManifestRecord> record = co_await http::offload(
       ctx.blocking, [&] { return ctx.registry.get_manifest(repo, *reference, !head); });
   if (!record) co_return std::unexpected(std::move(record).error());
 
@@ -97,6 +105,10 @@ HandlerResult put_manifest(const HandlerContext& ctx, const RouteMatch& route,
   registry::PutManifestRequest put{std::move(*reference), std::move(content),
                                    std::string(bare_media_type(request.header("Content-Type"))),
                                    /*lenient_references=*/false};
+  // PUT by digest may name tags to point at it (?tag=a&tag=b).
+  for (const auto& [key, value] : request.query) {
+    if (key == "tag") put.tags.push_back(value);
+  }
   const registry::RepositoryRef repo = ctx.repository(route.name);
   Result<registry::PutManifestResult> stored = co_await http::offload(
       ctx.blocking, [&] { return ctx.registry.put_manifest(repo, put); });
@@ -106,6 +118,10 @@ HandlerResult put_manifest(const HandlerContext& ctx, const RouteMatch& route,
   response.headers.set(Field::location, manifest_path(route.name, stored->digest));
   response.headers.set(kContentDigestHeader, stored->digest.str());
   if (stored->subject) response.headers.set(kSubjectHeader, stored->subject->str());
+  // One OCI-Tag per tag applied, as the spec asks when ?tag= was used.
+  if (!put.tags.empty()) {
+    for (const std::string& tag : stored->tags) response.headers.insert(kTagHeader, tag);
+  }
   co_return response;
 }
 

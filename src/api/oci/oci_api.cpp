@@ -116,7 +116,7 @@ boost::asio::awaitable<http::Response> OciApi::handle(http::Request& request,
   http::Response response = co_await dispatch(ctx, request);
   response.headers.set(kApiVersionHeader, kApiVersion);
   // A HEAD answer announces the length of what GET would send, sends no body.
-  if (request.method == Verb::head && !response.file) {
+  if (request.method == Verb::head && !response.file && !response.stream) {
     if (!response.head_content_length) response.head_content_length = response.body.size();
     response.body.clear();
   }

@@ -65,7 +65,7 @@ class OciApiTest : public ::testing::Test {
   OciApiTest()
       : blobs_(storage::blob::memory::make_memory_blob_store()),
         meta_(storage::meta::memory::make_memory_meta_store()),
-        registry_(*blobs_, *meta_),
+        registry_(*blobs_, *meta_, pool_),
         api_(registry_, pool_, OciApiOptions{"default", 1024, nullptr, 3}) {}
   ~OciApiTest() override { pool_.join(); }
 
@@ -97,6 +97,29 @@ class OciApiTest : public ::testing::Test {
     io_.run();
     http::Response response = future.get();
     EXPECT_EQ(response.headers["Docker-Distribution-API-Version"], "registry/2.0");
+    if (response.stream) {
+      // A streamed body (the memory store has no descriptors), read as the
+      // server would send it.
+      auto drained = asio::co_spawn(
+          io_,
+          [&]() -> asio::awaitable<std::string> {
+            std::string out;
+            char piece[7];  // small, so the stream is read in many steps
+            for (;;) {
+              auto n = co_await response.stream->read_some(piece);
+              EXPECT_TRUE(n.has_value());
+              if (!n || *n == 0) break;
+              out.append(piece, *n);
+            }
+            co_return out;
+          },
+          asio::use_future);
+      io_.restart();
+      io_.run();
+      response.body = drained.get();
+      EXPECT_EQ(response.body.size(), response.stream->length);
+      response.stream.reset();
+    }
     return response;
   }
 
@@ -291,7 +314,16 @@ TEST_F(OciApiTest, Manifests) {
              {"Accept", "application/vnd.oci.image.manifest.v1+json"}}});
   EXPECT_EQ(r.status, HttpStatus::ok);
 
+  // No manifest lives under an invalid tag: GET and HEAD say unknown (the
+  // conformance suites' .INVALID_MANIFEST_NAME); PUT refuses the tag.
   r = call({Verb::get, "/v2/app/manifests/-bad"});
+  EXPECT_EQ(r.status, HttpStatus::not_found);
+  EXPECT_EQ(error_code(r), "MANIFEST_UNKNOWN");
+  r = call({Verb::head, "/v2/app/manifests/.INVALID_MANIFEST_NAME"});
+  EXPECT_EQ(r.status, HttpStatus::not_found);
+  r = call({Verb::put, "/v2/app/manifests/-bad",
+            {{"Content-Type", "application/vnd.oci.image.manifest.v1+json"}}, manifest});
+  EXPECT_EQ(r.status, HttpStatus::bad_request);
   EXPECT_EQ(error_code(r), "TAG_INVALID");
   r = call({Verb::put, "/v2/app/manifests/big", {}, std::string(2000, ' ')});
   EXPECT_EQ(r.status, HttpStatus::payload_too_large);

@@ -60,7 +60,10 @@ RangeSelection select_range(std::string_view header, std::uint64_t size) {
   std::uint64_t last = size == 0 ? 0 : size - 1;
   if (!last_text.empty()) {
     const auto parsed = parse_decimal(last_text);
-    if (!parsed || *parsed < *first) return whole;  // syntactically invalid
+    if (!parsed) return whole;  // syntactically invalid
+    // A backwards range: 416, as Distribution (Go's ServeContent) answers
+    // and both conformance suites expect, rather than RFC 9110's "ignore".
+    if (*parsed < *first) return {RangeKind::kUnsatisfiable, {}};
     last = std::min(*parsed, last);
   }
   if (*first >= size) return {RangeKind::kUnsatisfiable, {}};

@@ -6,11 +6,10 @@
 // slot of options.upload_limit while they run; with none free they are
 // answered 429 TOOMANYREQUESTS (with Retry-After) before anything is read.
 //
-// Request bodies stream from the connection into the checked-out BlobWriter
-// on this coroutine (append hashes while it writes); every other Registry
-// call runs on the blocking pool. Function objects that own a writer are
-// named before being offloaded (g++ 12 destroys owning temporaries inside a
-// co_await expression twice; see http/offload.hpp).
+// Request bodies stream from the connection into the Registry's
+// UploadSession, which hashes and writes on its blocking pool while the next
+// piece arrives; the other Registry calls run on the blocking pool through
+// http::offload.
 #include <algorithm>
 #include <memory>
 #include <optional>
@@ -33,7 +32,6 @@ namespace {
 
 using Status = http::beast_http::status;
 using Field = http::beast_http::field;
-using storage::blob::BlobWriter;
 
 constexpr std::size_t kChunkSize = 256 * 1024;
 constexpr std::size_t kMaxUploadIdLength = 128;
@@ -51,63 +49,18 @@ berth::Status validate_upload_id(std::string_view id) {
   return ok();
 }
 
-// A writer checked out of the Registry. Whatever path the request takes,
-// the writer goes back: through checkin/finish (take()), through release()
-// on failure, or — should an exception unwind the coroutine — from the
-// destructor.
-class CheckedOutWriter {
+// The request body as the Registry's byte source.
+class RequestBodySource final : public registry::ByteSource {
  public:
-  CheckedOutWriter(registry::Registry& registry, std::unique_ptr<BlobWriter> writer)
-      : registry_(registry), writer_(std::move(writer)) {}
-  CheckedOutWriter(const CheckedOutWriter&) = delete;
-  CheckedOutWriter& operator=(const CheckedOutWriter&) = delete;
-  ~CheckedOutWriter() {
-    if (writer_) registry_.release_upload(std::move(writer_));
-  }
-
-  BlobWriter& operator*() const { return *writer_; }
-  BlobWriter* operator->() const { return writer_.get(); }
-  std::unique_ptr<BlobWriter> take() { return std::move(writer_); }
-
-  // Hands the writer back unsaved, on the blocking pool.
-  boost::asio::awaitable<void> release(boost::asio::thread_pool& pool) {
-    if (!writer_) co_return;
-    // Named, not a temporary in the co_await: see the g++ 12 note in offload.hpp.
-    auto give_back = [this, w = std::move(writer_)]() mutable {
-      registry_.release_upload(std::move(w));
-    };
-    co_await http::offload(pool, std::move(give_back));
+  explicit RequestBodySource(http::Request& request) : request_(request) {}
+  boost::asio::awaitable<Result<std::size_t>> read_some(std::span<char> out) override {
+    if (request_.body == nullptr) co_return std::size_t{0};
+    co_return co_await request_.body->read_some(out);
   }
 
  private:
-  registry::Registry& registry_;
-  std::unique_ptr<BlobWriter> writer_;
+  http::Request& request_;
 };
-
-boost::asio::awaitable<Result<std::unique_ptr<CheckedOutWriter>>> checkout(
-    const HandlerContext& ctx, const registry::RepositoryRef& repo, std::string_view id) {
-  Result<std::unique_ptr<BlobWriter>> writer = co_await http::offload(
-      ctx.blocking, [&] { return ctx.registry.checkout_upload(repo, id); });
-  if (!writer) co_return std::unexpected(std::move(writer).error());
-  co_return std::make_unique<CheckedOutWriter>(ctx.registry, std::move(*writer));
-}
-
-// Streams the whole request body into `writer`; returns the bytes appended.
-boost::asio::awaitable<Result<std::uint64_t>> stream_body(http::Request& request,
-                                                          BlobWriter& writer) {
-  if (request.body == nullptr) co_return std::uint64_t{0};
-  std::vector<char> buffer(kChunkSize);
-  std::uint64_t total = 0;
-  for (;;) {
-    Result<std::size_t> n = co_await request.body->read_some(buffer);
-    if (!n) co_return std::unexpected(std::move(n).error());
-    if (*n == 0) break;
-    berth::Status appended = writer.append(std::span<const char>(buffer.data(), *n));
-    if (!appended) co_return std::unexpected(std::move(appended).error());
-    total += *n;
-  }
-  co_return total;
-}
 
 using UploadSlot = std::optional<http::ConcurrencyLimit::Permit>;
 
@@ -152,7 +105,7 @@ http::Response range_refused(std::string message, std::string_view name, std::st
   return response;
 }
 
-http::Response blob_created(std::string_view name, const storage::blob::BlobInfo& info) {
+http::Response blob_created(std::string_view name, const registry::BlobInfo& info) {
   http::Response response(Status::created);
   response.headers.set(Field::location, blob_path(name, info.digest));
   response.headers.set(kContentDigestHeader, info.digest.str());
@@ -183,31 +136,41 @@ ChunkCheck check_chunk(const http::Request& request, std::uint64_t current_size)
 }
 
 // Checks the chunk's optional Content-Range, then streams the body into the
-// upload. On refusal or failure the writer has been released and the answer
-// (a 416 with the upload's state, or the error) is returned; nullopt when the
-// chunk was received.
+// upload. On refusal or failure the answer (a 416 with the upload's state,
+// or the error) is returned, and dropping the session forgets what this
+// request appended; nullopt when the chunk was received.
 boost::asio::awaitable<std::optional<Result<http::Response>>> receive_chunk(
-    const HandlerContext& ctx, const RouteMatch& route, http::Request& request,
-    CheckedOutWriter& held) {
-  std::string refusal;
-  // Releasing drops what this request appended (the Registry resumes from
-  // the last saved state), so a refusal reports the size at checkout.
-  const std::uint64_t saved_size = held->size();
+    const RouteMatch& route, http::Request& request, registry::UploadSession& session) {
+  const std::uint64_t saved_size = session.size();
   const ChunkCheck chunk = check_chunk(request, saved_size);
-  if (chunk.refusal.empty()) {
-    Result<std::uint64_t> streamed = co_await stream_body(request, *held);
-    if (!streamed) {
-      co_await held.release(ctx.blocking);
-      co_return Result<http::Response>(std::unexpected(std::move(streamed).error()));
-    }
-    if (!chunk.range || *streamed == chunk.range->length()) co_return std::nullopt;
-    refusal = "body length does not match Content-Range";
-  } else {
-    refusal = chunk.refusal;
+  if (!chunk.refusal.empty()) {
+    co_await session.release();
+    co_return Result<http::Response>(range_refused(chunk.refusal, route.name, route.tail, saved_size));
   }
-  co_await held.release(ctx.blocking);
-  co_return Result<http::Response>(
-      range_refused(std::move(refusal), route.name, route.tail, saved_size));
+  RequestBodySource body(request);
+  Result<std::uint64_t> streamed = co_await session.append(body);  // releases on error
+  if (!streamed) co_return Result<http::Response>(std::unexpected(std::move(streamed).error()));
+  if (chunk.range && *streamed != chunk.range->length()) {
+    co_await session.release();
+    co_return Result<http::Response>(range_refused("body length does not match Content-Range",
+                                                   route.name, route.tail, saved_size));
+  }
+  co_return std::nullopt;
+}
+
+// Opens the upload for this request. An upload another request is writing
+// answers 416 with where it stands, like any chunk that cannot be taken.
+boost::asio::awaitable<Result<std::unique_ptr<registry::UploadSession>>> open_session(
+    const HandlerContext& ctx, const RouteMatch& route, http::Response& refusal) {
+  const registry::RepositoryRef repo = ctx.repository(route.name);
+  auto session = co_await ctx.registry.open_upload(repo, route.tail);
+  if (!session && session.error().code == ErrorCode::kRangeInvalid) {
+    Result<registry::UploadStatus> status = co_await http::offload(
+        ctx.blocking, [&] { return ctx.registry.upload_status(repo, route.tail); });
+    refusal = range_refused("another request is writing to this upload", route.name, route.tail,
+                            status ? status->size : 0);
+  }
+  co_return session;
 }
 
 Result<berth::oci::Digest> digest_param(const http::Request& request) {
@@ -241,7 +204,7 @@ boost::asio::awaitable<std::optional<Result<http::Response>>> try_mount(
   if (!digest || !berth::oci::validate_repository_name(*from)) co_return std::nullopt;
   const registry::RepositoryRef repo = ctx.repository(route.name);
   const registry::RepositoryRef source = ctx.repository(*from);
-  Result<storage::blob::BlobInfo> mounted = co_await http::offload(
+  Result<registry::BlobInfo> mounted = co_await http::offload(
       ctx.blocking, [&] { return ctx.registry.mount_blob(repo, source, *digest); });
   if (mounted) co_return Result<http::Response>(blob_created(route.name, *mounted));
   if (mount_falls_back(mounted.error())) co_return std::nullopt;
@@ -250,27 +213,29 @@ boost::asio::awaitable<std::optional<Result<http::Response>>> try_mount(
 
 // Streams the body into a fresh upload and commits it (POST ?digest=).
 HandlerResult monolithic_upload(const HandlerContext& ctx, const RouteMatch& route,
-                                http::Request& request, const berth::oci::Digest& digest,
-                                const registry::UploadStatus& upload) {
+                                http::Request& request, const berth::oci::Digest& digest) {
   const registry::RepositoryRef repo = ctx.repository(route.name);
-  auto writer = co_await checkout(ctx, repo, upload.id);
-  if (!writer) co_return std::unexpected(std::move(writer).error());
-  CheckedOutWriter& held = **writer;
-
-  Result<std::uint64_t> streamed = co_await stream_body(request, *held);
+  auto session = co_await ctx.registry.begin_upload_session(repo);
+  if (!session) co_return std::unexpected(std::move(session).error());
+  const std::string id = (*session)->id();
+  RequestBodySource body(request);
+  Result<std::uint64_t> streamed = co_await (*session)->append(body);  // releases on error
   if (!streamed) {
-    co_await held.release(ctx.blocking);
     // Best effort: nobody knows this upload's id, so do not leave it behind.
-    co_await http::offload(ctx.blocking,
-                           [&] { return ctx.registry.cancel_upload(repo, upload.id); });
+    co_await http::offload(ctx.blocking, [&] { return ctx.registry.cancel_upload(repo, id); });
     co_return std::unexpected(std::move(streamed).error());
   }
-  auto finish = [&, w = held.take()]() mutable {
-    return ctx.registry.finish_upload(repo, std::move(w), digest);
-  };
-  Result<storage::blob::BlobInfo> info = co_await http::offload(ctx.blocking, std::move(finish));
+  Result<registry::BlobInfo> info = co_await (*session)->commit(digest);
   if (!info) co_return std::unexpected(std::move(info).error());
   co_return blob_created(route.name, *info);
+}
+
+// ?digest-algorithm= names the algorithm the client will use: berth takes
+// every digest it can verify (sha256, sha512) and refuses others up front.
+berth::Status check_digest_algorithm(const http::Request& request) {
+  const auto algorithm = request.query_param("digest-algorithm");
+  if (!algorithm || *algorithm == "sha256" || *algorithm == "sha512") return ok();
+  return fail(ErrorCode::kDigestInvalid, "unsupported digest algorithm", std::string(*algorithm));
 }
 
 }  // namespace
@@ -278,6 +243,9 @@ HandlerResult monolithic_upload(const HandlerContext& ctx, const RouteMatch& rou
 HandlerResult start_upload(const HandlerContext& ctx, const RouteMatch& route,
                            http::Request& request) {
   if (auto mounted = co_await try_mount(ctx, route, request)) co_return std::move(*mounted);
+  if (berth::Status algorithm = check_digest_algorithm(request); !algorithm) {
+    co_return std::unexpected(std::move(algorithm).error());
+  }
 
   std::optional<berth::oci::Digest> digest;
   if (request.query_param("digest")) {
@@ -285,17 +253,16 @@ HandlerResult start_upload(const HandlerContext& ctx, const RouteMatch& route,
     if (!parsed) co_return std::unexpected(std::move(parsed).error());
     digest = std::move(*parsed);
   }
-  // Claimed before the upload exists, so a refusal leaves nothing behind.
-  UploadSlot slot;
   if (digest) {
-    slot = upload_slot(ctx);
+    // Claimed before the upload exists, so a refusal leaves nothing behind.
+    UploadSlot slot = upload_slot(ctx);
     if (!slot) co_return too_many_uploads(ctx);
+    co_return co_await monolithic_upload(ctx, route, request, *digest);
   }
   const registry::RepositoryRef repo = ctx.repository(route.name);
   Result<registry::UploadStatus> upload = co_await http::offload(
       ctx.blocking, [&] { return ctx.registry.begin_upload(repo); });
   if (!upload) co_return std::unexpected(std::move(upload).error());
-  if (digest) co_return co_await monolithic_upload(ctx, route, request, *digest, *upload);
   co_return upload_response(Status::accepted, route.name, upload->id, upload->size);
 }
 
@@ -306,18 +273,16 @@ HandlerResult patch_upload(const HandlerContext& ctx, const RouteMatch& route,
   }
   UploadSlot slot = upload_slot(ctx);
   if (!slot) co_return too_many_uploads(ctx);
-  const registry::RepositoryRef repo = ctx.repository(route.name);
-  auto writer = co_await checkout(ctx, repo, route.tail);
-  if (!writer) co_return std::unexpected(std::move(writer).error());
-  CheckedOutWriter& held = **writer;
-
-  if (auto refused = co_await receive_chunk(ctx, route, request, held)) {
+  http::Response refusal;
+  auto session = co_await open_session(ctx, route, refusal);
+  if (!session) {
+    if (session.error().code == ErrorCode::kRangeInvalid) co_return refusal;
+    co_return std::unexpected(std::move(session).error());
+  }
+  if (auto refused = co_await receive_chunk(route, request, **session)) {
     co_return std::move(*refused);
   }
-  auto checkin = [&, w = held.take()]() mutable {
-    return ctx.registry.checkin_upload(std::move(w));
-  };
-  Result<registry::UploadStatus> status = co_await http::offload(ctx.blocking, std::move(checkin));
+  Result<registry::UploadStatus> status = co_await (*session)->save();
   if (!status) co_return std::unexpected(std::move(status).error());
   co_return upload_response(Status::accepted, route.name, status->id, status->size);
 }
@@ -331,18 +296,16 @@ HandlerResult put_upload(const HandlerContext& ctx, const RouteMatch& route,
   if (!digest) co_return std::unexpected(std::move(digest).error());
   UploadSlot slot = upload_slot(ctx);
   if (!slot) co_return too_many_uploads(ctx);
-  const registry::RepositoryRef repo = ctx.repository(route.name);
-  auto writer = co_await checkout(ctx, repo, route.tail);
-  if (!writer) co_return std::unexpected(std::move(writer).error());
-  CheckedOutWriter& held = **writer;
-
-  if (auto refused = co_await receive_chunk(ctx, route, request, held)) {
+  http::Response refusal;
+  auto session = co_await open_session(ctx, route, refusal);
+  if (!session) {
+    if (session.error().code == ErrorCode::kRangeInvalid) co_return refusal;
+    co_return std::unexpected(std::move(session).error());
+  }
+  if (auto refused = co_await receive_chunk(route, request, **session)) {
     co_return std::move(*refused);
   }
-  auto finish = [&, w = held.take()]() mutable {
-    return ctx.registry.finish_upload(repo, std::move(w), *digest);
-  };
-  Result<storage::blob::BlobInfo> info = co_await http::offload(ctx.blocking, std::move(finish));
+  Result<registry::BlobInfo> info = co_await (*session)->commit(*digest);
   if (!info) co_return std::unexpected(std::move(info).error());
   co_return blob_created(route.name, *info);
 }

@@ -32,6 +32,10 @@ namespace berth::storage::blob {
 struct BlobInfo {
   oci::Digest digest;
   std::uint64_t size = 0;
+  // When the blob was last committed (ms since the epoch): a collector's
+  // grace period runs from it. Filled by walk(); 0 where a call does not
+  // say (stat, commit).
+  std::int64_t modified_at_ms = 0;
 };
 
 // Sequential reader positioned at the offset given to BlobStore::open.
@@ -105,8 +109,9 @@ class BlobStore {
   // garbage collector calls this, after proving the blob unreferenced.
   virtual Status remove(const oci::Digest& digest) = 0;
 
-  // Visits every committed blob (order unspecified); stops at the first
-  // error returned by the visitor or the store.
+  // Visits every committed blob (order unspecified), with its
+  // modified_at_ms; stops at the first error returned by the visitor or the
+  // store.
   virtual Status walk(const std::function<Status(const BlobInfo&)>& visit) = 0;
 
   // Visits every upload in progress.

@@ -89,21 +89,37 @@ struct UploadRecord {
   std::string id;
   RepositoryId repository = 0;
   std::int64_t started_at_ms = 0;
+  // The right to append (see acquire_upload_lease): who holds it, and
+  // until when. "" / 0 when nobody does.
+  std::string lease_holder;
+  std::int64_t lease_expires_at_ms = 0;
+  // The size the last holder saved the upload at (release_upload_lease), so
+  // a process can tell whether a writer it kept is still current.
+  std::uint64_t saved_size = 0;
+};
+
+// Changes a settings JSON object inside the store's transaction: gets the
+// current text, returns the new one, or an error that aborts the change.
+using SettingsChange = std::function<Result<std::string>(const std::string& current)>;
+
+// A tag to point at a manifest. When `immutable`, pointing it fails with
+// kTagImmutable if the tag exists at all, even at the same manifest: ECR
+// refuses a re-push to an immutable tag whatever its digest.
+struct TagAssignment {
+  std::string name;
+  bool immutable = false;
 };
 
 struct PutManifestOptions {
-  // Tag to point at the manifest in the same transaction; "" for none.
-  std::string tag;
+  // Tags to point at the manifest in the same transaction (none: untagged;
+  // several: the distribution spec's ?tag= parameters).
+  std::vector<TagAssignment> tags;
   // When true, blob references need not be linked in the repository
   // (ECR's lenient PutImage).
   bool allow_missing_blobs = false;
   // When true, an index's children need not exist in the repository
   // (--allow-sparse-indexes, or ECR's lenient PutImage).
   bool allow_missing_children = false;
-  // When true, pointing an existing tag at any manifest fails with
-  // kTagImmutable, even at the one it already names: ECR refuses a re-push
-  // to an immutable tag whatever its digest.
-  bool immutable_tags = false;
 };
 
 // A hold on a whole store (MetaStore::lock_store); released when destroyed.
@@ -146,6 +162,12 @@ class MetaStore {
   // kRepositoryNotFound when absent.
   virtual Status update_repository_settings(RepositoryId id,
                                             std::string_view settings_json) = 0;
+  // Reads the settings, applies `change` and writes the result, in one
+  // transaction: concurrent changes, from any process, are never lost.
+  // Returns the updated record; kRepositoryNotFound when absent; the
+  // change's own error (and nothing written) when it refuses.
+  virtual Result<RepositoryRecord> modify_repository_settings(RepositoryId id,
+                                                              const SettingsChange& change) = 0;
   // Deletes the repository with all its manifests, tags, links and uploads
   // records. kRepositoryNotFound when absent.
   virtual Status delete_repository(RepositoryId id) = 0;
@@ -154,11 +176,22 @@ class MetaStore {
   virtual Result<std::vector<std::string>> list_repositories(std::string_view registry,
                                                              std::string_view after,
                                                              std::size_t limit) = 0;
+  // The same page as whole records (settings included).
+  virtual Result<std::vector<RepositoryRecord>> list_repository_records(
+      std::string_view registry, std::string_view after, std::size_t limit) = 0;
+  // Every registry that holds a repository or stored settings, in ascending
+  // byte order strictly after `after`, at most `limit`.
+  virtual Result<std::vector<std::string>> list_registries(std::string_view after,
+                                                           std::size_t limit) = 0;
   // Settings of a whole registry (e.g. the ECR registry policy) as a JSON
   // object; "{}" when none were stored.
   virtual Result<std::string> get_registry_settings(std::string_view registry) = 0;
   virtual Status put_registry_settings(std::string_view registry,
                                        std::string_view settings_json) = 0;
+  // As modify_repository_settings, for a registry's settings ("{}" when
+  // none were stored). Returns the new settings.
+  virtual Result<std::string> modify_registry_settings(std::string_view registry,
+                                                       const SettingsChange& change) = 0;
   // Number of manifests in the repository (DeleteRepository without force).
   virtual Result<std::uint64_t> count_manifests(RepositoryId id) = 0;
 
@@ -182,12 +215,12 @@ class MetaStore {
 
   // ---- manifests and tags ----
   // Stores the manifest (idempotent for identical digests: pushed_at is kept)
-  // and its references, and points options.tag at it, in one transaction.
+  // and its references, and points options.tags at it, in one transaction.
   // Fails, storing nothing, with kManifestBlobUnknown (detail = the digest)
   // when a required blob reference is not linked (unless
   // allow_missing_blobs) or a child manifest does not exist in the
-  // repository (unless allow_missing_children); kTagImmutable as described
-  // in PutManifestOptions.
+  // repository (unless allow_missing_children); kTagImmutable (detail = the
+  // tag) as described in TagAssignment.
   virtual Status put_manifest(RepositoryId repo, const ManifestRecord& manifest,
                               const std::vector<ManifestReference>& references,
                               const PutManifestOptions& options) = 0;
@@ -234,10 +267,32 @@ class MetaStore {
   // ---- uploads ----
   // kAlreadyExists when the id is taken. May return before it is durable:
   // a crash may lose an upload that has not been finished (the client then
-  // starts again); any later durable write makes it durable too.
+  // starts again); any later durable write makes it durable too. A lease
+  // in the record is held from the start.
   virtual Status create_upload(const UploadRecord& upload) = 0;
   // kUploadNotFound when absent.
   virtual Result<UploadRecord> get_upload(std::string_view id) = 0;
+  // Takes the right to append to an upload for `holder` (a token unique to
+  // one request) until now_ms + ttl_ms, so that two requests, in one process
+  // or in several, never write one upload at once. Renewing one's own lease
+  // is allowed; a lease past its expiry is free to take. Returns the record
+  // as it stands with the lease; kUploadNotFound when absent; kRangeInvalid
+  // (detail = the upload id) while another holder's lease is live. Need not
+  // be durable: after a crash every lease is moot anyway.
+  virtual Result<UploadRecord> acquire_upload_lease(std::string_view id, std::string_view holder,
+                                                    std::int64_t now_ms,
+                                                    std::int64_t ttl_ms) = 0;
+  // Frees every upload lease, returning how many were held. For a process
+  // that starts while it holds the store exclusively (lock_store): then
+  // every lease belongs to a process that died, and waiting out their
+  // expiry would only stall the clients that resume after a crash.
+  // REQUIRES: no other process uses the store.
+  virtual Result<std::uint64_t> clear_upload_leases() = 0;
+  // Gives the lease up (when `holder` holds it; otherwise does nothing) and,
+  // when given, records the size the upload was saved at. kUploadNotFound
+  // when the upload is gone. Need not be durable.
+  virtual Status release_upload_lease(std::string_view id, std::string_view holder,
+                                      std::optional<std::uint64_t> saved_size) = 0;
   // kUploadNotFound when absent.
   virtual Status delete_upload(std::string_view id) = 0;
   // Every upload record (for GC of stale uploads).

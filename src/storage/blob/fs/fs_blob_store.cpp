@@ -113,12 +113,12 @@ class FsBlobStore final : public BlobStore {
         for (const std::string& name : names) {
           auto digest = Layout::blob_digest_from_entry(alg, shard, name);
           if (!digest) continue;  // a stray or temporary file
-          auto size = file_size(layout().blob_path(*digest), ErrorCode::kBlobNotFound);
-          if (!size) {
-            if (size.error().code == ErrorCode::kBlobNotFound) continue;  // removed meanwhile
-            return std::unexpected(std::move(size).error());
+          auto stat = stat_file(layout().blob_path(*digest), ErrorCode::kBlobNotFound);
+          if (!stat) {
+            if (stat.error().code == ErrorCode::kBlobNotFound) continue;  // removed meanwhile
+            return std::unexpected(std::move(stat).error());
           }
-          BERTH_TRY_STATUS(visit(BlobInfo{*digest, *size}));
+          BERTH_TRY_STATUS(visit(BlobInfo{*digest, stat->size, stat->modified_at_ms}));
         }
       }
     }

@@ -111,6 +111,18 @@ Result<std::uint64_t> file_size(const std::filesystem::path& path, ErrorCode not
   return static_cast<std::uint64_t>(st.st_size);
 }
 
+Result<FileStat> stat_file(const std::filesystem::path& path, ErrorCode not_found) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) {
+    int err = errno;
+    return from_errno(describe("stat", path), err, not_found);
+  }
+  if (!S_ISREG(st.st_mode)) return fail(not_found, describe("not a regular file", path));
+  return FileStat{static_cast<std::uint64_t>(st.st_size),
+                  static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000 +
+                      st.st_mtim.tv_nsec / 1'000'000};
+}
+
 Result<std::int64_t> modified_at_ns(const std::filesystem::path& path, ErrorCode not_found) {
   struct stat st;
   if (::stat(path.c_str(), &st) != 0) {

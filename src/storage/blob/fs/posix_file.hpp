@@ -63,6 +63,14 @@ Result<std::uint64_t> file_size(const std::filesystem::path& path, ErrorCode not
 // Modification time of a path, in nanoseconds since the epoch.
 Result<std::int64_t> modified_at_ns(const std::filesystem::path& path, ErrorCode not_found);
 
+struct FileStat {
+  std::uint64_t size = 0;
+  std::int64_t modified_at_ms = 0;
+};
+// Size and modification time of a regular file (`not_found` if absent or
+// not a regular file), from one stat(2).
+Result<FileStat> stat_file(const std::filesystem::path& path, ErrorCode not_found);
+
 Status truncate_file(int fd, std::uint64_t size);
 Status seek_to(int fd, std::uint64_t offset);
 

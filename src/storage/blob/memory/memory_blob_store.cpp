@@ -9,6 +9,7 @@
 #include "crypto/hasher.hpp"
 #include "storage/blob/hashing.hpp"
 #include "storage/blob/upload_id.hpp"
+#include "util/time.hpp"
 
 namespace berth::storage::blob::memory {
 
@@ -27,6 +28,7 @@ struct State {
   // Blob bytes are immutable once stored, so readers hold them by pointer
   // and survive a concurrent remove().
   std::map<oci::Digest, std::shared_ptr<const std::string>> blobs;
+  std::map<oci::Digest, std::int64_t> committed_at_ms;
   std::map<std::string, std::shared_ptr<Upload>> uploads;
 };
 
@@ -112,6 +114,8 @@ class MemoryBlobWriter final : public BlobWriter {
     std::lock_guard lock(state_->mu);
     BERTH_TRY_STATUS(check_live_locked());
     // try_emplace keeps an existing copy: a second commit is a no-op.
+    // A second commit refreshes the time: the blob was written again.
+    state_->committed_at_ms[expected] = now_ms();
     state_->blobs.try_emplace(expected,
                               std::make_shared<const std::string>(std::move(upload_->data)));
     state_->uploads.erase(id_.str());
@@ -211,6 +215,7 @@ class MemoryBlobStore final : public BlobStore {
   Status remove(const oci::Digest& digest) override {
     BERTH_TRY_STATUS(check_digest(digest));
     std::lock_guard lock(state_->mu);
+    state_->committed_at_ms.erase(digest);
     if (state_->blobs.erase(digest) == 0) {
       return fail(ErrorCode::kBlobNotFound, "blob not found", digest.str());
     }
@@ -223,7 +228,9 @@ class MemoryBlobStore final : public BlobStore {
     std::vector<BlobInfo> snapshot;
     {
       std::lock_guard lock(state_->mu);
-      for (const auto& [digest, bytes] : state_->blobs) snapshot.push_back({digest, bytes->size()});
+      for (const auto& [digest, bytes] : state_->blobs) {
+        snapshot.push_back({digest, bytes->size(), state_->committed_at_ms[digest]});
+      }
     }
     for (const BlobInfo& info : snapshot) BERTH_TRY_STATUS(visit(info));
     return ok();

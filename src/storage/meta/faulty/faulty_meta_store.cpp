@@ -43,6 +43,49 @@ Status FaultyMetaStore::update_repository_settings(RepositoryId id,
                 [&] { return inner_.update_repository_settings(id, settings_json); });
 }
 
+Result<RepositoryRecord> FaultyMetaStore::modify_repository_settings(
+    RepositoryId id, const SettingsChange& change) {
+  return inject(*plan_, "meta.modify_repository_settings", kWrite,
+                [&] { return inner_.modify_repository_settings(id, change); });
+}
+
+Result<std::string> FaultyMetaStore::modify_registry_settings(std::string_view registry,
+                                                              const SettingsChange& change) {
+  return inject(*plan_, "meta.modify_registry_settings", kWrite,
+                [&] { return inner_.modify_registry_settings(registry, change); });
+}
+
+Result<std::vector<RepositoryRecord>> FaultyMetaStore::list_repository_records(
+    std::string_view registry, std::string_view after, std::size_t limit) {
+  return inject(*plan_, "meta.list_repository_records", kRead,
+                [&] { return inner_.list_repository_records(registry, after, limit); });
+}
+
+Result<std::vector<std::string>> FaultyMetaStore::list_registries(std::string_view after,
+                                                                  std::size_t limit) {
+  return inject(*plan_, "meta.list_registries", kRead,
+                [&] { return inner_.list_registries(after, limit); });
+}
+
+Result<UploadRecord> FaultyMetaStore::acquire_upload_lease(std::string_view id,
+                                                           std::string_view holder,
+                                                           std::int64_t now_ms,
+                                                           std::int64_t ttl_ms) {
+  return inject(*plan_, "meta.acquire_upload_lease", kWrite,
+                [&] { return inner_.acquire_upload_lease(id, holder, now_ms, ttl_ms); });
+}
+
+Result<std::uint64_t> FaultyMetaStore::clear_upload_leases() {
+  return inject(*plan_, "meta.clear_upload_leases", kWrite,
+                [&] { return inner_.clear_upload_leases(); });
+}
+
+Status FaultyMetaStore::release_upload_lease(std::string_view id, std::string_view holder,
+                                             std::optional<std::uint64_t> saved_size) {
+  return inject(*plan_, "meta.release_upload_lease", kWrite,
+                [&] { return inner_.release_upload_lease(id, holder, saved_size); });
+}
+
 Status FaultyMetaStore::delete_repository(RepositoryId id) {
   return inject(*plan_, "meta.delete_repository", kWrite,
                 [&] { return inner_.delete_repository(id); });

@@ -40,6 +40,20 @@ class FaultyMetaStore final : public MetaStore {
                                              std::string_view settings_json,
                                              std::int64_t now_ms) override;
   Status update_repository_settings(RepositoryId id, std::string_view settings_json) override;
+  Result<RepositoryRecord> modify_repository_settings(RepositoryId id,
+                                                      const SettingsChange& change) override;
+  Result<std::string> modify_registry_settings(std::string_view registry,
+                                               const SettingsChange& change) override;
+  Result<std::vector<RepositoryRecord>> list_repository_records(std::string_view registry,
+                                                                std::string_view after,
+                                                                std::size_t limit) override;
+  Result<std::vector<std::string>> list_registries(std::string_view after,
+                                                   std::size_t limit) override;
+  Result<UploadRecord> acquire_upload_lease(std::string_view id, std::string_view holder,
+                                            std::int64_t now_ms, std::int64_t ttl_ms) override;
+  Status release_upload_lease(std::string_view id, std::string_view holder,
+                              std::optional<std::uint64_t> saved_size) override;
+  Result<std::uint64_t> clear_upload_leases() override;
   Status delete_repository(RepositoryId id) override;
   Result<std::vector<std::string>> list_repositories(std::string_view registry,
                                                      std::string_view after,

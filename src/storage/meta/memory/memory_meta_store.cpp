@@ -84,6 +84,28 @@ class MemoryMetaStore final : public MetaStore {
     return ok();
   }
 
+  Result<RepositoryRecord> modify_repository_settings(RepositoryId id,
+                                                      const SettingsChange& change) override {
+    std::unique_lock lock(mu_);
+    Repo* repo = find(id);
+    if (repo == nullptr) return std::unexpected(repository_not_found(id));
+    repo->record.settings_json = BERTH_TRY(change(repo->record.settings_json));
+    return repo->record;
+  }
+
+  Result<std::string> modify_registry_settings(std::string_view registry,
+                                               const SettingsChange& change) override {
+    std::unique_lock lock(mu_);
+    auto [it, inserted] = registry_settings_.try_emplace(std::string(registry), "{}");
+    auto next = change(it->second);
+    if (!next) {
+      if (inserted) registry_settings_.erase(it);
+      return std::unexpected(std::move(next).error());
+    }
+    it->second = std::move(*next);
+    return it->second;
+  }
+
   Result<std::string> get_registry_settings(std::string_view registry) override {
     std::unique_lock lock(mu_);
     auto it = registry_settings_.find(std::string(registry));
@@ -115,6 +137,28 @@ class MemoryMetaStore final : public MetaStore {
     auto it = names_.find(registry);
     if (it == names_.end()) return std::vector<std::string>{};
     return keys_after(it->second, after, limit);
+  }
+
+  Result<std::vector<RepositoryRecord>> list_repository_records(std::string_view registry,
+                                                                std::string_view after,
+                                                                std::size_t limit) override {
+    std::shared_lock lock(mu_);
+    std::vector<RepositoryRecord> out;
+    auto it = names_.find(registry);
+    if (it == names_.end()) return out;
+    for (const std::string& name : keys_after(it->second, after, limit)) {
+      out.push_back(repos_.at(it->second.find(name)->second).record);
+    }
+    return out;
+  }
+
+  Result<std::vector<std::string>> list_registries(std::string_view after,
+                                                   std::size_t limit) override {
+    std::shared_lock lock(mu_);
+    TextMap<bool> all;
+    for (const auto& [registry, names] : names_) all.emplace(registry, true);
+    for (const auto& [registry, settings] : registry_settings_) all.emplace(registry, true);
+    return keys_after(all, after, limit);
   }
 
   Result<std::uint64_t> count_manifests(RepositoryId id) override {
@@ -186,8 +230,8 @@ class MemoryMetaStore final : public MetaStore {
                     "manifest references a blob that is not in the repository", ref.digest.str());
       }
     }
-    if (!options.tag.empty()) {
-      BERTH_TRY_STATUS(check_tag(*repo, options.tag, manifest.digest, options.immutable_tags));
+    for (const TagAssignment& tag : options.tags) {
+      BERTH_TRY_STATUS(check_tag(*repo, tag.name, manifest.digest, tag.immutable));
     }
     const std::string& key = manifest.digest.str();
     if (!repo->manifests.contains(key)) {
@@ -201,7 +245,7 @@ class MemoryMetaStore final : public MetaStore {
       if (manifest.subject) repo->referrers[manifest.subject->str()].insert(key);
       repo->manifests.emplace(key, std::move(stored));
     }
-    if (!options.tag.empty()) set_tag(*repo, options.tag, manifest.digest);
+    for (const TagAssignment& tag : options.tags) set_tag(*repo, tag.name, manifest.digest);
     return ok();
   }
 
@@ -373,6 +417,51 @@ class MemoryMetaStore final : public MetaStore {
       return fail(ErrorCode::kUploadNotFound, "upload not found", std::string(id));
     }
     return it->second;
+  }
+
+  Result<UploadRecord> acquire_upload_lease(std::string_view id, std::string_view holder,
+                                            std::int64_t now_ms, std::int64_t ttl_ms) override {
+    std::unique_lock lock(mu_);
+    auto it = uploads_.find(id);
+    if (it == uploads_.end()) {
+      return fail(ErrorCode::kUploadNotFound, "upload not found", std::string(id));
+    }
+    UploadRecord& record = it->second;
+    if (!record.lease_holder.empty() && record.lease_holder != holder &&
+        record.lease_expires_at_ms > now_ms) {
+      return fail(ErrorCode::kRangeInvalid, "another request is writing to this upload",
+                  std::string(id));
+    }
+    record.lease_holder = std::string(holder);
+    record.lease_expires_at_ms = now_ms + ttl_ms;
+    return record;
+  }
+
+  Result<std::uint64_t> clear_upload_leases() override {
+    std::unique_lock lock(mu_);
+    std::uint64_t cleared = 0;
+    for (auto& [id, record] : uploads_) {
+      if (record.lease_holder.empty()) continue;
+      record.lease_holder.clear();
+      record.lease_expires_at_ms = 0;
+      ++cleared;
+    }
+    return cleared;
+  }
+
+  Status release_upload_lease(std::string_view id, std::string_view holder,
+                              std::optional<std::uint64_t> saved_size) override {
+    std::unique_lock lock(mu_);
+    auto it = uploads_.find(id);
+    if (it == uploads_.end()) {
+      return fail(ErrorCode::kUploadNotFound, "upload not found", std::string(id));
+    }
+    UploadRecord& record = it->second;
+    if (record.lease_holder != holder) return ok();
+    record.lease_holder.clear();
+    record.lease_expires_at_ms = 0;
+    if (saved_size) record.saved_size = *saved_size;
+    return ok();
   }
 
   Status delete_upload(std::string_view id) override {

@@ -49,8 +49,10 @@ Statement& Statement::bind(int index, std::int64_t value) {
 }
 
 Statement& Statement::bind(int index, std::string_view text) {
-  int rc =
-      sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+  // A default string_view has no data pointer, which SQLite would bind as
+  // NULL (and "x > NULL" matches nothing): it is the empty string here.
+  const char* data = text.data() != nullptr ? text.data() : "";
+  int rc = sqlite3_bind_text64(stmt_, index, data, text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
   if (bind_rc_ == SQLITE_OK) bind_rc_ = rc;
   return *this;
 }

@@ -98,9 +98,18 @@ CREATE TABLE registry_settings (
 ) WITHOUT ROWID;
 )sql";
 
+// The right to append to an upload, held by one request of one process at a
+// time (MetaStore::acquire_upload_lease), and the size its last holder saved.
+constexpr std::string_view k0003UploadLeases = R"sql(
+ALTER TABLE uploads ADD COLUMN lease_holder TEXT NOT NULL DEFAULT '';
+ALTER TABLE uploads ADD COLUMN lease_expires_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE uploads ADD COLUMN saved_size INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "0001_initial", k0001Initial},
     {2, "0002_registry_settings", k0002RegistrySettings},
+    {3, "0003_upload_leases", k0003UploadLeases},
 };
 
 // migrate() indexes kMigrations by version: numbers must run 1, 2, 3, ...

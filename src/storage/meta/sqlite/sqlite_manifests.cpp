@@ -142,8 +142,10 @@ Status SqliteMetaStore::put_manifest(RepositoryId repo, const ManifestRecord& ma
     BERTH_TRY_STATUS(require_repository(c, repo));
     BERTH_TRY_STATUS(check_references(c, repo, references, options));
     BERTH_TRY_STATUS(insert_manifest(c, repo, manifest, references));
-    if (options.tag.empty()) return ok();
-    return set_tag(c, repo, options.tag, manifest.digest, options.immutable_tags);
+    for (const TagAssignment& tag : options.tags) {
+      BERTH_TRY_STATUS(set_tag(c, repo, tag.name, manifest.digest, tag.immutable));
+    }
+    return ok();
   });
 }
 

@@ -258,6 +258,48 @@ Status SqliteMetaStore::update_repository_settings(RepositoryId id,
   });
 }
 
+Result<RepositoryRecord> SqliteMetaStore::modify_repository_settings(
+    RepositoryId id, const SettingsChange& change) {
+  // Inside the write transaction: nobody, in this process or another, can
+  // change the row between the read and the write.
+  return write([&](Connection& c) -> Result<RepositoryRecord> {
+    auto select = BERTH_TRY(
+        c.prepare("SELECT registry, name, created_at, settings FROM repositories WHERE id = ?1"));
+    select.bind(1, id);
+    if (!BERTH_TRY(select.step())) {
+      return fail(ErrorCode::kRepositoryNotFound, "repository not found", std::to_string(id));
+    }
+    RepositoryRecord record;
+    record.id = id;
+    record.registry = select.column_text(0);
+    record.name = select.column_text(1);
+    record.created_at_ms = select.column_int64(2);
+    record.settings_json = BERTH_TRY(change(select.column_text(3)));
+    auto update = BERTH_TRY(c.prepare("UPDATE repositories SET settings = ?2 WHERE id = ?1"));
+    update.bind(1, id).bind(2, record.settings_json);
+    BERTH_TRY_STATUS(update.run());
+    return record;
+  });
+}
+
+Result<std::string> SqliteMetaStore::modify_registry_settings(std::string_view registry,
+                                                              const SettingsChange& change) {
+  return write([&](Connection& c) -> Result<std::string> {
+    auto select =
+        BERTH_TRY(c.prepare("SELECT settings FROM registry_settings WHERE registry = ?1"));
+    select.bind(1, registry);
+    const std::string current =
+        BERTH_TRY(select.step()) ? std::string(select.column_text(0)) : std::string("{}");
+    std::string next = BERTH_TRY(change(current));
+    auto upsert = BERTH_TRY(c.prepare(
+        "INSERT INTO registry_settings (registry, settings) VALUES (?1, ?2) "
+        "ON CONFLICT (registry) DO UPDATE SET settings = excluded.settings"));
+    upsert.bind(1, registry).bind(2, next);
+    BERTH_TRY_STATUS(upsert.run());
+    return next;
+  });
+}
+
 Result<std::string> SqliteMetaStore::get_registry_settings(std::string_view registry) {
   return read_snapshot([&](Connection& c) -> Result<std::string> {
     auto stmt = BERTH_TRY(c.prepare("SELECT settings FROM registry_settings WHERE registry = ?1"));
@@ -303,6 +345,41 @@ Result<std::vector<std::string>> SqliteMetaStore::list_repositories(std::string_
     std::vector<std::string> names;
     while (BERTH_TRY(stmt.step())) names.push_back(stmt.column_text(0));
     return names;
+  });
+}
+
+Result<std::vector<RepositoryRecord>> SqliteMetaStore::list_repository_records(
+    std::string_view registry, std::string_view after, std::size_t limit) {
+  return read([&](Connection& c) -> Result<std::vector<RepositoryRecord>> {
+    auto stmt = BERTH_TRY(
+        c.prepare("SELECT id, name, created_at, settings FROM repositories "
+                  "WHERE registry = ?1 AND name > ?2 ORDER BY name LIMIT ?3"));
+    stmt.bind(1, registry).bind(2, after).bind(3, sql_limit(limit));
+    std::vector<RepositoryRecord> records;
+    while (BERTH_TRY(stmt.step())) {
+      RepositoryRecord r;
+      r.id = stmt.column_int64(0);
+      r.registry = registry;
+      r.name = stmt.column_text(1);
+      r.created_at_ms = stmt.column_int64(2);
+      r.settings_json = stmt.column_text(3);
+      records.push_back(std::move(r));
+    }
+    return records;
+  });
+}
+
+Result<std::vector<std::string>> SqliteMetaStore::list_registries(std::string_view after,
+                                                                  std::size_t limit) {
+  return read([&](Connection& c) -> Result<std::vector<std::string>> {
+    auto stmt = BERTH_TRY(
+        c.prepare("SELECT registry FROM (SELECT DISTINCT registry FROM repositories "
+                  "UNION SELECT registry FROM registry_settings) "
+                  "WHERE registry > ?1 ORDER BY registry LIMIT ?2"));
+    stmt.bind(1, after).bind(2, sql_limit(limit));
+    std::vector<std::string> out;
+    while (BERTH_TRY(stmt.step())) out.push_back(stmt.column_text(0));
+    return out;
   });
 }
 
@@ -374,64 +451,11 @@ Status SqliteMetaStore::unlink_blob(RepositoryId repo, const oci::Digest& digest
   });
 }
 
-// ---- uploads ----
-
-// Lazy: an upload that has not received a byte need not survive a crash.
-Status SqliteMetaStore::create_upload(const UploadRecord& upload) {
-  return write([&](Connection& c) -> Status {
-    BERTH_TRY_STATUS(require_repository(c, upload.repository));
-    {
-      auto existing = BERTH_TRY(c.prepare("SELECT 1 FROM uploads WHERE id = ?1"));
-      existing.bind(1, upload.id);
-      if (BERTH_TRY(existing.step())) {
-        return fail(ErrorCode::kAlreadyExists, "upload id already in use", upload.id);
-      }
-    }
-    auto insert = BERTH_TRY(
-        c.prepare("INSERT INTO uploads (id, repository_id, started_at) VALUES (?1, ?2, ?3)"));
-    insert.bind(1, upload.id).bind(2, upload.repository).bind(3, upload.started_at_ms);
-    return insert.run();
-  }, GroupCommitter::Durability::kLazy);
-}
-
-Result<UploadRecord> SqliteMetaStore::get_upload(std::string_view id) {
-  return read([&](Connection& c) -> Result<UploadRecord> {
-    auto stmt = BERTH_TRY(c.prepare("SELECT repository_id, started_at FROM uploads WHERE id = ?1"));
-    stmt.bind(1, id);
-    if (!BERTH_TRY(stmt.step())) {
-      return fail(ErrorCode::kUploadNotFound, "upload not found", std::string(id));
-    }
-    return UploadRecord{std::string(id), stmt.column_int64(0), stmt.column_int64(1)};
-  });
-}
-
-Status SqliteMetaStore::delete_upload(std::string_view id) {
-  return write([&](Connection& c) -> Status {
-    auto del = BERTH_TRY(c.prepare("DELETE FROM uploads WHERE id = ?1"));
-    del.bind(1, id);
-    BERTH_TRY_STATUS(del.run());
-    if (c.changes() == 0) {
-      return fail(ErrorCode::kUploadNotFound, "upload not found", std::string(id));
-    }
-    return ok();
-  });
-}
+// Uploads are in sqlite_uploads.cpp.
 
 // The walks stream rows from one reader's snapshot instead of collecting
 // them: GC visits every row, and there may be millions. `visit` may call
 // back into the store; it gets other connections from the pool.
-Status SqliteMetaStore::walk_uploads(const std::function<Status(const UploadRecord&)>& visit) {
-  return read([&](Connection& c) -> Status {
-    auto stmt =
-        BERTH_TRY(c.prepare("SELECT id, repository_id, started_at FROM uploads ORDER BY id"));
-    while (BERTH_TRY(stmt.step())) {
-      UploadRecord record{stmt.column_text(0), stmt.column_int64(1), stmt.column_int64(2)};
-      BERTH_TRY_STATUS(visit(record));
-    }
-    return ok();
-  });
-}
-
 Status SqliteMetaStore::walk_referenced_blobs(
     const std::function<Status(const oci::Digest&)>& visit) {
   return read([&](Connection& c) -> Status {

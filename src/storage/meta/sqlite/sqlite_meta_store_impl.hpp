@@ -1,7 +1,8 @@
 // SqliteMetaStore: the MetaStore implementation behind
 // open_sqlite_meta_store(). Internal to this folder; its methods are split
-// between sqlite_meta_store.cpp (repositories, blob links, uploads, walks)
-// and sqlite_manifests.cpp (manifests and tags).
+// between sqlite_meta_store.cpp (repositories, settings, blob links, walks),
+// sqlite_uploads.cpp (uploads and their leases) and sqlite_manifests.cpp
+// (manifests and tags).
 //
 // Every mutating call runs body(writer) inside write(): alone on the writer
 // connection, inside a BEGIN IMMEDIATE transaction that it may share with
@@ -53,12 +54,21 @@ class SqliteMetaStore final : public MetaStore {
                                              std::string_view settings_json,
                                              std::int64_t now_ms) override;
   Status update_repository_settings(RepositoryId id, std::string_view settings_json) override;
+  Result<RepositoryRecord> modify_repository_settings(RepositoryId id,
+                                                      const SettingsChange& change) override;
   Result<std::string> get_registry_settings(std::string_view registry) override;
   Status put_registry_settings(std::string_view registry, std::string_view settings_json) override;
+  Result<std::string> modify_registry_settings(std::string_view registry,
+                                               const SettingsChange& change) override;
   Status delete_repository(RepositoryId id) override;
   Result<std::vector<std::string>> list_repositories(std::string_view registry,
                                                      std::string_view after,
                                                      std::size_t limit) override;
+  Result<std::vector<RepositoryRecord>> list_repository_records(std::string_view registry,
+                                                                std::string_view after,
+                                                                std::size_t limit) override;
+  Result<std::vector<std::string>> list_registries(std::string_view after,
+                                                   std::size_t limit) override;
   Result<std::uint64_t> count_manifests(RepositoryId id) override;
 
   Status link_blob(RepositoryId repo, const oci::Digest& digest, std::uint64_t size,
@@ -92,6 +102,11 @@ class SqliteMetaStore final : public MetaStore {
 
   Status create_upload(const UploadRecord& upload) override;
   Result<UploadRecord> get_upload(std::string_view id) override;
+  Result<UploadRecord> acquire_upload_lease(std::string_view id, std::string_view holder,
+                                            std::int64_t now_ms, std::int64_t ttl_ms) override;
+  Status release_upload_lease(std::string_view id, std::string_view holder,
+                              std::optional<std::uint64_t> saved_size) override;
+  Result<std::uint64_t> clear_upload_leases() override;
   Status delete_upload(std::string_view id) override;
   Status walk_uploads(const std::function<Status(const UploadRecord&)>& visit) override;
 

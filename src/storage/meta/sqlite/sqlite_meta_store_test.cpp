@@ -74,7 +74,7 @@ TEST_F(SqliteMetaStoreTest, ReopenKeepsData) {
     repo = created->id;
     ASSERT_TRUE(store->link_blob(repo, digest('b'), 7, kNow).has_value());
     PutManifestOptions options;
-    options.tag = "v1";
+    options.tags = {{"v1"}};
     ASSERT_TRUE(
         store->put_manifest(repo, manifest('a'), {{digest('b'), ReferenceKind::kBlob, 7}}, options)
             .has_value());

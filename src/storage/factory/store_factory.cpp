@@ -1,0 +1,91 @@
+#include "storage/factory/store_factory.hpp"
+
+#include <system_error>
+
+#include "storage/blob/fs/fs_blob_store.hpp"
+#include "storage/factory/store_url.hpp"
+#include "storage/meta/sqlite/sqlite_meta_store.hpp"
+
+namespace berth::storage::factory {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::unexpected<Error> refuse(const StoreUrl& url, const std::string& why) {
+  return fail(ErrorCode::kInvalidArgument, "store " + redact_url(url.text) + ": " + why);
+}
+
+// An error of a backend, prefixed with the store it concerns.
+std::unexpected<Error> about(const StoreUrl& url, Error error) {
+  error.message = "store " + redact_url(url.text) + ": " + error.message;
+  return std::unexpected(std::move(error));
+}
+
+Status no_params(const StoreUrl& url) {
+  if (url.params.empty()) return ok();
+  return refuse(url, "takes no parameters (got '" + url.params.begin()->first + "')");
+}
+
+Result<std::unique_ptr<blob::BlobStore>> open_file_store(const StoreUrl& url,
+                                                         const BlobStoreOpenOptions& options) {
+  BERTH_TRY_STATUS(no_params(url));
+  const fs::path root = url.location;
+  std::error_code ec;
+  if (options.must_exist && !fs::is_directory(root / "blobs", ec)) {
+    return refuse(url, root.string() + " holds no blob store (no blobs/ directory)");
+  }
+  auto store = blob::fs::open_fs_blob_store(root, {.fsync = options.fsync});
+  if (!store) return about(url, store.error());
+  return store;
+}
+
+Result<std::unique_ptr<meta::MetaStore>> open_sqlite_store(const StoreUrl& url,
+                                                           const MetaStoreOpenOptions& options) {
+  BERTH_TRY_STATUS(no_params(url));
+  const fs::path file = url.location;
+  std::error_code ec;
+  if (options.must_exist && !fs::is_regular_file(file, ec)) {
+    return refuse(url, file.string() + " does not exist");
+  }
+  meta::sqlite::SqliteOptions sqlite_options;
+  sqlite_options.synchronous_full = options.synchronous_full;
+  auto store = meta::sqlite::open_sqlite_meta_store(file, sqlite_options);
+  if (!store) return about(url, store.error());
+  return store;
+}
+
+}  // namespace
+
+std::string default_blob_store_url(const fs::path& data_dir) {
+  return "file://" + data_dir.string();
+}
+
+std::string default_meta_store_url(const fs::path& data_dir) {
+  return "sqlite://" + (data_dir / "metadata.db").string();
+}
+
+Result<std::unique_ptr<blob::BlobStore>> open_blob_store(std::string_view text,
+                                                         const BlobStoreOpenOptions& options) {
+  StoreUrl url = BERTH_TRY(parse_store_url(text));
+  if (url.scheme == "file") return open_file_store(url, options);
+  if (url.scheme == "s3") {
+    return fail(ErrorCode::kUnsupported,
+                "store " + redact_url(url.text) + ": the S3 blob store is not built in yet");
+  }
+  return refuse(url, "unknown blob store scheme '" + url.scheme + "' (file:// or s3://)");
+}
+
+Result<std::unique_ptr<meta::MetaStore>> open_meta_store(std::string_view text,
+                                                         const MetaStoreOpenOptions& options) {
+  StoreUrl url = BERTH_TRY(parse_store_url(text));
+  if (url.scheme == "sqlite") return open_sqlite_store(url, options);
+  if (url.scheme == "postgresql" || url.scheme == "postgres") {
+    return fail(ErrorCode::kUnsupported, "store " + redact_url(url.text) +
+                                             ": the PostgreSQL metadata store is not built in yet");
+  }
+  return refuse(url,
+                "unknown metadata store scheme '" + url.scheme + "' (sqlite:// or postgresql://)");
+}
+
+}  // namespace berth::storage::factory
