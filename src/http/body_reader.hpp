@@ -53,6 +53,8 @@ class ParserBodyReader final : public BodyReader {
   // then says how slow it was.
   bool too_slow() const { return too_slow_; }
   const std::optional<Error>& error() const { return error_; }
+  // Body bytes handed to the handler so far.
+  std::uint64_t body_bytes() const { return received_; }
 
  private:
   boost::asio::awaitable<Status> send_continue();

@@ -94,6 +94,9 @@ struct Response {
   // The protocol's name for the failure ("RepositoryNotFoundException",
   // "MANIFEST_UNKNOWN"); "" on success.
   std::string error_name;
+  // Who the front end decided was calling (an IAM ARN or access key id);
+  // "" when anonymous. For the access log: never a secret.
+  std::string principal;
 
   Response() = default;
   explicit Response(beast_http::status s) : status(s) {}

@@ -15,6 +15,7 @@
 #include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -29,6 +30,25 @@ struct TlsOptions {
   std::string cert_file;  // certificate chain, leaf first
   std::string key_file;   // unencrypted private key
 };
+
+// One request, as the server saw it, once its response is written: what
+// metrics and a structured access log need. Views into the request and
+// response; valid only during the callback.
+struct RequestRecord {
+  std::string_view method;
+  std::string_view target;      // path and query, as received
+  std::string_view operation;   // the front end's name for it ("" if none)
+  std::string_view error_name;  // the protocol's error ("" on success)
+  std::string_view principal;   // who the front end decided was calling ("" if anonymous)
+  std::string_view request_id;
+  std::string_view remote;
+  unsigned status = 0;
+  std::chrono::steady_clock::duration duration{};
+  std::uint64_t bytes_received = 0;  // request body bytes the handler read
+  std::uint64_t bytes_sent = 0;      // response body bytes written
+};
+
+enum class AccessLogFormat { kText, kJson };
 
 struct ServerOptions {
   std::string listen_address = "127.0.0.1";
@@ -55,6 +75,10 @@ struct ServerOptions {
   std::chrono::seconds idle_timeout{60};
   std::chrono::seconds shutdown_grace{10};
   bool access_log = true;
+  AccessLogFormat access_log_format = AccessLogFormat::kText;
+  // Called on the connection's strand after each response (metrics); must
+  // not block.
+  std::function<void(const RequestRecord&)> on_request;
   std::optional<TlsOptions> tls;  // set: HTTPS only
 };
 

@@ -21,6 +21,7 @@
 #include <boost/beast/http/write.hpp>
 #include <limits>
 
+#include "http/access_log.hpp"
 #include "http/http_date.hpp"
 #include "http/request_id.hpp"
 #include "http/send_file.hpp"
@@ -187,7 +188,7 @@ asio::awaitable<bool> Session::start_tls() {
     auto [write_ec, n] = co_await asio::async_write(
         stream_.tcp(), asio::buffer(kPlainHttpOnTls.data(), kPlainHttpOnTls.size()), kAsTuple);
     if (!write_ec) linger_budget_ = kLingerLimit;
-    log_access("-", "-", 400, 0, started, "-");
+    log_refusal(400, started);
     co_return false;
   }
   // The bytes detect_ssl read are the start of the ClientHello.
@@ -267,8 +268,20 @@ asio::awaitable<bool> Session::serve_request() {
 
   const auto code = static_cast<unsigned>(res.status);
   const Written written = co_await write_response(req.method, version, keep_alive, res);
-  log_access(beast_http::to_string(req.method), req.target, code, written.body_bytes, started,
-             req.request_id, res.operation, res.error_name);
+  RequestRecord record;
+  record.method = beast_http::to_string(req.method);
+  record.target = loggable_target(req.target);
+  record.operation = res.operation;
+  record.error_name = res.error_name;
+  record.principal = res.principal;
+  record.request_id = req.request_id;
+  record.remote = remote_;
+  record.status = code;
+  record.duration = std::chrono::steady_clock::now() - started;
+  record.bytes_received = body_.body_bytes();
+  record.bytes_sent = written.body_bytes;
+  if (options_.on_request) options_.on_request(record);
+  log_access(record);
   co_return keep_alive && written.ok && !stopping_;
 }
 
@@ -348,7 +361,7 @@ asio::awaitable<void> Session::reject_head(const beast::error_code& ec) {
   Response res(code);
   // The head is unusable, so the version is unknown: answer as HTTP/1.1.
   co_await write_response(beast_http::verb::get, 11, false, res);
-  log_access("-", "-", static_cast<unsigned>(code), 0, started, "-");
+  log_refusal(static_cast<unsigned>(code), started);
 }
 
 asio::awaitable<void> Session::close_connection() {
@@ -381,16 +394,29 @@ asio::awaitable<void> Session::close_connection() {
   tcp_stream.close();
 }
 
-void Session::log_access(std::string_view method, std::string_view target, unsigned status,
-                         std::uint64_t bytes, std::chrono::steady_clock::time_point started,
-                         std::string_view request_id, std::string_view operation,
-                         std::string_view error_name) const {
+void Session::log_refusal(unsigned status, std::chrono::steady_clock::time_point started) {
+  RequestRecord record;
+  record.method = "-";
+  record.target = "-";
+  record.request_id = "-";
+  record.remote = remote_;
+  record.status = status;
+  record.duration = std::chrono::steady_clock::now() - started;
+  if (options_.on_request) options_.on_request(record);
+  log_access(record);
+}
+
+void Session::log_access(const RequestRecord& r) const {
   if (!options_.access_log) return;
-  const std::chrono::duration<double, std::milli> elapsed =
-      std::chrono::steady_clock::now() - started;
-  spdlog::info("{} {} {} {} {:.3f}ms{}{}{}{} id={} remote={}", method, loggable_target(target),
-               status, bytes, elapsed.count(), operation.empty() ? "" : " op=", operation,
-               error_name.empty() ? "" : " error=", error_name, request_id, remote_);
+  if (options_.access_log_format == AccessLogFormat::kJson) {
+    spdlog::info("{}", access_log_json(r));
+    return;
+  }
+  const std::chrono::duration<double, std::milli> elapsed = r.duration;
+  spdlog::info("{} {} {} {} {:.3f}ms{}{}{}{}{}{} id={} remote={}", r.method, r.target, r.status,
+               r.bytes_sent, elapsed.count(), r.operation.empty() ? "" : " op=", r.operation,
+               r.error_name.empty() ? "" : " error=", r.error_name,
+               r.principal.empty() ? "" : " principal=", r.principal, r.request_id, r.remote);
 }
 
 }  // namespace berth::http

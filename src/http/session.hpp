@@ -73,10 +73,9 @@ class Session : public std::enable_shared_from_this<Session> {
   // Answers an unreadable request head (400/413/431) when the error allows.
   boost::asio::awaitable<void> reject_head(const boost::beast::error_code& ec);
   boost::asio::awaitable<void> close_connection();
-  void log_access(std::string_view method, std::string_view target, unsigned status,
-                  std::uint64_t bytes, std::chrono::steady_clock::time_point started,
-                  std::string_view request_id, std::string_view operation = {},
-                  std::string_view error_name = {}) const;
+  void log_access(const RequestRecord& record) const;
+  // A request refused before any handler saw it (a malformed head).
+  void log_refusal(unsigned status, std::chrono::steady_clock::time_point started);
 
   std::shared_ptr<ServerShared> shared_;
   const ServerOptions& options_;

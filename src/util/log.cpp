@@ -5,6 +5,11 @@
 
 #include <spdlog/sinks/stdout_sinks.h>
 
+#include <chrono>
+#include <cstdio>
+
+#include "util/time.hpp"
+
 namespace berth {
 
 namespace {
@@ -25,12 +30,70 @@ Result<spdlog::level::level_enum> parse_level(std::string_view level) {
                   "\" (expected trace, debug, info, warn, error or off)");
 }
 
+// One JSON object per line (see log.hpp).
+class JsonFormatter final : public spdlog::formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
+    const auto since_epoch = msg.time.time_since_epoch();
+    const auto ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(since_epoch).count();
+    std::string time = format_rfc3339(ms);  // ...:SSZ
+    char millis[8];
+    std::snprintf(millis, sizeof millis, ".%03dZ", static_cast<int>(ms % 1000));
+    time.replace(time.size() - 1, 1, millis);
+    const auto level_name = spdlog::level::to_string_view(msg.level);
+    const std::string_view level(level_name.data(), level_name.size());
+    const std::string_view text(msg.payload.data(), msg.payload.size());
+    std::string line = "{\"time\":\"" + time + "\",\"level\":\"" + std::string(level) + "\"";
+    if (text.size() >= 2 && text.front() == '{' && text.back() == '}') {
+      if (text.size() > 2) line += "," + std::string(text.substr(1, text.size() - 2));
+    } else {
+      line += ",\"msg\":\"" + json_escape(text) + "\"";
+    }
+    line += "}\n";
+    dest.append(line.data(), line.data() + line.size());
+  }
+  std::unique_ptr<spdlog::formatter> clone() const override {
+    return std::make_unique<JsonFormatter>();
+  }
+
+ private:
+  static std::string json_escape(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (unsigned char c : text) {
+      switch (c) {
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        default:
+          if (c < 0x20) {
+            char escaped[8];
+            std::snprintf(escaped, sizeof escaped, "\\u%04x", c);
+            out += escaped;
+          } else {
+            out += static_cast<char>(c);
+          }
+      }
+    }
+    return out;
+  }
+};
+
 }  // namespace
 
-Status init_logging(std::string_view level) {
+Status init_logging(std::string_view level, LogFormat format) {
   auto parsed = BERTH_TRY(parse_level(level));
   auto sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
   auto logger = std::make_shared<spdlog::logger>("berth", std::move(sink));
+  if (format == LogFormat::kJson) {
+    logger->set_formatter(std::make_unique<JsonFormatter>());
+    logger->set_level(parsed);
+    spdlog::set_default_logger(std::move(logger));
+    return ok();
+  }
   logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ [%l] %v", spdlog::pattern_time_type::utc);
   logger->set_level(parsed);
   spdlog::set_default_logger(std::move(logger));

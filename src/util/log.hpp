@@ -19,11 +19,18 @@
 
 namespace berth {
 
-// Installs the stderr logger with UTC timestamps:
-//   2026-11-28T06:57:00.123Z [info] message
-// `level` is one of trace|debug|info|warn|error|off. kInvalidArgument for
-// anything else, leaving the current logger untouched.
-Status init_logging(std::string_view level);
+enum class LogFormat {
+  kText,  // 2026-11-28T06:57:00.123Z [info] message
+  kJson,  // {"time":"2026-11-28T06:57:00.123Z","level":"info","msg":"message"}
+};
+
+// Installs the stderr logger with UTC timestamps in `format`. In JSON, one
+// object per line; a message that is itself a JSON object (the access log's
+// structured lines) has its members merged in after time and level, any
+// other message becomes "msg". `level` is one of
+// trace|debug|info|warn|error|off. kInvalidArgument for anything else,
+// leaving the current logger untouched.
+Status init_logging(std::string_view level, LogFormat format = LogFormat::kText);
 
 namespace log {
 

@@ -1,0 +1,46 @@
+// StoreMetrics: the two families every metered store decorator records
+// into, and the measuring helper they share.
+//
+//   berth_store_call_duration_seconds{store,backend,operation}   histogram
+//   berth_store_call_errors_total{store,backend,operation,code}  counter
+//
+// "Not found" answers (the blob, manifest, upload, repository is absent)
+// are ordinary outcomes and are not counted as errors.
+//
+// Thread-safety: safe for concurrent use.
+#pragma once
+
+#include <chrono>
+#include <string_view>
+#include <type_traits>
+
+#include "metrics/metrics.hpp"
+#include "util/result.hpp"
+
+namespace berth::storage::metered {
+
+class StoreMetrics {
+ public:
+  explicit StoreMetrics(metrics::Registry& registry);
+
+  // Runs `call`, timing it; counts its error (unless a not-found).
+  template <class F>
+  auto measure(std::string_view store, std::string_view backend, std::string_view operation,
+               F&& call) {
+    const auto started = std::chrono::steady_clock::now();
+    auto result = call();
+    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+    durations_.with({store, backend, operation}).observe(took.count());
+    if (!result) count_error(store, backend, operation, result.error().code);
+    return result;
+  }
+
+ private:
+  void count_error(std::string_view store, std::string_view backend, std::string_view operation,
+                   ErrorCode code);
+
+  metrics::HistogramFamily& durations_;
+  metrics::CounterFamily& errors_;
+};
+
+}  // namespace berth::storage::metered
