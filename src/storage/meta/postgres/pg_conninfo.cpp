@@ -108,6 +108,12 @@ Result<ConnInfo> parse_conninfo(std::string_view url) {
   if (!options) {
     std::string why = error != nullptr ? error : "out of memory";
     if (error != nullptr) PQfreemem(error);
+    // libpq may quote the URL back: show the redacted one instead.
+    for (const std::string& echoed : {info.uri, std::string(url)}) {
+      for (auto at = why.find(echoed); at != std::string::npos; at = why.find(echoed, at + 1)) {
+        why.replace(at, echoed.size(), info.redacted);
+      }
+    }
     return fail(ErrorCode::kInvalidArgument, "malformed PostgreSQL URL: " + scrub(why, info.secrets));
   }
   std::string host, hostaddr, port, dbname, user;
@@ -165,7 +171,8 @@ Result<pg_conn*> connect(const ConnInfo& info) {
              why.find("does not exist") != std::string::npos) {
     code = ErrorCode::kInvalidArgument;
   }
-  return fail(code, "cannot connect to PostgreSQL at " + info.target + ": " + why);
+  // libpq's message names the host, port and database it tried.
+  return fail(code, "cannot connect to PostgreSQL: " + why);
 }
 
 }  // namespace berth::storage::meta::postgres
