@@ -10,6 +10,8 @@
 #include "app/local_secrets.hpp"
 #include "app/serve.hpp"
 #include "fsck/fsck.hpp"
+#include "gc/gc_command.hpp"
+#include "util/duration.hpp"
 
 namespace berth::app {
 
@@ -60,6 +62,36 @@ void add_store_options(CLI::App& serve, Config& c) {
                  "Answer /v2/ blob GETs and GetDownloadUrlForLayer with short-lived presigned URLs "
                  "of the blob store, where it can make them (s3://), instead of streaming")
       ->envname("BERTH_BLOB_REDIRECT");
+}
+
+// A duration option ("24h", "90s", "7d"; a plain number is seconds).
+CLI::Option* add_duration_option(CLI::App& cmd, const std::string& name,
+                                 std::chrono::milliseconds& target, const std::string& help) {
+  return cmd
+      .add_option_function<std::string>(
+          name,
+          [&target](const std::string& text) {
+            auto parsed = parse_duration(text);
+            if (!parsed) throw CLI::ValidationError(parsed.error().message);
+            target = *parsed;
+          },
+          help + " (default " + format_duration(target) + ")")
+      ->check([](const std::string& text) {
+        auto parsed = parse_duration(text);
+        return parsed ? std::string() : parsed.error().message;
+      });
+}
+
+void add_gc_timing_options(CLI::App& cmd, std::chrono::milliseconds& delay,
+                           std::chrono::milliseconds& upload_expiry) {
+  add_duration_option(cmd, "--gc-delay", delay,
+                      "Grace period: a blob is deleted only once nothing has referenced it for "
+                      "this long, so a layer pushed just before its manifest is never lost")
+      ->envname("BERTH_GC_DELAY");
+  add_duration_option(cmd, "--upload-expiry", upload_expiry,
+                      "Uploads started longer ago than this and not being written are cancelled "
+                      "and their bytes freed")
+      ->envname("BERTH_UPLOAD_EXPIRY");
 }
 
 void add_credentials_file_option(CLI::App& cmd, Config& c) {
@@ -185,6 +217,11 @@ void add_serve_options(CLI::App& serve, Config& c) {
       ->check(CLI::Range(std::uint64_t{1024}, std::uint64_t{1} << 32))
       ->capture_default_str();
   add_store_options(serve, c);
+  add_duration_option(serve, "--gc-interval", c.gc_interval,
+                      "How often the server collects garbage (unreferenced blobs past --gc-delay, "
+                      "expired uploads); 0 = never (run berth gc instead)")
+      ->envname("BERTH_GC_INTERVAL");
+  add_gc_timing_options(serve, c.gc_delay, c.upload_expiry);
   add_tls_options(serve, c);
   add_limit_options(serve, c);
   serve.add_option("--io-threads", c.io_threads, "Network threads (0 = one per core)")
@@ -251,6 +288,27 @@ void add_fsck_options(CLI::App& cmd, fsck::FsckOptions& o) {
          },
          "auto (a live display on a terminal) | tty | plain | none")
       ->check(CLI::IsMember({"auto", "tty", "plain", "none"}));
+}
+
+void add_gc_options(CLI::App& cmd, gc::GcCommandOptions& o) {
+  cmd.add_option("--data-dir", o.data_dir,
+                 "Data directory whose file:// and sqlite:// stores to collect (unless "
+                 "--blob-store / --meta-store name others)")
+      ->envname("BERTH_DATA_DIR");
+  cmd.add_option("--blob-store", o.blob_store, "Blob store URL, as for berth serve")
+      ->envname("BERTH_BLOB_STORE");
+  cmd.add_option("--meta-store", o.meta_store, "Metadata store URL, as for berth serve")
+      ->envname("BERTH_META_STORE");
+  cmd.add_option("--blob-store-credentials", o.blob_store_credentials,
+                 "S3 credentials file, as for berth serve")
+      ->envname("BERTH_BLOB_STORE_CREDENTIALS");
+  cmd.add_flag("--apply", o.apply, "Delete (without it: report what would be deleted)");
+  cmd.add_flag("--full", o.full,
+               "Also walk the whole blob store for garbage the review queue never saw (a "
+               "repair: slow on a large store)");
+  cmd.add_flag("--json", o.json, "Print the report as one JSON document");
+  cmd.add_flag("!--no-progress", o.progress, "No live progress line on a terminal");
+  add_gc_timing_options(cmd, o.delay, o.upload_expiry);
 }
 
 // The credential `berth credentials` prints: the first key of --credentials
@@ -370,6 +428,15 @@ int run_cli(int argc, char** argv) {
       ->capture_default_str();
   document_config_option(*credentials, config_unused);
 
+  gc::GcCommandOptions gc_options;
+  CLI::App* gc_cmd = app.add_subcommand(
+      "gc",
+      "Collect garbage now, online (servers keep serving): blobs no repository has referenced "
+      "for --gc-delay, and uploads abandoned for --upload-expiry. A dry run unless --apply; "
+      "exit 0 done, 1 some items failed, 2 cannot run");
+  add_gc_options(*gc_cmd, gc_options);
+  document_config_option(*gc_cmd, config_unused);
+
   fsck::FsckOptions fsck_options;
   CLI::App* fsck_cmd = app.add_subcommand(
       "fsck", "Check a data directory: blob hashes, references, tags, uploads (read-only unless "
@@ -432,6 +499,7 @@ int run_cli(int argc, char** argv) {
   if (credentials->parsed()) return print_credentials(credentials_config, format);
   if (serve->parsed()) return run_serve(config);
   if (fsck_cmd->parsed()) return fsck::run_fsck(fsck_options);
+  if (gc_cmd->parsed()) return gc::run_gc(gc_options, stdout, stderr);
   return 1;
 }
 

@@ -5,6 +5,7 @@
 // Thread-safety: a plain value, read-only once serving starts.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -28,6 +29,11 @@ struct Config {
   std::filesystem::path blob_store_credentials;  // S3: "KEY SECRET"; "" = AWS_* env
   bool create_bucket = false;                    // S3: create a missing bucket
   bool blob_redirect = false;                    // blob GETs answer with presigned URLs
+
+  // ---- garbage collection (src/gc) ----
+  std::chrono::milliseconds gc_interval{std::chrono::hours(1)};  // 0 = off
+  std::chrono::milliseconds gc_delay{std::chrono::hours(24)};
+  std::chrono::milliseconds upload_expiry{std::chrono::hours(24 * 7)};
   bool access_log = true;
   unsigned shutdown_grace_seconds = 10;
 

@@ -16,6 +16,7 @@
 #include "app/local_secrets.hpp"
 #include "app/public_url.hpp"
 #include "auth/credentials.hpp"
+#include "gc/schedule.hpp"
 #include "auth/ecr_token.hpp"
 #include "http/concurrency_limit.hpp"
 #include "http/server.hpp"
@@ -177,6 +178,11 @@ int run_serve(const Config& config) {
   asio::thread_pool blocking(config.blocking_threads);
   registry::Registry core(**blobs, **meta, blocking, registry_options);
 
+  gc::GcOptions gc_options;
+  gc_options.delay = config.gc_delay;
+  gc_options.upload_expiry = config.upload_expiry;
+  gc::GcSchedule gc_schedule(**blobs, **meta, gc_options, config.gc_interval);
+
   auto credentials = load_credentials(config);
   if (!credentials) {
     log::error("cannot load credentials: {}", credentials.error().message);
@@ -270,6 +276,7 @@ int run_serve(const Config& config) {
             storage::factory::redact_url(config.effective_meta_store()), config.auth,
             config.default_registry_id());
 
+  gc_schedule.start();
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int signo) {
     if (ec) return;
@@ -288,6 +295,7 @@ int run_serve(const Config& config) {
   for (unsigned i = 1; i < threads; ++i) workers.emplace_back([&io] { io.run(); });
   io.run();
   for (auto& t : workers) t.join();
+  gc_schedule.stop();
   blocking.join();
   log::info("berth stopped");
   return 0;

@@ -32,6 +32,10 @@ std::string_view to_string(FindingKind kind) {
       return "upload_orphan_data";
     case FindingKind::kUploadOrphanRecord:
       return "upload_orphan_record";
+    case FindingKind::kBlobCollecting:
+      return "blob_collecting";
+    case FindingKind::kBlobCollectedButReferenced:
+      return "blob_collected_but_referenced";
   }
   return "unknown";
 }
@@ -39,6 +43,7 @@ std::string_view to_string(FindingKind kind) {
 Severity severity_of(FindingKind kind) {
   switch (kind) {
     case FindingKind::kBlobUnreferenced:
+    case FindingKind::kBlobCollecting:
     case FindingKind::kUploadStale:
     case FindingKind::kUploadOrphanData:
     case FindingKind::kUploadOrphanRecord:

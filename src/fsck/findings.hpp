@@ -29,6 +29,9 @@ enum class FindingKind {
   kBlobCorrupt,       // bytes do not hash to the blob's digest
   kBlobUnreadable,    // reading the bytes failed
   kBlobUnreferenced,  // no link and no manifest names it (GC candidate)
+  kBlobCollecting,    // tombstoned by a collection a crash interrupted (gc finishes it)
+  kBlobCollectedButReferenced,  // tombstoned although referenced: the collector's
+                                // invariant is broken
   // Manifests and tags.
   kManifestCorrupt,           // stored bytes do not hash to the manifest's digest
   kManifestUnparsable,        // stored bytes are not a valid manifest

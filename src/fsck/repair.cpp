@@ -107,7 +107,13 @@ class Repairer {
         return act(f, "removed orphaned upload record " + f.subject, ErrorCode::kUploadNotFound,
                    [&] { return meta_.delete_upload(f.subject); });
       case FindingKind::kBlobUnreferenced:
+      case FindingKind::kBlobCollecting:
         return std::nullopt;  // garbage collection's job, not a repair
+      case FindingKind::kBlobCollectedButReferenced:
+        // Stop the collection: the bytes must stay (if they are gone, the
+        // references are reported on their own and a re-push heals them).
+        return act(f, "cancelled the collection of referenced blob " + f.digest.str(),
+                   ErrorCode::kBlobNotFound, [&] { return meta_.finish_blob_collection(f.digest); });
     }
     return std::nullopt;
   }

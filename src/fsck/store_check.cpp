@@ -317,7 +317,27 @@ class Checker {
       f.size = size;
       add(std::move(f));
     }
-    return ok();
+    return check_collections();
+  }
+
+  // Blobs a collector tombstoned: normal while a collection runs or after a
+  // crash interrupted one (`berth gc` finishes it); never while referenced.
+  Status check_collections() {
+    std::string after;
+    for (;;) {
+      auto page = BERTH_TRY(meta_.blob_tombstones(after, options_.page_size));
+      if (page.empty()) return ok();
+      for (const oci::Digest& d : page) {
+        if (referenced_.contains(d)) {
+          add(about(FindingKind::kBlobCollectedButReferenced, nullptr, d, "",
+                    "the collector is deleting a blob that is referenced"));
+        } else {
+          add(about(FindingKind::kBlobCollecting, nullptr, d, "",
+                    "a collection is deleting it (berth gc --apply finishes an interrupted one)"));
+        }
+      }
+      after = page.back().str();
+    }
   }
 
   // ---- phase 4: uploads, both sides ----

@@ -518,7 +518,8 @@ TEST_P(FaultInjection, EveryStepFailingLeavesAConsistentStore) {
       if (!retry) {
         bool gone = std::find(s.retry_gone.begin(), s.retry_gone.end(), retry.error().code) !=
                     s.retry_gone.end();
-        EXPECT_TRUE(gone) << where << ": retry failed: " << error_text(retry.error());
+        EXPECT_TRUE(gone) << where << ": retry failed: " << error_text(retry.error())
+                          << "; retry calls:" << trace(*w.plan);
       }
       s.expect_done(w);
       expect_consistent(w, where + ", after the retry");

@@ -215,12 +215,14 @@ void Registry::park_writer(const std::string& upload_id,
 }
 
 void Registry::release_lease_now(const std::string& upload_id, const std::string& holder) {
-  Status released = meta_.release_upload_lease(upload_id, holder, std::nullopt);
-  // One more try later: failing both only delays the upload's next request
-  // until the lease expires.
-  if (!released && released.error().code != ErrorCode::kUploadNotFound) {
-    release_lease_later(upload_id, holder);
+  // A client retries at once: a store that failed once gets a second try
+  // now, then one more later. Failing all three only delays the upload's
+  // next request until the lease expires.
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    Status released = meta_.release_upload_lease(upload_id, holder, std::nullopt);
+    if (released || released.error().code == ErrorCode::kUploadNotFound) return;
   }
+  release_lease_later(upload_id, holder);
 }
 
 void Registry::release_lease_later(const std::string& upload_id, const std::string& holder) {

@@ -152,7 +152,7 @@ asio::awaitable<Result<UploadStatus>> UploadSession::save() {
         // its bytes must not outlive it.
         (void)registry_.blobs().abort_upload(id_);
       } else {
-        registry_.release_lease_later(id_, lease_holder_);
+        registry_.release_lease_now(id_, lease_holder_);
       }
       return std::unexpected(std::move(released).error());
     }
@@ -167,6 +167,9 @@ asio::awaitable<Result<blob::BlobInfo>> UploadSession::commit(const oci::Digest&
   BERTH_CO_TRY_STATUS(check_live());
   // Named, not a temporary inside co_await: see the g++ 12 note in offload.hpp.
   auto finish = [this, digest, writer = std::move(writer_)]() mutable -> Result<blob::BlobInfo> {
+    // Queued before the bytes land: a crash between the commit and the link
+    // below leaves a blob nothing references, which the collector must see.
+    (void)registry_.meta().queue_blob_review(digest, now_ms(), repository_.registry);
     Result<blob::BlobInfo> committed = writer->commit(digest);
     writer.reset();
     if (!committed) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "oci/media_types.hpp"
+#include "util/time.hpp"
 
 namespace berth::conformance {
 
@@ -812,6 +813,125 @@ TEST_P(MetaStoreConformance, RacingLeaseTakersGetExactlyOneLease) {
 }
 
 // ---- garbage collection ----
+
+std::vector<Digest> due_digests(MetaStore& store, std::int64_t due_ms) {
+  std::vector<Digest> out;
+  auto page = store.due_blob_reviews(due_ms, "", 1000);
+  EXPECT_TRUE(is_ok(page));
+  if (page) {
+    for (const auto& review : *page) out.push_back(review.digest);
+  }
+  return out;
+}
+
+TEST_P(MetaStoreConformance, DroppedReferencesQueueBlobsAndClaimsDecideWhatGoes) {
+  const std::int64_t later = now_ms() + 60'000;
+  RepositoryId a = make_repo(store(), "a");
+  RepositoryId b = make_repo(store(), "b");
+  link(store(), a, 1);  // a mount or upload: queued, live for the grace period
+  EXPECT_EQ(due_digests(store(), later), std::vector<Digest>{blob(1)});
+  EXPECT_EQ(store().due_blob_reviews(later, "", 10)->front().registry, kRegistry);
+  link(store(), b, 1);
+  ASSERT_TRUE(is_ok(put(store(), b, image(1), {blob_ref(1)})));
+  ASSERT_TRUE(is_ok(store().unlink_blob(a, blob(1))));
+  // A manifest in b references it: kept, and it leaves the queue.
+  ASSERT_OK_AND_ASSIGN(kept, store().claim_blob(blob(1), later));
+  EXPECT_EQ(kept, storage::meta::BlobVerdict::kKeep);
+  EXPECT_TRUE(due_digests(store(), later).empty());
+
+  ASSERT_TRUE(is_ok(store().delete_manifest(b, mdigest(1))));
+  ASSERT_OK_AND_ASSIGN(referenced, store().blob_referenced(blob(1)));
+  EXPECT_FALSE(referenced);
+  // Not due yet at an earlier time: kept, and still queued.
+  ASSERT_OK_AND_ASSIGN(early, store().claim_blob(blob(1), 0));
+  EXPECT_EQ(early, storage::meta::BlobVerdict::kKeep);
+  EXPECT_EQ(due_digests(store(), later), std::vector<Digest>{blob(1)});
+  // Only linked (in b) past the grace period: collected, links and all.
+  ASSERT_OK_AND_ASSIGN(collect, store().claim_blob(blob(1), later));
+  EXPECT_EQ(collect, storage::meta::BlobVerdict::kCollect);
+  EXPECT_TRUE(has_code(store().get_blob_link(b, blob(1)), ErrorCode::kBlobNotFound));
+  EXPECT_EQ(store().blob_tombstones("", 10).value(), std::vector<Digest>{blob(1)});
+  // While tombstoned, nothing may link it again.
+  EXPECT_TRUE(has_code(store().link_blob(a, blob(1), 101, kNow), ErrorCode::kUnavailable));
+  ASSERT_TRUE(is_ok(store().create_upload({"u", a, kNow})));
+  EXPECT_TRUE(has_code(store().link_uploaded_blob("u", a, blob(1), 101, kNow),
+                       ErrorCode::kUnavailable));
+  ASSERT_TRUE(is_ok(store().finish_blob_collection(blob(1))));
+  EXPECT_TRUE(store().blob_tombstones("", 10).value().empty());
+  EXPECT_TRUE(is_ok(store().link_blob(a, blob(1), 101, kNow)));
+  // A claim of a blob nobody queued is a no-op.
+  ASSERT_OK_AND_ASSIGN(unqueued, store().claim_blob(blob(9), later));
+  EXPECT_EQ(unqueued, storage::meta::BlobVerdict::kKeep);
+}
+
+TEST_P(MetaStoreConformance, DeletingManifestsAndRepositoriesQueuesTheirBlobs) {
+  const std::int64_t later = now_ms() + 60'000;
+  RepositoryId repo = make_repo(store(), "r");
+  RepositoryId other = make_repo(store(), "o");
+  link(store(), repo, 1);
+  link(store(), repo, 2);
+  link(store(), repo, 3);
+  link(store(), other, 2);
+  ASSERT_TRUE(is_ok(put(store(), repo, image(1), {blob_ref(1), blob_ref(2)}, with_tag("v1"))));
+  ASSERT_TRUE(is_ok(put(store(), other, image(2), {blob_ref(2)})));
+  for (const Digest& d : due_digests(store(), later)) {
+    EXPECT_EQ(store().claim_blob(d, later).value(),
+              d == blob(3) ? storage::meta::BlobVerdict::kCollect : storage::meta::BlobVerdict::kKeep)
+        << d.str();
+  }
+  EXPECT_TRUE(due_digests(store(), later).empty());
+  ASSERT_TRUE(is_ok(store().delete_manifest(repo, mdigest(1))));
+  EXPECT_EQ(due_digests(store(), later), (std::vector<Digest>{blob(1), blob(2)}));
+  ASSERT_TRUE(is_ok(store().delete_repository(repo)));
+  EXPECT_EQ(due_digests(store(), later), (std::vector<Digest>{blob(1), blob(2)}));
+  EXPECT_EQ(store().claim_blob(blob(1), later).value(), storage::meta::BlobVerdict::kCollect);
+  // Still referenced by the other repository's manifest.
+  EXPECT_EQ(store().claim_blob(blob(2), later).value(), storage::meta::BlobVerdict::kKeep);
+  EXPECT_TRUE(is_ok(store().get_blob_link(other, blob(2))));
+  // Re-queued with a later time, a review waits for it.
+  ASSERT_TRUE(is_ok(store().queue_blob_review(blob(7), later + 5, "x")));
+  EXPECT_TRUE(due_digests(store(), later).empty());
+  EXPECT_EQ(due_digests(store(), later + 5), std::vector<Digest>{blob(7)});
+}
+
+TEST_P(MetaStoreConformance, DeletingASubjectTakesItsReferrersUnlessAnIndexListsThem) {
+  RepositoryId repo = make_repo(store(), "r");
+  ASSERT_TRUE(is_ok(put(store(), repo, image(1), {}, with_tag("v1"))));
+  ManifestRecord signature = image(2);
+  signature.subject = mdigest(1);
+  ASSERT_TRUE(is_ok(put(store(), repo, signature)));
+  ManifestRecord signature_of_signature = image(3);
+  signature_of_signature.subject = mdigest(2);
+  ASSERT_TRUE(is_ok(put(store(), repo, signature_of_signature)));
+  ManifestRecord listed = image(4);
+  listed.subject = mdigest(1);
+  ASSERT_TRUE(is_ok(put(store(), repo, listed)));
+  ASSERT_TRUE(is_ok(put(store(), repo, index_manifest(5), {child_ref(mdigest(4))})));
+  ASSERT_TRUE(is_ok(store().delete_manifest(repo, mdigest(1))));
+  EXPECT_TRUE(has_code(store().get_manifest(repo, mdigest(2)), ErrorCode::kManifestNotFound));
+  EXPECT_TRUE(has_code(store().get_manifest(repo, mdigest(3)), ErrorCode::kManifestNotFound));
+  EXPECT_TRUE(is_ok(store().get_manifest(repo, mdigest(4))));  // an index still needs it
+  EXPECT_TRUE(is_ok(store().get_manifest(repo, mdigest(5))));
+}
+
+TEST_P(MetaStoreConformance, JobLeasesLetOneHolderAtATime) {
+  ASSERT_OK_AND_ASSIGN(first, store().acquire_job_lease("gc", "p1", kNow, 1000));
+  EXPECT_TRUE(first);
+  ASSERT_OK_AND_ASSIGN(second, store().acquire_job_lease("gc", "p2", kNow + 10, 1000));
+  EXPECT_FALSE(second);
+  ASSERT_OK_AND_ASSIGN(renewed, store().acquire_job_lease("gc", "p1", kNow + 20, 1000));
+  EXPECT_TRUE(renewed);
+  ASSERT_OK_AND_ASSIGN(other_job, store().acquire_job_lease("lifecycle", "p2", kNow, 1000));
+  EXPECT_TRUE(other_job);
+  ASSERT_OK_AND_ASSIGN(expired, store().acquire_job_lease("gc", "p2", kNow + 1020, 1000));
+  EXPECT_TRUE(expired);
+  ASSERT_TRUE(is_ok(store().release_job_lease("gc", "p1")));  // not p1's any more: no-op
+  ASSERT_OK_AND_ASSIGN(still_p2, store().acquire_job_lease("gc", "p1", kNow + 1030, 1000));
+  EXPECT_FALSE(still_p2);
+  ASSERT_TRUE(is_ok(store().release_job_lease("gc", "p2")));
+  ASSERT_OK_AND_ASSIGN(free, store().acquire_job_lease("gc", "p1", kNow + 1040, 1000));
+  EXPECT_TRUE(free);
+}
 
 TEST_P(MetaStoreConformance, WalkReferencedBlobsVisitsEachOnce) {
   RepositoryId a = make_repo(store(), "a");

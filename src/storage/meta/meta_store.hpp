@@ -98,6 +98,20 @@ struct UploadRecord {
   std::uint64_t saved_size = 0;
 };
 
+// A blob waiting for the collector: its last reference went away (or it was
+// written and never linked) at `since_ms`, last in `registry`.
+struct BlobReview {
+  oci::Digest digest;
+  std::int64_t since_ms = 0;
+  std::string registry;
+};
+
+// What claim_blob decided.
+enum class BlobVerdict {
+  kKeep,     // referenced again, or not yet due: it left the queue (or stays)
+  kCollect,  // tombstoned: delete its bytes, then finish_blob_collection
+};
+
 // Changes a settings JSON object inside the store's transaction: gets the
 // current text, returns the new one, or an error that aborts the change.
 using SettingsChange = std::function<Result<std::string>(const std::string& current)>;
@@ -196,7 +210,8 @@ class MetaStore {
   virtual Result<std::uint64_t> count_manifests(RepositoryId id) = 0;
 
   // ---- blob links ----
-  // Idempotent.
+  // Idempotent. kUnavailable while the blob is being collected (see
+  // garbage collection below): the caller then uploads it again.
   virtual Status link_blob(RepositoryId repo, const oci::Digest& digest,
                            std::uint64_t size, std::int64_t now_ms) = 0;
   // The linked blob's size; kBlobNotFound when not linked.
@@ -244,9 +259,11 @@ class MetaStore {
                          const oci::Digest& digest, bool immutable_tags) = 0;
   // kManifestNotFound when the tag is absent.
   virtual Status delete_tag(RepositoryId repo, std::string_view tag) = 0;
-  // Deletes a manifest, its tags and its outgoing references.
-  // kManifestNotFound when absent; kReferencedByIndex (detail = the index's
-  // digest) while an index in the repository lists it as a child.
+  // Deletes a manifest, its tags and its outgoing references, and the
+  // manifests whose subject it is (its referrers: signatures, SBOMs), as
+  // ECR does, unless an index lists them. kManifestNotFound when absent;
+  // kReferencedByIndex (detail = the index's digest) while an index in the
+  // repository lists it as a child.
   virtual Status delete_manifest(RepositoryId repo, const oci::Digest& digest) = 0;
   // Tags in ascending byte order strictly after `after`, at most `limit`.
   virtual Result<std::vector<std::string>> list_tags(RepositoryId repo,
@@ -332,10 +349,56 @@ class MetaStore {
   virtual Status in_one_snapshot(const std::function<Status()>& work) { return work(); }
 
   // ---- garbage collection ----
+  // A blob is live while a manifest, in any repository of any registry,
+  // references it. A blob only linked into repositories (uploaded or
+  // mounted, no manifest yet) is live for a grace period, then garbage: its
+  // links go with it, as Distribution's collector drops them.
+  //
+  // The collector never scans the store to find garbage: the writes that
+  // may leave a blob unreferenced queue it for review, stamped with the
+  // store's clock and the repository's registry: link_blob (a mount),
+  // unlink_blob, delete_manifest (the blobs it referenced), delete_repository
+  // (every blob it linked or referenced); uploads queue what they commit
+  // (queue_blob_review). A blob that is being collected is tombstoned:
+  // linking it (link_blob, link_uploaded_blob) fails with kUnavailable until
+  // its collection finishes, so nothing can come back to vanishing bytes.
+
   // Visits every blob digest that any repository links or any manifest
   // references (each digest at least once).
   virtual Status walk_referenced_blobs(
       const std::function<Status(const oci::Digest&)>& visit) = 0;
+  // Whether a manifest in any repository of any registry references the blob.
+  virtual Result<bool> blob_referenced(const oci::Digest& digest) = 0;
+  // Queues a blob for review (upsert: a later since_ms wins). Need not be
+  // durable: a queued blob whose queueing is lost stays until a full sweep.
+  virtual Status queue_blob_review(const oci::Digest& digest, std::int64_t since_ms,
+                                   std::string_view registry) = 0;
+  // Queued blobs whose since_ms is at or before `due_ms`, in digest order
+  // strictly after `after`, at most `limit`.
+  virtual Result<std::vector<BlobReview>> due_blob_reviews(std::int64_t due_ms,
+                                                           std::string_view after,
+                                                           std::size_t limit) = 0;
+  // In one transaction: a blob no longer queued, or queued after `due_ms`,
+  // is kKeep and left alone; a blob a manifest references leaves the queue
+  // (kKeep); otherwise it leaves the queue, its links in every repository
+  // are dropped, and it is tombstoned (kCollect).
+  virtual Result<BlobVerdict> claim_blob(const oci::Digest& digest, std::int64_t due_ms) = 0;
+  // Removes the tombstone once the bytes are gone (or were never there).
+  virtual Status finish_blob_collection(const oci::Digest& digest) = 0;
+  // Tombstoned blobs, in digest order after `after` (a collection a crash
+  // interrupted: the next run deletes their bytes and finishes them).
+  virtual Result<std::vector<oci::Digest>> blob_tombstones(std::string_view after,
+                                                           std::size_t limit) = 0;
+
+  // ---- named leases ----
+  // A lease on a named job (the collector, the lifecycle evaluator), so
+  // that one process at a time runs it: true when `holder` now holds it
+  // until now_ms + ttl_ms (taken free or expired, or renewed), false while
+  // another holder's lease is live.
+  virtual Result<bool> acquire_job_lease(std::string_view job, std::string_view holder,
+                                         std::int64_t now_ms, std::int64_t ttl_ms) = 0;
+  // Gives it up when `holder` holds it; otherwise does nothing.
+  virtual Status release_job_lease(std::string_view job, std::string_view holder) = 0;
 };
 
 }  // namespace berth::storage::meta

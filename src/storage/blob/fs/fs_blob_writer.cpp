@@ -199,8 +199,10 @@ Result<BlobInfo> FsBlobWriter::move_into_place(const oci::Digest& digest) {
   bool moved = BERTH_TRY(rename_no_replace(layout.upload_data_path(id_), layout.blob_path(digest),
                                            ErrorCode::kUploadNotFound));
   // When the blob already existed the stored copy is kept: it is the same
-  // content, and replacing it would only churn the disk.
+  // content, and replacing it would only churn the disk. Its modified time
+  // is refreshed, though: a collector's grace period runs from the last write.
   if (moved && sync) BERTH_TRY_STATUS(sync_dir(shard));
+  if (!moved) (void)touch_file(layout.blob_path(digest));
   // The blob is committed; an upload directory left by a failure here is
   // garbage that stale-upload GC removes, not a reason to fail the commit.
   (void)remove_tree(layout.upload_dir(id_), ErrorCode::kUploadNotFound);

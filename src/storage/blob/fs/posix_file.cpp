@@ -132,6 +132,14 @@ Result<std::int64_t> modified_at_ns(const std::filesystem::path& path, ErrorCode
   return static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
 }
 
+Status touch_file(const std::filesystem::path& path) {
+  if (::utimensat(AT_FDCWD, path.c_str(), nullptr, 0) != 0) {
+    int err = errno;
+    return from_errno(describe("utimensat", path), err, ErrorCode::kInternal);
+  }
+  return ok();
+}
+
 Status truncate_file(int fd, std::uint64_t size) {
   while (::ftruncate(fd, static_cast<off_t>(size)) != 0) {
     if (errno != EINTR) return from_errno("ftruncate", errno, ErrorCode::kInternal);

@@ -71,6 +71,9 @@ struct FileStat {
 // not a regular file), from one stat(2).
 Result<FileStat> stat_file(const std::filesystem::path& path, ErrorCode not_found);
 
+// Sets a file's modification time to now (utimensat); kInternal on failure.
+Status touch_file(const std::filesystem::path& path);
+
 Status truncate_file(int fd, std::uint64_t size);
 Status seek_to(int fd, std::uint64_t offset);
 

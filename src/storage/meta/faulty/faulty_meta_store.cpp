@@ -80,6 +80,51 @@ Result<std::uint64_t> FaultyMetaStore::clear_upload_leases() {
                 [&] { return inner_.clear_upload_leases(); });
 }
 
+Result<bool> FaultyMetaStore::blob_referenced(const oci::Digest& digest) {
+  return inject(*plan_, "meta.blob_referenced", kRead,
+                [&] { return inner_.blob_referenced(digest); });
+}
+
+Status FaultyMetaStore::queue_blob_review(const oci::Digest& digest, std::int64_t since_ms,
+                                          std::string_view registry) {
+  return inject(*plan_, "meta.queue_blob_review", kWrite,
+                [&] { return inner_.queue_blob_review(digest, since_ms, registry); });
+}
+
+Result<std::vector<BlobReview>> FaultyMetaStore::due_blob_reviews(std::int64_t due_ms,
+                                                                  std::string_view after,
+                                                                  std::size_t limit) {
+  return inject(*plan_, "meta.due_blob_reviews", kRead,
+                [&] { return inner_.due_blob_reviews(due_ms, after, limit); });
+}
+
+Result<BlobVerdict> FaultyMetaStore::claim_blob(const oci::Digest& digest, std::int64_t due_ms) {
+  return inject(*plan_, "meta.claim_blob", kWrite,
+                [&] { return inner_.claim_blob(digest, due_ms); });
+}
+
+Status FaultyMetaStore::finish_blob_collection(const oci::Digest& digest) {
+  return inject(*plan_, "meta.finish_blob_collection", kWrite,
+                [&] { return inner_.finish_blob_collection(digest); });
+}
+
+Result<std::vector<oci::Digest>> FaultyMetaStore::blob_tombstones(std::string_view after,
+                                                                  std::size_t limit) {
+  return inject(*plan_, "meta.blob_tombstones", kRead,
+                [&] { return inner_.blob_tombstones(after, limit); });
+}
+
+Result<bool> FaultyMetaStore::acquire_job_lease(std::string_view job, std::string_view holder,
+                                                std::int64_t now_ms, std::int64_t ttl_ms) {
+  return inject(*plan_, "meta.acquire_job_lease", kWrite,
+                [&] { return inner_.acquire_job_lease(job, holder, now_ms, ttl_ms); });
+}
+
+Status FaultyMetaStore::release_job_lease(std::string_view job, std::string_view holder) {
+  return inject(*plan_, "meta.release_job_lease", kWrite,
+                [&] { return inner_.release_job_lease(job, holder); });
+}
+
 Status FaultyMetaStore::release_upload_lease(std::string_view id, std::string_view holder,
                                              std::optional<std::uint64_t> saved_size) {
   return inject(*plan_, "meta.release_upload_lease", kWrite,

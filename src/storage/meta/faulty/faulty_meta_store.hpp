@@ -54,6 +54,18 @@ class FaultyMetaStore final : public MetaStore {
   Status release_upload_lease(std::string_view id, std::string_view holder,
                               std::optional<std::uint64_t> saved_size) override;
   Result<std::uint64_t> clear_upload_leases() override;
+  Result<bool> blob_referenced(const oci::Digest& digest) override;
+  Status queue_blob_review(const oci::Digest& digest, std::int64_t since_ms,
+                           std::string_view registry) override;
+  Result<std::vector<BlobReview>> due_blob_reviews(std::int64_t due_ms, std::string_view after,
+                                                   std::size_t limit) override;
+  Result<BlobVerdict> claim_blob(const oci::Digest& digest, std::int64_t due_ms) override;
+  Status finish_blob_collection(const oci::Digest& digest) override;
+  Result<std::vector<oci::Digest>> blob_tombstones(std::string_view after,
+                                                   std::size_t limit) override;
+  Result<bool> acquire_job_lease(std::string_view job, std::string_view holder,
+                                 std::int64_t now_ms, std::int64_t ttl_ms) override;
+  Status release_job_lease(std::string_view job, std::string_view holder) override;
   Status delete_repository(RepositoryId id) override;
   Result<std::vector<std::string>> list_repositories(std::string_view registry,
                                                      std::string_view after,

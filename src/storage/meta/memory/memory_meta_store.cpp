@@ -1,5 +1,6 @@
 #include "storage/meta/memory/memory_meta_store.hpp"
 
+#include <algorithm>
 #include <map>
 #include <mutex>
 #include <set>
@@ -7,6 +8,8 @@
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "util/time.hpp"
 
 namespace berth::storage::meta::memory {
 
@@ -122,6 +125,13 @@ class MemoryMetaStore final : public MetaStore {
     std::unique_lock lock(mu_);
     auto it = repos_.find(id);
     if (it == repos_.end()) return std::unexpected(repository_not_found(id));
+    const std::string& registry = it->second.record.registry;
+    for (const auto& [digest, size] : it->second.blob_links) {
+      queue_locked(BERTH_TRY(oci::Digest::parse(digest)), now_ms(), registry);
+    }
+    for (const auto& [digest, stored] : it->second.manifests) {
+      queue_blobs_locked(stored, registry);
+    }
     auto by_registry = names_.find(it->second.record.registry);
     by_registry->second.erase(it->second.record.name);
     if (by_registry->second.empty()) names_.erase(by_registry);
@@ -173,7 +183,9 @@ class MemoryMetaStore final : public MetaStore {
     std::unique_lock lock(mu_);
     Repo* repo = find(id);
     if (repo == nullptr) return std::unexpected(repository_not_found(id));
+    BERTH_TRY_STATUS(refuse_tombstoned_locked(digest));
     repo->blob_links.try_emplace(digest.str(), size);  // idempotent: first size wins
+    queue_locked(digest, berth::now_ms(), repo->record.registry);
     return ok();
   }
 
@@ -183,6 +195,7 @@ class MemoryMetaStore final : public MetaStore {
     std::unique_lock lock(mu_);
     Repo* repo = find(id);
     if (repo == nullptr) return std::unexpected(repository_not_found(id));
+    BERTH_TRY_STATUS(refuse_tombstoned_locked(digest));
     repo->blob_links.try_emplace(digest.str(), size);
     if (auto it = uploads_.find(upload_id); it != uploads_.end()) uploads_.erase(it);
     return ok();
@@ -204,6 +217,7 @@ class MemoryMetaStore final : public MetaStore {
     if (repo == nullptr || repo->blob_links.erase(digest.str()) == 0) {
       return fail(ErrorCode::kBlobNotFound, "blob not linked in repository", digest.str());
     }
+    queue_locked(digest, now_ms(), repo->record.registry);
     return ok();
   }
 
@@ -304,6 +318,17 @@ class MemoryMetaStore final : public MetaStore {
       return fail(ErrorCode::kReferencedByIndex, "manifest is listed by an index",
                   *parents->second.begin());
     }
+    erase_manifest_locked(repo, key, 0);
+    return ok();
+  }
+
+  // Removes a manifest, queueing its blobs and taking its referrers (those
+  // no index lists) with it, as the SQLite store does.
+  void erase_manifest_locked(Repo& repo, const std::string& key, int depth) {
+    std::vector<std::string> referrers;
+    if (auto it = repo.referrers.find(key); it != repo.referrers.end()) {
+      referrers.assign(it->second.begin(), it->second.end());
+    }
     auto node = repo.manifests.extract(key);
     const StoredManifest& stored = node.mapped();
     for (const auto& [ref_digest, ref] : stored.references) {
@@ -316,7 +341,12 @@ class MemoryMetaStore final : public MetaStore {
       for (const std::string& tag : tags->second) repo.tags.erase(tag);
       repo.tags_by_digest.erase(tags);
     }
-    return ok();
+    queue_blobs_locked(stored, repo.record.registry);
+    if (depth >= kMaxReferrerDepth) return;
+    for (const std::string& referrer : referrers) {
+      if (!repo.manifests.contains(referrer) || repo.parents_by_child.contains(referrer)) continue;
+      erase_manifest_locked(repo, referrer, depth + 1);
+    }
   }
 
   Result<std::vector<std::string>> list_tags(RepositoryId id, std::string_view after,
@@ -503,7 +533,106 @@ class MemoryMetaStore final : public MetaStore {
     return ok();
   }
 
+  Result<bool> blob_referenced(const oci::Digest& digest) override {
+    std::shared_lock lock(mu_);
+    return referenced_locked(digest);
+  }
+
+  Status queue_blob_review(const oci::Digest& digest, std::int64_t since_ms,
+                           std::string_view registry) override {
+    std::unique_lock lock(mu_);
+    queue_locked(digest, since_ms, registry);
+    return ok();
+  }
+
+  Result<std::vector<BlobReview>> due_blob_reviews(std::int64_t due_ms, std::string_view after,
+                                                   std::size_t limit) override {
+    std::shared_lock lock(mu_);
+    std::vector<BlobReview> out;
+    for (auto it = reviews_.upper_bound(after); it != reviews_.end() && out.size() < limit; ++it) {
+      if (it->second.since_ms <= due_ms) out.push_back(it->second);
+    }
+    return out;
+  }
+
+  Result<BlobVerdict> claim_blob(const oci::Digest& digest, std::int64_t due_ms) override {
+    std::unique_lock lock(mu_);
+    auto it = reviews_.find(digest.str());
+    if (it == reviews_.end() || it->second.since_ms > due_ms) return BlobVerdict::kKeep;
+    reviews_.erase(it);
+    if (referenced_locked(digest)) return BlobVerdict::kKeep;
+    for (auto& [id, repo] : repos_) repo.blob_links.erase(digest.str());
+    tombstones_.emplace(digest.str(), true);
+    return BlobVerdict::kCollect;
+  }
+
+  Status finish_blob_collection(const oci::Digest& digest) override {
+    std::unique_lock lock(mu_);
+    tombstones_.erase(digest.str());
+    return ok();
+  }
+
+  Result<std::vector<oci::Digest>> blob_tombstones(std::string_view after,
+                                                   std::size_t limit) override {
+    std::shared_lock lock(mu_);
+    std::vector<oci::Digest> out;
+    for (const std::string& key : keys_after(tombstones_, after, limit)) {
+      out.push_back(BERTH_TRY(oci::Digest::parse(key)));
+    }
+    return out;
+  }
+
+  Result<bool> acquire_job_lease(std::string_view job, std::string_view holder,
+                                 std::int64_t now_ms, std::int64_t ttl_ms) override {
+    std::unique_lock lock(mu_);
+    auto [it, inserted] = job_leases_.try_emplace(std::string(job));
+    if (!inserted && it->second.first != holder && it->second.second > now_ms) return false;
+    it->second = {std::string(holder), now_ms + ttl_ms};
+    return true;
+  }
+
+  Status release_job_lease(std::string_view job, std::string_view holder) override {
+    std::unique_lock lock(mu_);
+    if (auto it = job_leases_.find(job); it != job_leases_.end() && it->second.first == holder) {
+      job_leases_.erase(it);
+    }
+    return ok();
+  }
+
  private:
+  static constexpr int kMaxReferrerDepth = 8;
+
+  void queue_locked(const oci::Digest& digest, std::int64_t since_ms, std::string_view registry) {
+    auto [it, inserted] = reviews_.try_emplace(digest.str());
+    it->second.digest = digest;
+    it->second.since_ms = std::max(it->second.since_ms, since_ms);
+    it->second.registry = std::string(registry);
+  }
+
+  void queue_blobs_locked(const StoredManifest& stored, std::string_view registry) {
+    for (const auto& [ref_digest, ref] : stored.references) {
+      if (ref.kind == ReferenceKind::kBlob) queue_locked(ref_digest, now_ms(), registry);
+    }
+  }
+
+  bool referenced_locked(const oci::Digest& digest) const {
+    for (const auto& [id, repo] : repos_) {
+      for (const auto& [key, stored] : repo.manifests) {
+        auto ref = stored.references.find(digest);
+        if (ref != stored.references.end() && ref->second.kind == ReferenceKind::kBlob) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  Status refuse_tombstoned_locked(const oci::Digest& digest) const {
+    if (!tombstones_.contains(digest.str())) return ok();
+    return fail(ErrorCode::kUnavailable, "the blob is being garbage-collected; upload it again",
+                digest.str());
+  }
+
   // ---- helpers; REQUIRES: mu_ held (shared for const, exclusive otherwise) ----
 
   Repo* find(RepositoryId id) {
@@ -574,6 +703,9 @@ class MemoryMetaStore final : public MetaStore {
   TextMap<TextMap<RepositoryId>> names_;  // registry -> name -> id; guarded by mu_
   TextMap<UploadRecord> uploads_;         // guarded by mu_
   std::map<std::string, std::string> registry_settings_;  // guarded by mu_
+  TextMap<BlobReview> reviews_;                            // guarded by mu_
+  TextMap<bool> tombstones_;                               // guarded by mu_
+  TextMap<std::pair<std::string, std::int64_t>> job_leases_;  // holder, expiry; guarded by mu_
 };
 
 }  // namespace

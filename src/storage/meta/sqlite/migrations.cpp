@@ -106,10 +106,40 @@ ALTER TABLE uploads ADD COLUMN lease_expires_at INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE uploads ADD COLUMN saved_size INTEGER NOT NULL DEFAULT 0;
 )sql";
 
+// Garbage collection: blobs whose last reference was dropped wait in
+// gc_blob_reviews until their grace period is over; a blob being collected
+// is in gc_blob_tombstones until its bytes are gone; job_leases lets one
+// process at a time run the collector (or any other named job).
+constexpr std::string_view k0004GarbageCollection = R"sql(
+CREATE TABLE gc_blob_reviews (
+  digest   TEXT    NOT NULL PRIMARY KEY,
+  since    INTEGER NOT NULL,
+  registry TEXT    NOT NULL DEFAULT ''
+) WITHOUT ROWID;
+CREATE INDEX gc_blob_reviews_by_since ON gc_blob_reviews (since, digest);
+
+CREATE TABLE gc_blob_tombstones (
+  digest TEXT    NOT NULL PRIMARY KEY,
+  since  INTEGER NOT NULL
+) WITHOUT ROWID;
+
+-- Whether any manifest references a digest, across repositories (the
+-- collector's question), and every link of a digest (dropped with it).
+CREATE INDEX manifest_refs_by_digest ON manifest_refs (ref_digest, kind);
+CREATE INDEX blob_links_by_digest ON blob_links (digest);
+
+CREATE TABLE job_leases (
+  job        TEXT    NOT NULL PRIMARY KEY,
+  holder     TEXT    NOT NULL,
+  expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "0001_initial", k0001Initial},
     {2, "0002_registry_settings", k0002RegistrySettings},
     {3, "0003_upload_leases", k0003UploadLeases},
+    {4, "0004_garbage_collection", k0004GarbageCollection},
 };
 
 // migrate() indexes kMigrations by version: numbers must run 1, 2, 3, ...

@@ -1,6 +1,8 @@
 // SqliteMetaStore: manifests, their references, and tags.
+#include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "storage/meta/sqlite/sqlite_meta_store_impl.hpp"
 
@@ -200,27 +202,60 @@ Status SqliteMetaStore::delete_tag(RepositoryId repo, std::string_view tag) {
   });
 }
 
+namespace {
+
+// The first index in the repository that lists `digest`, if any.
+Result<std::optional<std::string>> listing_index(Connection& c, RepositoryId repo,
+                                                 const oci::Digest& digest) {
+  auto parent =
+      BERTH_TRY(c.prepare("SELECT manifest_digest FROM manifest_refs "
+                          "WHERE repository_id = ?1 AND ref_digest = ?2 AND kind = 'manifest' "
+                          "ORDER BY manifest_digest LIMIT 1"));
+  parent.bind(1, repo).bind(2, digest.str());
+  if (!BERTH_TRY(parent.step())) return std::optional<std::string>();
+  return std::optional<std::string>(parent.column_text(0));
+}
+
+// Referrers (signatures of signatures, SBOMs of...) go a few levels deep;
+// past this, what is left is untouched rather than followed forever.
+constexpr int kMaxReferrerDepth = 8;
+
+// Deletes a manifest inside the caller's write: its blobs are queued for
+// the collector, and its referrers that no index lists go with it.
+Status delete_manifest_in(Connection& c, RepositoryId repo, const oci::Digest& digest,
+                          std::string_view registry, int depth) {
+  BERTH_TRY_STATUS(queue_manifest_blobs(c, repo, digest, registry));
+  std::vector<oci::Digest> referrers;
+  {
+    auto stmt = BERTH_TRY(c.prepare(
+        "SELECT digest FROM manifests WHERE repository_id = ?1 AND subject = ?2 ORDER BY digest"));
+    stmt.bind(1, repo).bind(2, digest.str());
+    while (BERTH_TRY(stmt.step())) referrers.push_back(BERTH_TRY(column_digest(stmt, 0)));
+  }
+  // Cascades to the content, the tags and the outgoing references.
+  auto del =
+      BERTH_TRY(c.prepare("DELETE FROM manifests WHERE repository_id = ?1 AND digest = ?2"));
+  del.bind(1, repo).bind(2, digest.str());
+  BERTH_TRY_STATUS(del.run());
+  if (depth >= kMaxReferrerDepth) return ok();
+  for (const oci::Digest& referrer : referrers) {
+    if (BERTH_TRY(listing_index(c, repo, referrer))) continue;
+    BERTH_TRY_STATUS(delete_manifest_in(c, repo, referrer, registry, depth + 1));
+  }
+  return ok();
+}
+
+}  // namespace
+
 Status SqliteMetaStore::delete_manifest(RepositoryId repo, const oci::Digest& digest) {
   return write([&](Connection& c) -> Status {
     if (!BERTH_TRY(manifest_exists(c, repo, digest))) {
       return fail(ErrorCode::kManifestNotFound, "manifest not found", digest.str());
     }
-    {
-      auto parent =
-          BERTH_TRY(c.prepare("SELECT manifest_digest FROM manifest_refs "
-                              "WHERE repository_id = ?1 AND ref_digest = ?2 AND kind = 'manifest' "
-                              "ORDER BY manifest_digest LIMIT 1"));
-      parent.bind(1, repo).bind(2, digest.str());
-      if (BERTH_TRY(parent.step())) {
-        return fail(ErrorCode::kReferencedByIndex, "manifest is listed by an index",
-                    parent.column_text(0));
-      }
+    if (auto parent = BERTH_TRY(listing_index(c, repo, digest))) {
+      return fail(ErrorCode::kReferencedByIndex, "manifest is listed by an index", *parent);
     }
-    // Cascades to the content, the tags and the outgoing references.
-    auto del =
-        BERTH_TRY(c.prepare("DELETE FROM manifests WHERE repository_id = ?1 AND digest = ?2"));
-    del.bind(1, repo).bind(2, digest.str());
-    return del.run();
+    return delete_manifest_in(c, repo, digest, BERTH_TRY(registry_of(c, repo)), 0);
   });
 }
 

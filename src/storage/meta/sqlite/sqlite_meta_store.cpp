@@ -322,6 +322,9 @@ Status SqliteMetaStore::put_registry_settings(std::string_view registry,
 
 Status SqliteMetaStore::delete_repository(RepositoryId id) {
   return write([&](Connection& c) -> Status {
+    // Every blob the repository linked or referenced may be garbage now.
+    const std::string registry = BERTH_TRY(registry_of(c, id));
+    BERTH_TRY_STATUS(queue_repository_blobs(c, id, registry));
     // Foreign keys cascade to manifests (and their contents, references and
     // tags), blob links and uploads.
     auto del = BERTH_TRY(c.prepare("DELETE FROM repositories WHERE id = ?1"));
@@ -400,6 +403,7 @@ namespace {
 Status insert_blob_link(Connection& c, RepositoryId repo, const oci::Digest& digest,
                         std::uint64_t size, std::int64_t now_ms) {
   BERTH_TRY_STATUS(require_repository(c, repo));
+  BERTH_TRY_STATUS(refuse_tombstoned(c, digest));
   auto insert = BERTH_TRY(
       c.prepare("INSERT INTO blob_links (repository_id, digest, size, created_at) "
                 "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (repository_id, digest) DO NOTHING"));
@@ -412,7 +416,12 @@ Status insert_blob_link(Connection& c, RepositoryId repo, const oci::Digest& dig
 
 Status SqliteMetaStore::link_blob(RepositoryId repo, const oci::Digest& digest, std::uint64_t size,
                                   std::int64_t now_ms) {
-  return write([&](Connection& c) { return insert_blob_link(c, repo, digest, size, now_ms); });
+  return write([&](Connection& c) -> Status {
+    BERTH_TRY_STATUS(insert_blob_link(c, repo, digest, size, now_ms));
+    // A mount: live for the grace period, then garbage unless a manifest
+    // references it by then.
+    return queue_review(c, digest, BERTH_TRY(registry_of(c, repo)));
+  });
 }
 
 Status SqliteMetaStore::link_uploaded_blob(std::string_view upload_id, RepositoryId repo,
@@ -447,7 +456,7 @@ Status SqliteMetaStore::unlink_blob(RepositoryId repo, const oci::Digest& digest
     if (c.changes() == 0) {
       return fail(ErrorCode::kBlobNotFound, "blob not linked in repository", digest.str());
     }
-    return ok();
+    return queue_review(c, digest, BERTH_TRY(registry_of(c, repo)));
   });
 }
 

@@ -1,8 +1,9 @@
 // SqliteMetaStore: the MetaStore implementation behind
 // open_sqlite_meta_store(). Internal to this folder; its methods are split
 // between sqlite_meta_store.cpp (repositories, settings, blob links, walks),
-// sqlite_uploads.cpp (uploads and their leases) and sqlite_manifests.cpp
-// (manifests and tags).
+// sqlite_uploads.cpp (uploads and their leases), sqlite_manifests.cpp
+// (manifests and tags) and sqlite_gc.cpp (the collector's queue, tombstones
+// and job leases).
 //
 // Every mutating call runs body(writer) inside write(): alone on the writer
 // connection, inside a BEGIN IMMEDIATE transaction that it may share with
@@ -36,6 +37,17 @@ Result<bool> manifest_exists(Connection& conn, RepositoryId repo, const oci::Dig
 Result<oci::Digest> column_digest(const Statement& stmt, int col);
 // LIMIT parameter for a page size.
 std::int64_t sql_limit(std::size_t limit);
+
+// Garbage-collection bookkeeping inside a caller's write (sqlite_gc.cpp):
+// the registry of a repository; queueing a dropped blob, the blobs of a
+// manifest, or every blob of a repository for review; and kUnavailable for
+// a blob that is being collected.
+Result<std::string> registry_of(Connection& conn, RepositoryId repo);
+Status queue_review(Connection& conn, const oci::Digest& digest, std::string_view registry);
+Status queue_manifest_blobs(Connection& conn, RepositoryId repo, const oci::Digest& manifest,
+                            std::string_view registry);
+Status queue_repository_blobs(Connection& conn, RepositoryId repo, std::string_view registry);
+Status refuse_tombstoned(Connection& conn, const oci::Digest& digest);
 
 class SqliteMetaStore final : public MetaStore {
  public:
@@ -110,6 +122,18 @@ class SqliteMetaStore final : public MetaStore {
   Status delete_upload(std::string_view id) override;
   Status walk_uploads(const std::function<Status(const UploadRecord&)>& visit) override;
 
+  Result<bool> blob_referenced(const oci::Digest& digest) override;
+  Status queue_blob_review(const oci::Digest& digest, std::int64_t since_ms,
+                           std::string_view registry) override;
+  Result<std::vector<BlobReview>> due_blob_reviews(std::int64_t due_ms, std::string_view after,
+                                                   std::size_t limit) override;
+  Result<BlobVerdict> claim_blob(const oci::Digest& digest, std::int64_t due_ms) override;
+  Status finish_blob_collection(const oci::Digest& digest) override;
+  Result<std::vector<oci::Digest>> blob_tombstones(std::string_view after,
+                                                   std::size_t limit) override;
+  Result<bool> acquire_job_lease(std::string_view job, std::string_view holder,
+                                 std::int64_t now_ms, std::int64_t ttl_ms) override;
+  Status release_job_lease(std::string_view job, std::string_view holder) override;
   Status walk_referenced_blobs(const std::function<Status(const oci::Digest&)>& visit) override;
 
   Status in_one_commit(const std::function<Status()>& work) override;
