@@ -9,7 +9,8 @@
 // winner, exactly one request holds an upload lease, settings changes are
 // never lost, the store lock excludes repair from serving across handles,
 // a read-then-write in one commit is not undone by another handle's write
-// in between, and an interrupted transaction leaves no partial rows.
+// in between, a blob the collector claims is never linked or referenced
+// again meanwhile, and an interrupted transaction leaves no partial rows.
 // A backend private to its process (memory) skips them.
 //
 // Thread-safety: GoogleTest fixtures; the cases start threads.
@@ -22,6 +23,7 @@
 
 #include "conformance/meta_store_suite.hpp"
 #include "oci/media_types.hpp"
+#include "util/time.hpp"
 
 namespace berth::conformance {
 
@@ -314,6 +316,55 @@ TEST_P(MetaStoreConformance, OneCommitIsNotUndoneByAnotherHandlesWriteInBetween)
     (void)store().delete_tag(repo->id, "second");
     (void)store().delete_tag(repo->id, "only");
   }
+}
+
+// The collector on one handle claims a blob while the other links it again
+// or pushes a manifest that references it. Whatever the order, a blob the
+// claim tombstones (its bytes about to go) is neither linked nor referenced
+// afterwards, and a manifest that was stored kept it alive.
+TEST_P(MetaStoreConformance, AClaimNeverLosesABlobAnotherHandleLinksOrReferences) {
+  SECOND_STORE_OR_SKIP(other);
+  constexpr int kRounds = 16;
+  const std::int64_t later = now_ms() + 60'000;
+  auto repo = store().ensure_repository(kRegistry, "r", kNow);
+  auto mount = store().ensure_repository(kRegistry, "m", kNow);
+  ASSERT_TRUE(is_ok(repo));
+  ASSERT_TRUE(is_ok(mount));
+  int collected = 0;
+  for (int round = 0; round < kRounds; ++round) {
+    const Digest blob = bdigest(1000 + round);
+    ASSERT_TRUE(is_ok(store().link_blob(repo->id, blob, 10, kNow)));
+    Result<storage::meta::BlobVerdict> verdict = storage::meta::BlobVerdict::kKeep;
+    Status written;
+    race(2, [&](int side) {
+      if (side == 0) {
+        verdict = store().claim_blob(blob, later);
+      } else if (round % 2 == 0) {
+        written = other->put_manifest(repo->id, image(2000 + round),
+                                      {{blob, ReferenceKind::kBlob, 10}}, {});
+      } else {
+        written = other->link_blob(mount->id, blob, 10, kNow);
+      }
+    });
+    ASSERT_TRUE(is_ok(verdict));
+    if (*verdict == storage::meta::BlobVerdict::kCollect) {
+      ++collected;
+      // A manifest that got in first would have kept it; a link that got in
+      // first is dropped with the others (links alone do not keep a blob
+      // past its grace period, and `later` is past it).
+      if (round % 2 == 0) {
+        EXPECT_FALSE(written.has_value()) << "round " << round << ": a manifest of a collected blob";
+      }
+      EXPECT_FALSE(other->blob_referenced(blob).value_or(true)) << "round " << round;
+      EXPECT_FALSE(other->get_blob_link(repo->id, blob).has_value()) << "round " << round;
+      EXPECT_FALSE(other->get_blob_link(mount->id, blob).has_value()) << "round " << round;
+      ASSERT_TRUE(is_ok(store().finish_blob_collection(blob)));
+    } else {
+      EXPECT_TRUE(is_ok(written)) << "round " << round;
+    }
+  }
+  // Both orders happen on a real race; neither is required.
+  RecordProperty("collected_rounds", collected);
 }
 
 TEST_P(MetaStoreConformance, FailedCallsAndCommitsLeaveNoPartialRows) {

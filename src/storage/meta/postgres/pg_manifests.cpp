@@ -1,10 +1,12 @@
 // PostgresMetaStore: manifests, their references, tags, referrers and pull
 // times.
+#include <optional>
 #include <string>
 #include <unordered_set>
 #include <utility>
 
 #include "storage/meta/postgres/pg_meta_store_impl.hpp"
+#include "util/time.hpp"
 
 namespace berth::storage::meta::postgres {
 
@@ -176,7 +178,13 @@ Status PostgresMetaStore::put_manifest(RepositoryId repo, const ManifestRecord& 
   if (manifest.digest.empty()) {
     return fail(ErrorCode::kInvalidArgument, "manifest record has no digest");
   }
+  std::vector<std::string> blobs;
+  for (const ManifestReference& ref : references) {
+    if (ref.kind == ReferenceKind::kBlob) blobs.push_back(ref.digest.str());
+  }
   return write([&](Connection& c) -> Status {
+    // Its blobs must not be claimed by the collector meanwhile (pg_gc.cpp).
+    BERTH_TRY_STATUS(hold_blobs(c, blobs));
     BERTH_TRY_STATUS(check_references(c, repo, references, options));
     BERTH_TRY_STATUS(store_manifest(c, repo, manifest, references));
     for (const TagAssignment& tag : options.tags) {
@@ -264,29 +272,68 @@ Status PostgresMetaStore::delete_tag(RepositoryId repo, std::string_view tag) {
       Tx::kStatement);
 }
 
+namespace {
+
+// The first index in the repository that lists `digest`, if any.
+Result<std::optional<std::string>> listing_index(Connection& c, RepositoryId repo,
+                                                 const oci::Digest& digest) {
+  auto rows = BERTH_TRY(
+      c.query("SELECT manifest_digest FROM manifest_refs "
+              "WHERE repository_id = $1 AND ref_digest = $2 AND kind = 'manifest' "
+              "ORDER BY manifest_digest LIMIT 1",
+              Params().int64(repo).text(digest.str())));
+  if (rows.rows() == 0) return std::optional<std::string>();
+  return std::optional<std::string>(rows.text(0, 0));
+}
+
+// Referrers (signatures of signatures, SBOMs of...) go a few levels deep;
+// past this, what is left is untouched rather than followed forever.
+constexpr int kMaxReferrerDepth = 8;
+
+// Deletes a manifest the caller's transaction holds (FOR UPDATE) and no
+// index lists: its blobs are queued for the collector, and its referrers
+// that no index lists go with it.
+Status delete_manifest_in(Connection& c, RepositoryId repo, const oci::Digest& digest,
+                          std::string_view registry, int depth) {
+  // Referrers locked before their listing indexes are looked at, as the
+  // manifest itself was (see delete_manifest).
+  auto referrers = BERTH_TRY(
+      c.query("SELECT digest FROM manifests WHERE repository_id = $1 AND subject = $2 "
+              "ORDER BY digest FOR UPDATE",
+              Params().int64(repo).text(digest.str())));
+  // The blobs queued from the statement's snapshot, then the row deleted;
+  // it cascades to the content, the tags and the outgoing references.
+  BERTH_TRY(c.query(
+      "WITH queued AS (" +
+          queue_review_sql("SELECT ref_digest, $3, $4 FROM manifest_refs "
+                           "WHERE repository_id = $1 AND manifest_digest = $2 AND kind = 'blob'") +
+          ") DELETE FROM manifests WHERE repository_id = $1 AND digest = $2",
+      Params().int64(repo).text(digest.str()).int64(now_ms()).text(registry)));
+  if (depth >= kMaxReferrerDepth) return ok();
+  for (int i = 0; i < referrers.rows(); ++i) {
+    const oci::Digest referrer = BERTH_TRY(digest_at(referrers, i, 0));
+    if (BERTH_TRY(listing_index(c, repo, referrer))) continue;
+    BERTH_TRY_STATUS(delete_manifest_in(c, repo, referrer, registry, depth + 1));
+  }
+  return ok();
+}
+
+}  // namespace
+
 Status PostgresMetaStore::delete_manifest(RepositoryId repo, const oci::Digest& digest) {
   // Lock first, then look for parents with a new statement's snapshot: a
   // put_manifest of an index holds its children FOR KEY SHARE until it
   // commits, so once this lock is granted its references are visible.
   return write([&](Connection& c) -> Status {
     auto locked = BERTH_TRY(
-        c.query("SELECT 1 FROM manifests WHERE repository_id = $1 AND digest = $2 FOR UPDATE",
+        c.query("SELECT r.registry FROM manifests m JOIN repositories r ON r.id = m.repository_id "
+                "WHERE m.repository_id = $1 AND m.digest = $2 FOR UPDATE OF m",
                 Params().int64(repo).text(digest.str())));
     if (locked.rows() == 0) return manifest_not_found(digest);
-    // Cascades to the content, the tags and the outgoing references.
-    auto rows = BERTH_TRY(c.query(
-        "WITH parent AS (SELECT manifest_digest FROM manifest_refs "
-        "  WHERE repository_id = $1 AND ref_digest = $2 AND kind = 'manifest' "
-        "  ORDER BY manifest_digest LIMIT 1), "
-        "gone AS (DELETE FROM manifests WHERE repository_id = $1 AND digest = $2 "
-        "  AND NOT EXISTS (SELECT 1 FROM parent) RETURNING 1) "
-        "SELECT (SELECT manifest_digest FROM parent), (SELECT count(*) FROM gone)",
-        Params().int64(repo).text(digest.str())));
-    if (!rows.is_null(0, 0)) {
-      return fail(ErrorCode::kReferencedByIndex, "manifest is listed by an index",
-                  rows.text(0, 0));
+    if (auto parent = BERTH_TRY(listing_index(c, repo, digest))) {
+      return fail(ErrorCode::kReferencedByIndex, "manifest is listed by an index", *parent);
     }
-    return ok();
+    return delete_manifest_in(c, repo, digest, locked.text(0, 0), 0);
   });
 }
 

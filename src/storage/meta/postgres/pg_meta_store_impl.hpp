@@ -3,7 +3,7 @@
 // pg_meta_store.cpp (opening, transactions, lock_store), pg_repositories.cpp
 // (repositories, settings, registries, blob links), pg_manifests.cpp
 // (manifests, tags, referrers, pulls), pg_uploads.cpp (uploads, leases) and
-// pg_walks.cpp (the GC walks).
+// pg_gc.cpp (the collector's queue, tombstones, job leases, the GC walk).
 //
 // Isolation. A single call runs at READ COMMITTED, in one statement where
 // it can and otherwise in one transaction, and makes its effect hold across
@@ -80,6 +80,15 @@ Result<oci::Digest> digest_at(const PgResult& rows, int row, int col);
 // LIMIT parameter for a page size.
 std::int64_t sql_limit(std::size_t limit);
 
+// Garbage-collection bookkeeping inside a caller's transaction (pg_gc.cpp):
+// the shared per-digest locks a write takes before it links or references
+// blobs (so it never interleaves with a claim of them), kUnavailable for a
+// blob that is being collected, and the SQL that queues blobs for review
+// from `select` (rows of digest, since, registry).
+Status hold_blobs(Connection& conn, std::vector<std::string> digests);
+Status refuse_tombstoned(Connection& conn, const oci::Digest& digest);
+std::string queue_review_sql(std::string_view select);
+
 class PostgresMetaStore final : public MetaStore {
  public:
   PostgresMetaStore(std::unique_ptr<ConnectionPool> pool, const PostgresOptions& options);
@@ -152,6 +161,18 @@ class PostgresMetaStore final : public MetaStore {
   Status walk_uploads(const std::function<Status(const UploadRecord&)>& visit) override;
 
   Status walk_referenced_blobs(const std::function<Status(const oci::Digest&)>& visit) override;
+  Result<bool> blob_referenced(const oci::Digest& digest) override;
+  Status queue_blob_review(const oci::Digest& digest, std::int64_t since_ms,
+                           std::string_view registry) override;
+  Result<std::vector<BlobReview>> due_blob_reviews(std::int64_t due_ms, std::string_view after,
+                                                   std::size_t limit) override;
+  Result<BlobVerdict> claim_blob(const oci::Digest& digest, std::int64_t due_ms) override;
+  Status finish_blob_collection(const oci::Digest& digest) override;
+  Result<std::vector<oci::Digest>> blob_tombstones(std::string_view after,
+                                                   std::size_t limit) override;
+  Result<bool> acquire_job_lease(std::string_view job, std::string_view holder,
+                                 std::int64_t now_ms, std::int64_t ttl_ms) override;
+  Status release_job_lease(std::string_view job, std::string_view holder) override;
 
   Status in_one_commit(const std::function<Status()>& work) override;
   Status in_one_snapshot(const std::function<Status()>& work) override;

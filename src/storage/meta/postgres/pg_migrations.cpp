@@ -103,8 +103,38 @@ CREATE TABLE uploads (
 CREATE INDEX uploads_by_repository ON uploads (repository_id);
 )sql";
 
+// Garbage collection (issue 11), as in the SQLite store's 0004: blobs whose
+// last reference was dropped wait in gc_blob_reviews until their grace
+// period is over; a blob being collected is in gc_blob_tombstones until its
+// bytes are gone; job_leases lets one process at a time run a named job.
+// The two digest indexes answer "does any manifest reference it" and "drop
+// every link of it" across repositories.
+constexpr std::string_view k0002GarbageCollection = R"sql(
+CREATE TABLE gc_blob_reviews (
+  digest   text COLLATE "C" PRIMARY KEY,
+  since    bigint NOT NULL,
+  registry text COLLATE "C" NOT NULL DEFAULT ''
+);
+CREATE INDEX gc_blob_reviews_by_since ON gc_blob_reviews (since, digest);
+
+CREATE TABLE gc_blob_tombstones (
+  digest text COLLATE "C" PRIMARY KEY,
+  since  bigint NOT NULL
+);
+
+CREATE INDEX manifest_refs_by_digest ON manifest_refs (ref_digest, kind);
+CREATE INDEX blob_links_by_digest ON blob_links (digest);
+
+CREATE TABLE job_leases (
+  job        text COLLATE "C" PRIMARY KEY,
+  holder     text NOT NULL,
+  expires_at bigint NOT NULL
+);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "0001_initial", k0001Initial},
+    {2, "0002_garbage_collection", k0002GarbageCollection},
 };
 
 static_assert([] {

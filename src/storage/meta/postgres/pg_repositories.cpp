@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "storage/meta/postgres/pg_meta_store_impl.hpp"
+#include "util/time.hpp"
 
 namespace berth::storage::meta::postgres {
 
@@ -160,13 +161,24 @@ Result<std::string> PostgresMetaStore::modify_registry_settings(std::string_view
 }
 
 Status PostgresMetaStore::delete_repository(RepositoryId id) {
-  // Foreign keys cascade to manifests (and their contents, references and
+  // Every blob the repository linked or referenced may be garbage now: they
+  // are queued (read from the statement's snapshot, before the delete), and
+  // foreign keys cascade to manifests (and their contents, references and
   // tags), blob links and uploads.
   return write(
       [&](Connection& c) -> Status {
-        auto deleted =
-            BERTH_TRY(c.query("DELETE FROM repositories WHERE id = $1", Params().int64(id)));
-        if (deleted.affected() == 0) return repository_not_found(id);
+        auto rows = BERTH_TRY(c.query(
+            "WITH queued AS (" +
+                queue_review_sql(
+                    "SELECT blobs.digest, $2, r.registry FROM repositories r, "
+                    "(SELECT digest FROM blob_links WHERE repository_id = $1 "
+                    " UNION SELECT ref_digest FROM manifest_refs "
+                    " WHERE repository_id = $1 AND kind = 'blob') AS blobs "
+                    "WHERE r.id = $1") +
+                "), gone AS (DELETE FROM repositories WHERE id = $1 RETURNING 1) "
+                "SELECT count(*) FROM gone",
+            Params().int64(id).int64(now_ms())));
+        if (rows.int64(0, 0) == 0) return repository_not_found(id);
         return ok();
       },
       Tx::kStatement);
@@ -238,59 +250,64 @@ Result<std::uint64_t> PostgresMetaStore::count_manifests(RepositoryId id) {
 }
 
 // ---- blob links ----
-
-namespace {
-
-// Links the blob; kRepositoryNotFound (the foreign key) when the
-// repository is gone.
-constexpr std::string_view kInsertBlobLink =
-    "INSERT INTO blob_links (repository_id, digest, size, created_at) VALUES ($1, $2, $3, $4) "
-    "ON CONFLICT (repository_id, digest) DO NOTHING";
-
-}  // namespace
+//
+// Linking takes the blob's shared lock and then checks for a tombstone
+// (pg_gc.cpp): a blob the collector has claimed cannot be linked again
+// until its bytes are gone. The foreign key refuses a repository that is
+// gone (kRepositoryNotFound).
 
 Status PostgresMetaStore::link_blob(RepositoryId repo, const oci::Digest& digest,
                                     std::uint64_t size, std::int64_t now_ms) {
-  return write(
-      [&](Connection& c) -> Status {
-        auto linked = c.query(kInsertBlobLink, Params()
-                                                   .int64(repo)
-                                                   .text(digest.str())
-                                                   .int64(static_cast<std::int64_t>(size))
-                                                   .int64(now_ms));
-        if (!linked && c.last_sqlstate() == sqlstate::kForeignKeyViolation) {
-          return repository_not_found(repo);
-        }
-        if (!linked) return std::unexpected(std::move(linked).error());
-        return ok();
-      },
-      Tx::kStatement);
+  return write([&](Connection& c) -> Status {
+    BERTH_TRY_STATUS(hold_blobs(c, {digest.str()}));
+    BERTH_TRY_STATUS(refuse_tombstoned(c, digest));
+    // A mount: live for the grace period, then garbage unless a manifest
+    // references it by then, so it is queued for review with the link.
+    auto linked = c.query(
+        "WITH linked AS (INSERT INTO blob_links (repository_id, digest, size, created_at) "
+        "  VALUES ($1, $2, $3, $4) ON CONFLICT (repository_id, digest) DO NOTHING), "
+        "queued AS (" +
+            queue_review_sql("SELECT $2, $5, registry FROM repositories WHERE id = $1") +
+            ") SELECT 1",
+        Params()
+            .int64(repo)
+            .text(digest.str())
+            .int64(static_cast<std::int64_t>(size))
+            .int64(now_ms)
+            .int64(berth::now_ms()));
+    if (!linked && c.last_sqlstate() == sqlstate::kForeignKeyViolation) {
+      return repository_not_found(repo);
+    }
+    if (!linked) return std::unexpected(std::move(linked).error());
+    return ok();
+  });
 }
 
 Status PostgresMetaStore::link_uploaded_blob(std::string_view upload_id, RepositoryId repo,
                                              const oci::Digest& digest, std::uint64_t size,
                                              std::int64_t now_ms) {
-  // One statement, so one transaction: the link and the end of the upload
-  // happen together, or (the repository is gone) neither does.
-  return write(
-      [&](Connection& c) -> Status {
-        auto linked = c.query(
-            "WITH ended AS (DELETE FROM uploads WHERE id = $5) "
-            "INSERT INTO blob_links (repository_id, digest, size, created_at) "
-            "VALUES ($1, $2, $3, $4) ON CONFLICT (repository_id, digest) DO NOTHING",
-            Params()
-                .int64(repo)
-                .text(digest.str())
-                .int64(static_cast<std::int64_t>(size))
-                .int64(now_ms)
-                .text(upload_id));
-        if (!linked && c.last_sqlstate() == sqlstate::kForeignKeyViolation) {
-          return repository_not_found(repo);
-        }
-        if (!linked) return std::unexpected(std::move(linked).error());
-        return ok();
-      },
-      Tx::kStatement);
+  // The link and the end of the upload in one statement: together, or (the
+  // repository is gone) neither. The upload queued the blob for review
+  // before committing its bytes.
+  return write([&](Connection& c) -> Status {
+    BERTH_TRY_STATUS(hold_blobs(c, {digest.str()}));
+    BERTH_TRY_STATUS(refuse_tombstoned(c, digest));
+    auto linked = c.query(
+        "WITH ended AS (DELETE FROM uploads WHERE id = $5) "
+        "INSERT INTO blob_links (repository_id, digest, size, created_at) "
+        "VALUES ($1, $2, $3, $4) ON CONFLICT (repository_id, digest) DO NOTHING",
+        Params()
+            .int64(repo)
+            .text(digest.str())
+            .int64(static_cast<std::int64_t>(size))
+            .int64(now_ms)
+            .text(upload_id));
+    if (!linked && c.last_sqlstate() == sqlstate::kForeignKeyViolation) {
+      return repository_not_found(repo);
+    }
+    if (!linked) return std::unexpected(std::move(linked).error());
+    return ok();
+  });
 }
 
 Result<std::uint64_t> PostgresMetaStore::get_blob_link(RepositoryId repo,
@@ -307,12 +324,18 @@ Result<std::uint64_t> PostgresMetaStore::get_blob_link(RepositoryId repo,
 }
 
 Status PostgresMetaStore::unlink_blob(RepositoryId repo, const oci::Digest& digest) {
+  // The link goes and the blob is queued for review, in one statement.
   return write(
       [&](Connection& c) -> Status {
-        auto deleted = BERTH_TRY(
-            c.query("DELETE FROM blob_links WHERE repository_id = $1 AND digest = $2",
-                    Params().int64(repo).text(digest.str())));
-        if (deleted.affected() == 0) {
+        auto rows = BERTH_TRY(c.query(
+            "WITH gone AS (DELETE FROM blob_links WHERE repository_id = $1 AND digest = $2 "
+            "  RETURNING 1), "
+            "queued AS (" +
+                queue_review_sql("SELECT $2, $3, registry FROM repositories "
+                                 "WHERE id = $1 AND EXISTS (SELECT 1 FROM gone)") +
+                ") SELECT count(*) FROM gone",
+            Params().int64(repo).text(digest.str()).int64(now_ms())));
+        if (rows.int64(0, 0) == 0) {
           return fail(ErrorCode::kBlobNotFound, "blob not linked in repository", digest.str());
         }
         return ok();
