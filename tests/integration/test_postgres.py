@@ -288,3 +288,36 @@ def test_startup_errors_are_one_line_and_create_nothing(pg_server, tmp_path):
     data = tmp_path / "data"
     assert not (data / "blobs").exists() and not (data / "metadata.db").exists(), \
         sorted(str(x) for x in data.rglob("*"))
+
+
+# ---- garbage collection -----------------------------------------------------------
+
+
+def test_gc_on_postgres_frees_what_a_delete_dropped_beside_the_server(pg_url, servers, ecr_creds,
+                                                                      tmp_path):
+    import json
+
+    blobs = tmp_path / "blobs"
+    server = start_server(tmp_path / "berth", ecr_creds, pg_url, "--blob-store", f"file://{blobs}",
+                          "--gc-interval", "0", auth="none")
+    servers.append(server)
+    oci = ocihelpers.OciClient(server.base_url, requests.Session())
+    kept = oci.push_image("pg/gc", "keep", seed=301, layer_sizes=(65536,))
+    doomed = oci.push_image("pg/gc", "old", seed=302, layer_sizes=(131072, 4096))
+    r = oci.request("DELETE", f"/v2/pg/gc/manifests/{doomed.digest}")
+    assert r.status_code == 202, r.text
+    # The delete queued the image's blobs for review, in PostgreSQL.
+    assert int(psql(pg_url, "SELECT count(*) FROM gc_blob_reviews")) >= len(doomed.image.blobs)
+
+    stores = ["--meta-store", pg_url, "--blob-store", f"file://{blobs}"]
+    p = berth("gc", *stores, "--gc-delay", "0", "--apply", "--json", timeout=120)
+    assert p.returncode == 0, (p.stdout, p.stderr)
+    done = json.loads(p.stdout)
+    assert done["applied"] and done["blobs_reclaimed"]["count"] == len(doomed.image.blobs), done
+    for b in doomed.image.blobs:
+        assert oci.head_blob("pg/gc", b.digest).status_code == 404
+    for b in kept.image.blobs:
+        assert oci.get_blob("pg/gc", b.digest).content == b.data
+    assert count(pg_url, "gc_blob_tombstones") == 0
+    p = berth("fsck", *stores, "--progress", "none")
+    assert p.returncode == 0, (p.stdout, p.stderr)
