@@ -1,4 +1,5 @@
 // Connection, Params and PgResult over libpq (see pg_connection.hpp).
+// Thread-safety: as pg_connection.hpp (one thread per Connection at a time).
 #include "storage/meta/postgres/pg_connection.hpp"
 
 #include <libpq-fe.h>

@@ -1,4 +1,5 @@
 // ConnInfo: parsing, scrubbing and connecting (see pg_conninfo.hpp).
+// Thread-safety: reentrant functions (see pg_conninfo.hpp).
 #include "storage/meta/postgres/pg_conninfo.hpp"
 
 #include <libpq-fe.h>

@@ -1,6 +1,7 @@
 // URL handling of the PostgreSQL store: parsing through libpq, the
 // redacted forms used in messages, and connection errors that never show
 // the password. No server needed (the failures are local or refused).
+// Thread-safety: single-threaded GoogleTest cases.
 #include "storage/meta/postgres/pg_conninfo.hpp"
 
 #include <gtest/gtest.h>

@@ -1,4 +1,5 @@
 // from_pg: SQLSTATE -> ErrorCode (see pg_error.hpp).
+// Thread-safety: pure functions.
 #include "storage/meta/postgres/pg_error.hpp"
 
 #include <string>

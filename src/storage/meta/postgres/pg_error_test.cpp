@@ -1,4 +1,5 @@
 // from_pg's SQLSTATE mapping and the binary array codec: no server needed.
+// Thread-safety: single-threaded GoogleTest cases.
 #include "storage/meta/postgres/pg_error.hpp"
 
 #include <gtest/gtest.h>

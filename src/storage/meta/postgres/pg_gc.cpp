@@ -13,6 +13,8 @@
 // refused; a link, a reference or a fresher review: the claim keeps the
 // blob). Lock keys are (kBlobLockClass, hashtext(digest)), a key space of
 // its own; two digests sharing a hash only wait for each other.
+//
+// Thread-safety: as the store (pg_meta_store_impl.hpp): safe for concurrent use.
 #include <algorithm>
 #include <string>
 

@@ -1,5 +1,7 @@
 // PostgresMetaStore: manifests, their references, tags, referrers and pull
 // times.
+//
+// Thread-safety: as the store (pg_meta_store_impl.hpp): safe for concurrent use.
 #include <optional>
 #include <string>
 #include <unordered_set>

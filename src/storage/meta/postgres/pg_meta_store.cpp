@@ -1,6 +1,8 @@
 // PostgresMetaStore: opening, the thread scopes of in_one_commit() and
 // in_one_snapshot(), walks, and lock_store(). The SQL of each area is in
 // its own file (see pg_meta_store_impl.hpp).
+//
+// Thread-safety: as the store (pg_meta_store_impl.hpp): safe for concurrent use.
 #include "storage/meta/postgres/pg_meta_store.hpp"
 
 #include <algorithm>

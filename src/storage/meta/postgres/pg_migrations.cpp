@@ -1,4 +1,5 @@
 // Schema migrations of the PostgreSQL metadata store (see pg_migrations.hpp).
+// Thread-safety: see pg_migrations.hpp.
 #include "storage/meta/postgres/pg_migrations.hpp"
 
 #include <string>

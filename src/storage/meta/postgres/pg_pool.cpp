@@ -1,4 +1,5 @@
 // ConnectionPool (see pg_pool.hpp).
+// Thread-safety: see pg_pool.hpp (acquire from any thread).
 #include "storage/meta/postgres/pg_pool.hpp"
 
 #include <string>

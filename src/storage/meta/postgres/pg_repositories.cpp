@@ -1,5 +1,7 @@
 // PostgresMetaStore: repositories, repository and registry settings, the
 // registry listing, and blob links.
+//
+// Thread-safety: as the store (pg_meta_store_impl.hpp): safe for concurrent use.
 #include <string>
 #include <utility>
 

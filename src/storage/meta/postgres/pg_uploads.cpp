@@ -7,6 +7,8 @@
 // upload records and leases be lost in a crash, so these statements commit
 // without waiting for the WAL flush (the same set_config trick as
 // record_pulls); the durable end of an upload is link_uploaded_blob.
+//
+// Thread-safety: as the store (pg_meta_store_impl.hpp): safe for concurrent use.
 #include <string>
 
 #include "storage/meta/postgres/pg_meta_store_impl.hpp"

@@ -3,6 +3,7 @@
 // failed under BERTH_REQUIRE_BACKENDS=1), with a fresh database per test
 // case (testing/test_database.hpp); the cross-process cases open a second
 // store, with its own pool, on the same database.
+// Thread-safety: GoogleTest fixtures (some suite cases start threads).
 #include <memory>
 
 #include "conformance/meta_store_suite.hpp"

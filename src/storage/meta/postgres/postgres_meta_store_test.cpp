@@ -5,6 +5,7 @@
 // middle of a transaction), the bounded pool, values PostgreSQL refuses,
 // byte-exact large manifests and walks longer than one cursor batch.
 // Shared MetaStore semantics are in tests/conformance/meta_store_suite.
+// Thread-safety: GoogleTest fixtures; some cases start threads.
 #include "storage/meta/postgres/pg_meta_store.hpp"
 
 #include <gtest/gtest.h>

@@ -1,4 +1,5 @@
 // TestDatabase (see test_database.hpp).
+// Thread-safety: see test_database.hpp.
 #include "storage/meta/postgres/testing/test_database.hpp"
 
 #include <gtest/gtest.h>
