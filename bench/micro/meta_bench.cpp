@@ -1,8 +1,13 @@
 // MetaStore lookups behind every pull: get_repository (each request),
-// resolve_tag (pull by tag), get_manifest (the manifest bytes), get_blob_link
-// (HEAD/GET of a blob), and a tags/list page. Both backends, SQLite on a
-// temp file and memory, each filled once per size with one tagged manifest
-// per entry, so one can see lookups stay flat as the repository grows.
+// resolve_tag (pull by tag), get_manifest (the manifest bytes),
+// get_manifest_by_tag (a pull by tag in one lookup), get_blob_link
+// (HEAD/GET of a blob), and a tags/list page. SQLite on a temp file and
+// memory, each filled once per size with one tagged manifest per entry, so
+// one can see lookups stay flat as the repository grows; and PostgreSQL
+// when BERTH_BENCH_POSTGRES_URL names a database (each size gets a schema
+// of its own in it, berth_bench_<entries>, dropped and refilled each run;
+// scripts/test-backends/postgres.sh starts a throwaway server), else those
+// cases report that they were skipped.
 #include <benchmark/benchmark.h>
 
 #include <chrono>
@@ -17,7 +22,10 @@
 #include <utility>
 #include <vector>
 
+#include <libpq-fe.h>
 #include <unistd.h>
+
+#include <cstdlib>
 
 #include "crypto/hasher.hpp"
 #include "oci/digest.hpp"
@@ -25,6 +33,7 @@
 #include "sample_manifests.hpp"
 #include "storage/meta/memory/memory_meta_store.hpp"
 #include "storage/meta/meta_store.hpp"
+#include "storage/meta/postgres/pg_meta_store.hpp"
 #include "storage/meta/sqlite/sqlite_meta_store.hpp"
 
 namespace berth::bench {
@@ -41,10 +50,41 @@ constexpr std::size_t kTagsPageSize = 100;
 // over the whole index rather than one hot row.
 constexpr std::size_t kProbeStride = 7919;
 
-enum class Backend { kSqlite, kMemory };
+enum class Backend { kSqlite, kMemory, kPostgres };
 
 std::string_view backend_name(Backend backend) {
-  return backend == Backend::kSqlite ? "sqlite" : "memory";
+  switch (backend) {
+    case Backend::kSqlite: return "sqlite";
+    case Backend::kMemory: return "memory";
+    case Backend::kPostgres: return "postgres";
+  }
+  return "?";
+}
+
+// A fresh schema for one store in the database BERTH_BENCH_POSTGRES_URL
+// names, and a URL whose search_path puts the store's tables there.
+Result<std::string> postgres_schema_url(std::size_t entries) {
+  const char* base = std::getenv("BERTH_BENCH_POSTGRES_URL");
+  if (base == nullptr || *base == '\0') {
+    return fail(ErrorCode::kUnavailable, "set BERTH_BENCH_POSTGRES_URL to measure PostgreSQL");
+  }
+  const std::string schema = "berth_bench_" + std::to_string(entries);
+  PGconn* conn = PQconnectdb(base);
+  std::string why;
+  if (PQstatus(conn) != CONNECTION_OK) {
+    why = PQerrorMessage(conn);
+  } else {
+    PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
+    PGresult* done = PQexec(conn, ("DROP SCHEMA IF EXISTS " + schema + " CASCADE; CREATE SCHEMA " +
+                                   schema).c_str());
+    if (PQresultStatus(done) != PGRES_COMMAND_OK) why = PQresultErrorMessage(done);
+    PQclear(done);
+  }
+  PQfinish(conn);
+  if (!why.empty()) return fail(ErrorCode::kUnavailable, "PostgreSQL: " + why);
+  const std::string url = base;
+  return url + (url.find('?') == std::string::npos ? "?" : "&") +
+         "options=-csearch_path%3D" + schema;
 }
 
 // A directory under the system temp dir holding the SQLite files, removed
@@ -118,13 +158,13 @@ Status fill(FilledStore& filled, std::size_t entries) {
     // rows would triple the SQLite fill time.
     const std::vector<meta::ManifestReference> references;
     meta::PutManifestOptions options;
-    options.tag = build_tag(i);
+    options.tags = {{build_tag(i)}};
     options.allow_missing_blobs = true;
     BERTH_TRY_STATUS(filled.store->put_manifest(filled.repository, record, references, options));
     const std::uint64_t blob_size = 1'000'000 + i;
     BERTH_TRY_STATUS(
         filled.store->link_blob(filled.repository, image.layers.front(), blob_size, kPushedAtMs));
-    filled.tags.push_back(std::move(options.tag));
+    filled.tags.push_back(std::move(options.tags.front().name));
     filled.manifests.push_back(std::move(record.digest));
     filled.blobs.push_back(image.layers.front());
     filled.blob_sizes.push_back(blob_size);
@@ -147,6 +187,9 @@ class StoreCache {
       filled->store = BERTH_TRY(meta::sqlite::open_sqlite_meta_store(
           directory / ("meta-" + std::to_string(entries) + ".db"),
           meta::sqlite::SqliteOptions{.synchronous_full = false}));
+    } else if (backend == Backend::kPostgres) {
+      filled->store = BERTH_TRY(
+          meta::postgres::open_postgres_meta_store(BERTH_TRY(postgres_schema_url(entries))));
     } else {
       filled->store = meta::memory::make_memory_meta_store();
     }
@@ -216,6 +259,24 @@ void BM_MetaGetManifest(benchmark::State& state, Backend backend) {
   }
 }
 
+// What a pull by tag costs the store: tag, manifest and bytes together.
+void BM_MetaGetManifestByTag(benchmark::State& state, Backend backend) {
+  const FilledStore* filled = filled_store(state, backend);
+  if (filled == nullptr) return;
+  const std::size_t probe = filled->probe(1);
+  auto manifest = filled->store->get_manifest_by_tag(filled->repository, filled->tags[probe]);
+  if (!manifest || manifest->digest != filled->manifests[probe] || manifest->content.empty()) {
+    state.SkipWithError("get_manifest_by_tag returned the wrong manifest");
+    return;
+  }
+  std::size_t iteration = 0;
+  for (auto _ : state) {
+    auto record = filled->store->get_manifest_by_tag(filled->repository,
+                                                     filled->tags[filled->probe(iteration++)]);
+    benchmark::DoNotOptimize(record);
+  }
+}
+
 void BM_MetaGetBlobLink(benchmark::State& state, Backend backend) {
   const FilledStore* filled = filled_store(state, backend);
   if (filled == nullptr) return;
@@ -280,6 +341,20 @@ BENCHMARK_CAPTURE(BM_MetaGetManifest, sqlite, Backend::kSqlite)
     ->Arg(kSmallStore)->Arg(kMediumStore)->Arg(kLargeStore);
 BENCHMARK_CAPTURE(BM_MetaGetManifest, memory, Backend::kMemory)
     ->Arg(kSmallStore)->Arg(kMediumStore)->Arg(kLargeStore);
+BENCHMARK_CAPTURE(BM_MetaGetManifestByTag, sqlite, Backend::kSqlite)
+    ->Arg(kSmallStore)->Arg(kMediumStore)->Arg(kLargeStore);
+BENCHMARK_CAPTURE(BM_MetaGetManifestByTag, memory, Backend::kMemory)->Arg(kMediumStore);
+// PostgreSQL: every lookup is a round trip to the server (filling 100k
+// entries through the interface takes minutes, so two sizes).
+BENCHMARK_CAPTURE(BM_MetaGetRepository, postgres, Backend::kPostgres)->Arg(kMediumStore);
+BENCHMARK_CAPTURE(BM_MetaResolveTag, postgres, Backend::kPostgres)
+    ->Arg(kSmallStore)->Arg(kMediumStore);
+BENCHMARK_CAPTURE(BM_MetaGetManifest, postgres, Backend::kPostgres)
+    ->Arg(kSmallStore)->Arg(kMediumStore);
+BENCHMARK_CAPTURE(BM_MetaGetManifestByTag, postgres, Backend::kPostgres)
+    ->Arg(kSmallStore)->Arg(kMediumStore);
+BENCHMARK_CAPTURE(BM_MetaGetBlobLink, postgres, Backend::kPostgres)->Arg(kMediumStore);
+BENCHMARK_CAPTURE(BM_MetaListTagsPage, postgres, Backend::kPostgres)->Arg(kMediumStore);
 BENCHMARK_CAPTURE(BM_MetaGetBlobLink, sqlite, Backend::kSqlite)->Arg(kMediumStore);
 BENCHMARK_CAPTURE(BM_MetaGetBlobLink, memory, Backend::kMemory)->Arg(kMediumStore);
 BENCHMARK_CAPTURE(BM_MetaListTagsPage, sqlite, Backend::kSqlite)->Arg(kMediumStore);

@@ -33,7 +33,7 @@
 #include "registry/manifest_facts.hpp"
 #include "storage/blob/fs/fs_blob_store.hpp"
 #include "storage/meta/meta_store.hpp"
-#include "storage/meta/sqlite/sqlite_meta_store.hpp"
+#include "storage/factory/store_factory.hpp"
 #include "util/time.hpp"
 
 namespace {
@@ -54,6 +54,7 @@ constexpr std::size_t kLayersPerManifest = 2;
 
 struct FillOptions {
   std::filesystem::path data_dir;
+  std::string meta_store;  // empty: the data directory's SQLite file
   std::string registry = "123456789012:us-east-1";
   std::string big_repository = "scale/big";
   std::uint64_t repositories = 1;
@@ -173,10 +174,14 @@ int fill(const FillOptions& o) {
   if (auto blobs = berth::storage::blob::fs::open_fs_blob_store(o.data_dir); !blobs) {
     return fail_with("cannot open the blob store", blobs.error());
   }
-  meta::sqlite::SqliteOptions sqlite_options;
   // The fill is setup, not measurement: commits need not survive power loss.
-  sqlite_options.synchronous_full = o.synchronous_full;
-  auto opened = meta::sqlite::open_sqlite_meta_store(o.data_dir / "metadata.db", sqlite_options);
+  // --meta-store (e.g. postgresql://...) fills another store than the data
+  // directory's SQLite file.
+  const std::string meta_url = o.meta_store.empty()
+                                   ? berth::storage::factory::default_meta_store_url(o.data_dir)
+                                   : o.meta_store;
+  auto opened = berth::storage::factory::open_meta_store(
+      meta_url, {.must_exist = false, .synchronous_full = o.synchronous_full});
   if (!opened) return fail_with("cannot open the metadata store", opened.error());
   meta::MetaStore& store = **opened;
 
@@ -214,7 +219,7 @@ int fill(const FillOptions& o) {
       // i carries tag k when i is the first index with floor(i * tags / manifests) == k.
       const std::uint64_t tag_index = i * r.tags / r.manifests;
       if (r.tags > 0 && (i == 0 || (i - 1) * r.tags / r.manifests != tag_index)) {
-        put.tag = tag_name(tag_index);
+        put.tags = {{tag_name(tag_index)}};
         ++tags_written;
       }
       if (auto stored = store.put_manifest(repo->id, facts.record, facts.references, put);
@@ -294,6 +299,9 @@ int main(int argc, char** argv) {
                  "share of manifests and tags in the big repository (1 with one repository)")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
+  app.add_option("--meta-store", o.meta_store,
+                 "metadata store URL to fill, as for berth serve (default: the data directory's "
+                 "sqlite://.../metadata.db)");
   app.add_flag("--synchronous-full", o.synchronous_full,
                "fsync every commit (PRAGMA synchronous=FULL, berth serve's default) instead of "
                "NORMAL");

@@ -131,13 +131,14 @@ int run_serve(const Config& config) {
     return 1;
   }
 
-  storage::factory::BlobStoreOpenOptions blob_options;
-  blob_options.create_bucket = config.create_bucket;
-  blob_options.credentials_file = config.blob_store_credentials;
-  auto blobs = storage::factory::open_blob_store(config.effective_blob_store(), blob_options);
-  if (!blobs) {
-    log::error("cannot open the blob store: {}", blobs.error().message);
-    return exit_code_for(blobs.error());
+  // Nothing half-created: both URLs are checked before either store is
+  // opened, and the metadata store (a server that may be down, or refuse
+  // the password) opens before the blob store creates anything.
+  for (const std::string& url : {config.effective_meta_store(), config.effective_blob_store()}) {
+    if (auto parsed = storage::factory::parse_store_url(url); !parsed) {
+      log::error("{}", parsed.error().message);
+      return exit_code_for(parsed.error());
+    }
   }
   storage::factory::MetaStoreOpenOptions meta_options;
   meta_options.synchronous_full = config.sqlite_synchronous == "full";
@@ -145,6 +146,14 @@ int run_serve(const Config& config) {
   if (!meta) {
     log::error("cannot open the metadata store: {}", meta.error().message);
     return exit_code_for(meta.error());
+  }
+  storage::factory::BlobStoreOpenOptions blob_options;
+  blob_options.create_bucket = config.create_bucket;
+  blob_options.credentials_file = config.blob_store_credentials;
+  auto blobs = storage::factory::open_blob_store(config.effective_blob_store(), blob_options);
+  if (!blobs) {
+    log::error("cannot open the blob store: {}", blobs.error().message);
+    return exit_code_for(blobs.error());
   }
 
   // Alone on the store: every upload lease belongs to a process that died

@@ -357,12 +357,12 @@ void Registry::record_pull(const meta::RepositoryRecord& repo, const oci::Digest
 Result<meta::ManifestRecord> Registry::get_manifest(const meta::RepositoryRecord& record,
                                                     const oci::Reference& reference,
                                                     bool record_pull) {
-  oci::Digest digest = reference.is_digest() ? reference.digest()
-                                             : BERTH_TRY(meta_.resolve_tag(record.id, reference.tag()));
-  auto manifest = BERTH_TRY(meta_.get_manifest(record.id, digest));
+  auto manifest = BERTH_TRY(reference.is_digest()
+                                ? meta_.get_manifest(record.id, reference.digest())
+                                : meta_.get_manifest_by_tag(record.id, reference.tag()));
   if (record_pull) {
     std::int64_t now = now_ms();
-    pulls_.note(record.id, digest, now);
+    pulls_.note(record.id, manifest.digest, now);
     manifest.last_pulled_at_ms = now;
   }
   return manifest;

@@ -201,7 +201,8 @@ class Registry {
   // Runs `work`, which calls this registry's metadata operations from this
   // thread, with one commit for all of them (MetaStore::in_one_commit): a
   // batch of 100 deletions costs one sync instead of 100. If `work` fails,
-  // the SQLite store keeps none of it.
+  // a transactional store keeps none of it; PostgreSQL may run `work` again
+  // after a conflict with another process, so it must start from scratch.
   Status in_one_commit(const std::function<Status()>& work) { return meta_.in_one_commit(work); }
   // Runs `work`, which only reads, against one consistent state of the
   // metadata with one read transaction (MetaStore::in_one_snapshot).

@@ -27,6 +27,7 @@ using storage::meta::UploadRecord;
 void PrintTo(const MetaStoreFactory& factory, std::ostream* os) { *os << factory.name; }
 
 std::string meta_store_factory_name(const ::testing::TestParamInfo<MetaStoreFactory>& info) {
+  link_meta_store_shared_suite();
   return info.param.name;
 }
 
@@ -47,12 +48,21 @@ std::filesystem::path make_meta_temp_dir(std::string_view prefix) {
 
 void MetaStoreConformance::SetUp() {
   store_ = GetParam().make();
+  if (IsSkipped() || HasFatalFailure()) return;  // an external backend that is not there
   ASSERT_NE(store_, nullptr) << "factory " << GetParam().name << " returned no store";
 }
 
 void MetaStoreConformance::TearDown() {
+  second_.reset();
   store_.reset();
   if (GetParam().teardown) GetParam().teardown();
+}
+
+storage::meta::MetaStore* MetaStoreConformance::second_store() {
+  if (second_) return second_.get();
+  if (!GetParam().open_again) return nullptr;
+  second_ = GetParam().open_again();
+  return second_.get();
 }
 
 namespace {

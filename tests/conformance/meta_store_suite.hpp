@@ -11,8 +11,15 @@
 // object file, which holds the TEST_P bodies.
 //
 // make() is called before each test and must return a fresh, empty store
-// (nullptr fails the test); teardown() (optional) runs after the store is
-// destroyed, to delete temp files.
+// (nullptr fails the test, unless make() skipped it with GTEST_SKIP or
+// failed it itself: external_backend.hpp); teardown() (optional) runs after
+// the store is destroyed, to delete temp files or databases.
+//
+// open_again() (optional) opens a second handle on the store make() last
+// returned, as another process would: the suite's cross-process cases
+// (meta_store_shared_suite.cpp) race two handles on one store, and skip for
+// a backend private to its process (memory). `transactional` says that
+// in_one_commit keeps nothing of a `work` that fails (SQLite, PostgreSQL).
 //
 // Beyond the comments in meta_store.hpp, the suite pins down behaviour the
 // interface leaves to "not found":
@@ -43,9 +50,15 @@ struct MetaStoreFactory {
   std::string name;  // a GoogleTest identifier: [A-Za-z0-9_]
   std::function<std::unique_ptr<storage::meta::MetaStore>()> make;
   std::function<void()> teardown;
+  std::function<std::unique_ptr<storage::meta::MetaStore>()> open_again;
+  bool transactional = false;
 };
 
 void PrintTo(const MetaStoreFactory& factory, std::ostream* os);
+
+// Links the cross-process cases (meta_store_shared_suite.cpp) into every
+// binary that instantiates the suite; meta_store_factory_name calls it.
+void link_meta_store_shared_suite();
 
 // Names each instantiated test after its factory.
 std::string meta_store_factory_name(const ::testing::TestParamInfo<MetaStoreFactory>& info);
@@ -60,6 +73,11 @@ class MetaStoreConformance : public ::testing::TestWithParam<MetaStoreFactory> {
   void TearDown() override;
 
   storage::meta::MetaStore& store() { return *store_; }
+  // A second handle on store() (see open_again), kept until TearDown; skips
+  // the test for a backend without one. REQUIRES: called from the test body.
+  storage::meta::MetaStore* second_store();
+
+  std::unique_ptr<storage::meta::MetaStore> second_;
 
   std::unique_ptr<storage::meta::MetaStore> store_;
 };

@@ -96,8 +96,12 @@ EcrResult batch_delete_image(EcrContext& ctx, const json::object& input) {
   json::array deleted_ids;
   json::array failures;
   // All identifiers in one commit: one sync for the call instead of one per
-  // image, and, if anything fails the call, nothing is deleted.
+  // image, and, if anything fails the call, nothing is deleted. A shared
+  // store may run this more than once (MetaStore::in_one_commit): each run
+  // starts from empty lists.
   Status all = ctx.registry.in_one_commit([&]() -> Status {
+    deleted_ids.clear();
+    failures.clear();
     for (const ImageId& raw : read_image_ids(input.if_contains("imageIds"))) {
       auto checked = check_image_id(raw);
       if (!checked) {

@@ -4,6 +4,7 @@
 
 #include "storage/blob/fs/fs_blob_store.hpp"
 #include "storage/factory/store_url.hpp"
+#include "storage/meta/postgres/pg_meta_store.hpp"
 #include "storage/meta/sqlite/sqlite_meta_store.hpp"
 
 namespace berth::storage::factory {
@@ -55,6 +56,17 @@ Result<std::unique_ptr<meta::MetaStore>> open_sqlite_store(const StoreUrl& url,
   return store;
 }
 
+// The URL goes to libpq whole (it judges the parameters); the backend's
+// messages never carry the password.
+Result<std::unique_ptr<meta::MetaStore>> open_postgres_store(const StoreUrl& url,
+                                                             const MetaStoreOpenOptions& options) {
+  meta::postgres::PostgresOptions pg_options;
+  pg_options.must_exist = options.must_exist;
+  auto store = meta::postgres::open_postgres_meta_store(url.text, pg_options);
+  if (!store) return about(url, store.error());
+  return store;
+}
+
 }  // namespace
 
 std::string default_blob_store_url(const fs::path& data_dir) {
@@ -80,10 +92,7 @@ Result<std::unique_ptr<meta::MetaStore>> open_meta_store(std::string_view text,
                                                          const MetaStoreOpenOptions& options) {
   StoreUrl url = BERTH_TRY(parse_store_url(text));
   if (url.scheme == "sqlite") return open_sqlite_store(url, options);
-  if (url.scheme == "postgresql" || url.scheme == "postgres") {
-    return fail(ErrorCode::kUnsupported, "store " + redact_url(url.text) +
-                                             ": the PostgreSQL metadata store is not built in yet");
-  }
+  if (url.scheme == "postgresql" || url.scheme == "postgres") return open_postgres_store(url, options);
   return refuse(url,
                 "unknown metadata store scheme '" + url.scheme + "' (sqlite:// or postgresql://)");
 }

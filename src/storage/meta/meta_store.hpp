@@ -244,6 +244,15 @@ class MetaStore {
                                               const oci::Digest& digest) = 0;
   // The digest a tag points at; kManifestNotFound when the tag is absent.
   virtual Result<oci::Digest> resolve_tag(RepositoryId repo, std::string_view tag) = 0;
+  // The manifest a tag points at, with its content: resolve_tag and then
+  // get_manifest, as one lookup where the backend can make it one (a pull by
+  // tag is the hottest read; on a networked database each lookup is a round
+  // trip). kManifestNotFound when the tag is absent.
+  virtual Result<ManifestRecord> get_manifest_by_tag(RepositoryId repo, std::string_view tag) {
+    auto digest = resolve_tag(repo, tag);
+    if (!digest) return std::unexpected(std::move(digest).error());
+    return get_manifest(repo, *digest);
+  }
   // Points an existing manifest's tag (kManifestNotFound when the manifest is
   // absent; kTagImmutable as in PutManifestOptions).
   virtual Status put_tag(RepositoryId repo, std::string_view tag,
@@ -320,9 +329,14 @@ class MetaStore {
   // mutating calls become durable together, with one commit instead of one
   // each. Every call inside is still atomic on its own and sees the effects
   // of the calls before it. When `work` or the final commit fails, a
-  // transactional backend (SQLite) keeps none of the calls; the memory
-  // backend, which has nothing to make durable, runs them one by one and
-  // keeps those that succeeded. Nested calls join the outer one.
+  // transactional backend (SQLite, PostgreSQL) keeps none of the calls; the
+  // memory backend, which has nothing to make durable, runs them one by one
+  // and keeps those that succeeded. Nested calls join the outer one.
+  // A backend shared between processes (PostgreSQL) isolates `work` from
+  // them as if it ran alone, and when another process's concurrent change
+  // makes that impossible it throws the attempt away and runs `work` again,
+  // whole: `work` must start from scratch each time (reset what it
+  // collects), and have no effects outside this store.
   // REQUIRES: `work` does not wait for other threads' writes to this store
   // (they wait for it).
   virtual Status in_one_commit(const std::function<Status()>& work) { return work(); }
