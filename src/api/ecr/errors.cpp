@@ -44,6 +44,9 @@ constexpr Entry kTable[] = {
     // reports it per item (ImageReferencedByManifestList). Anywhere else it
     // is a request the caller must change: InvalidParameterException.
     {ErrorCode::kReferencedByIndex, {kInvalidParameter, 400}},
+    // The model's exception for an archived image; BatchGetImage reports it
+    // per item instead (ImageInaccessible).
+    {ErrorCode::kImageArchived, {"ImageArchivedException", 400}},
     {ErrorCode::kLimitExceeded, {"LimitExceededException", 400}},
     {ErrorCode::kInvalidArgument, {kInvalidParameter, 400}},
     // Refined by Error::detail through ecr_auth_error().
