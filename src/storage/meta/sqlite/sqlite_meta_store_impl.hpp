@@ -61,7 +61,7 @@ class SqliteMetaStore final : public MetaStore {
   SqliteMetaStore(std::unique_ptr<Connection> writer, std::filesystem::path file,
                   const SqliteOptions& options);
 
-  // flock(2) on the database file: shared for servers, exclusive for repair.
+  // flock(2) on <database>.lock: shared for servers, exclusive for repair.
   // (Independent of SQLite's own fcntl locks on Linux.)
   Result<std::unique_ptr<StoreLock>> lock_store(StoreLockMode mode) override;
 
