@@ -531,3 +531,39 @@ def test_the_server_evaluates_on_its_schedule(ecr_berth_factory, tmp_path_factor
     assert old not in all_digests(server, repo)
     got = server.client().get_lifecycle_policy(repositoryName=repo)
     assert got["lastEvaluatedAt"].timestamp() == NOW_MS / 1000
+
+
+# -- several processes on one store ------------------------------------------------------------
+
+
+def test_a_preview_started_on_one_server_is_read_on_another(ecr_berth_factory, tmp_path_factory,
+                                                           ecr_creds, repo):
+    """Two berth processes on one data directory, as behind a load balancer: the
+    preview lives in the metadata store, not in the process that started it."""
+    from ecrhelpers import EcrEnv, EcrServer
+
+    first = ecr_berth_factory("ecr-lifecycle-lb", extra=["--lifecycle-interval", "0"])
+    root = tmp_path_factory.mktemp("ecr-lifecycle-lb-second")
+    second_server = EcrServer(root, BERTH_BINARY, ecr_creds, extra=["--lifecycle-interval", "0"])
+    second_server.data_dir = first.server.data_dir
+    second_server.token_secret = first.server.token_secret
+    second_server.start()
+    try:
+        second = EcrEnv(second_server, ecr_creds, root)
+        first.create_repository(repo)
+        old = push(first, repo, [])
+        push(first, repo, [])
+        policy = _padded({"rules": [rule(1, {"tagStatus": "untagged", "countType": "imageCountMoreThan",
+                                              "countNumber": 1})]})
+        first.client().start_lifecycle_policy_preview(repositoryName=repo, lifecyclePolicyText=policy)
+        second.client().get_waiter("lifecycle_policy_preview_complete").wait(
+            repositoryName=repo, WaiterConfig={"Delay": 1, "MaxAttempts": 120})
+        got = second.client().get_lifecycle_policy_preview(repositoryName=repo)
+        assert got["lifecyclePolicyText"] == policy
+        assert [r["imageDigest"] for r in got["previewResults"]] == [old]
+        # One preview at a time for the repository, whichever process is asked.
+        second.client().start_lifecycle_policy_preview(repositoryName=repo, lifecyclePolicyText=policy)
+        first.client().get_waiter("lifecycle_policy_preview_complete").wait(
+            repositoryName=repo, WaiterConfig={"Delay": 1, "MaxAttempts": 120})
+    finally:
+        second_server.stop()
