@@ -224,9 +224,37 @@ def ecr_dict():
     return len(words)
 
 
+def lifecycle_policies():
+    """The user guide's example policies and the archive pattern, each after an
+    image spec line (one image per byte, see lifecycle_policy_fuzzer.cpp)."""
+    def rule(priority, selection, action=None):
+        return {"rulePriority": priority, "selection": selection, "action": action or {"type": "expire"}}
+    count = lambda status, n, **kw: {"tagStatus": status, "countType": "imageCountMoreThan",
+                                     "countNumber": n, **kw}
+    age = lambda status, kind, n, **kw: {"tagStatus": status, "countType": kind, "countUnit": "days",
+                                         "countNumber": n, **kw}
+    archive = {"type": "transition", "targetStorageClass": "archive"}
+    policies = {
+        "age-prod-pattern": [rule(1, age("tagged", "sinceImagePushed", 14, tagPatternList=["prod*"]))],
+        "count-untagged": [rule(1, count("untagged", 1))],
+        "multiple-rules": [rule(1, count("tagged", 1, tagPrefixList=["prod"])),
+                           rule(2, count("tagged", 1, tagPrefixList=["beta"]))],
+        "multiple-tags": [rule(1, age("tagged", "sinceImagePushed", 5, tagPatternList=["alpha*", "beta*"]))],
+        "all-images": [rule(1, count("tagged", 1, tagPatternList=["alpha*"])),
+                       rule(2, age("untagged", "sinceImagePushed", 1)), rule(3, count("any", 1))],
+        "archive-then-expire": [rule(1, age("any", "sinceImagePulled", 9), archive),
+                                rule(2, age("any", "sinceImageTransitioned", 90, storageClass="archive"))],
+        "wildcards": [rule(7, count("tagged", 2, tagPatternList=["*-*", "v*.*.*"])),
+                      rule(9, age("tagged", "sinceImagePushed", 3, tagPrefixList=["latest"]), archive)],
+    }
+    spec = bytes(range(11, 120, 3)).decode("ascii")  # no "\\n": it ends the spec
+    return {name: spec + "\n" + json.dumps({"rules": rules}) for name, rules in policies.items()}
+
+
 def main():
     corpora = {"manifest": manifests(), "reference": references(), "sigv4": sigv4(),
-               "ecr_input": ecr_input(), "http_request": http_request()}
+               "ecr_input": ecr_input(), "http_request": http_request(),
+               "lifecycle_policy": lifecycle_policies()}
     for target, seeds in corpora.items():
         d = CORPUS / target
         if d.exists():

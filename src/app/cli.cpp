@@ -11,7 +11,9 @@
 #include "app/serve.hpp"
 #include "fsck/fsck.hpp"
 #include "gc/gc_command.hpp"
+#include "lifecycle/lifecycle_command.hpp"
 #include "util/duration.hpp"
+#include "util/test_clock.hpp"
 
 namespace berth::app {
 
@@ -222,6 +224,11 @@ void add_serve_options(CLI::App& serve, Config& c) {
                       "expired uploads); 0 = never (run berth gc instead)")
       ->envname("BERTH_GC_INTERVAL");
   add_gc_timing_options(serve, c.gc_delay, c.upload_expiry);
+  add_duration_option(serve, "--lifecycle-interval", c.lifecycle_interval,
+                      "How often the server evaluates the repositories' lifecycle policies, "
+                      "expiring and archiving what they select; 0 = never (run berth lifecycle "
+                      "--apply instead)")
+      ->envname("BERTH_LIFECYCLE_INTERVAL");
   add_tls_options(serve, c);
   add_limit_options(serve, c);
   serve.add_option("--io-threads", c.io_threads, "Network threads (0 = one per core)")
@@ -309,6 +316,41 @@ void add_gc_options(CLI::App& cmd, gc::GcCommandOptions& o) {
   cmd.add_flag("--json", o.json, "Print the report as one JSON document");
   cmd.add_flag("!--no-progress", o.progress, "No live progress line on a terminal");
   add_gc_timing_options(cmd, o.delay, o.upload_expiry);
+}
+
+void add_lifecycle_options(CLI::App& cmd, lifecycle::LifecycleCommandOptions& o) {
+  cmd.add_option("--data-dir", o.data_dir,
+                 "Data directory whose file:// and sqlite:// stores to use (unless "
+                 "--blob-store / --meta-store name others)")
+      ->envname("BERTH_DATA_DIR");
+  cmd.add_option("--blob-store", o.blob_store, "Blob store URL, as for berth serve")
+      ->envname("BERTH_BLOB_STORE");
+  cmd.add_option("--meta-store", o.meta_store, "Metadata store URL, as for berth serve")
+      ->envname("BERTH_META_STORE");
+  cmd.add_option("--blob-store-credentials", o.blob_store_credentials,
+                 "S3 credentials file, as for berth serve")
+      ->envname("BERTH_BLOB_STORE_CREDENTIALS");
+  cmd.add_flag("--apply", o.apply,
+               "Expire and archive (without it: report what the policies would do)");
+  cmd.add_flag("--json", o.json, "Print the report as one JSON document");
+}
+
+// The test clock (util/test_clock.hpp): TEST ONLY, from the environment,
+// and only with the explicit switch; never a flag. A BERTH_TEST_CLOCK
+// without BERTH_TEST_MODE=1 stops every command, so it cannot be left on
+// by accident.
+Status install_test_clock_from_env() {
+  const char* file = std::getenv("BERTH_TEST_CLOCK");
+  if (file == nullptr || *file == '\0') return ok();
+  const char* mode = std::getenv("BERTH_TEST_MODE");
+  if (mode == nullptr || std::string_view(mode) != "1") {
+    return fail(ErrorCode::kInvalidArgument,
+                "BERTH_TEST_CLOCK is for tests only and needs BERTH_TEST_MODE=1; unset it");
+  }
+  BERTH_TRY_STATUS(install_test_clock(file));
+  std::cerr << "berth: TEST MODE: the registry clock reads " << file
+            << " (BERTH_TEST_CLOCK); never run this way in production\n";
+  return ok();
 }
 
 // The credential `berth credentials` prints: the first key of --credentials
@@ -437,6 +479,15 @@ int run_cli(int argc, char** argv) {
   add_gc_options(*gc_cmd, gc_options);
   document_config_option(*gc_cmd, config_unused);
 
+  lifecycle::LifecycleCommandOptions lifecycle_options;
+  CLI::App* lifecycle_cmd = app.add_subcommand(
+      "lifecycle",
+      "Evaluate every repository's lifecycle policy now, online (servers keep serving), as the "
+      "server does every --lifecycle-interval. A dry run listing what would be expired and "
+      "archived unless --apply; exit 0 done, 1 some repositories failed, 2 cannot run");
+  add_lifecycle_options(*lifecycle_cmd, lifecycle_options);
+  document_config_option(*lifecycle_cmd, config_unused);
+
   fsck::FsckOptions fsck_options;
   CLI::App* fsck_cmd = app.add_subcommand(
       "fsck", "Check a data directory: blob hashes, references, tags, uploads (read-only unless "
@@ -496,10 +547,15 @@ int run_cli(int argc, char** argv) {
     std::cout << "berth " << BERTH_VERSION << "\n";
     return 0;
   }
+  if (auto clock = install_test_clock_from_env(); !clock) {
+    std::cerr << "berth: " << clock.error().message << "\n";
+    return 2;
+  }
   if (credentials->parsed()) return print_credentials(credentials_config, format);
   if (serve->parsed()) return run_serve(config);
   if (fsck_cmd->parsed()) return fsck::run_fsck(fsck_options);
   if (gc_cmd->parsed()) return gc::run_gc(gc_options, stdout, stderr);
+  if (lifecycle_cmd->parsed()) return lifecycle::run_lifecycle(lifecycle_options, stdout, stderr);
   return 1;
 }
 

@@ -34,6 +34,8 @@ struct Config {
   std::chrono::milliseconds gc_interval{std::chrono::hours(1)};  // 0 = off
   std::chrono::milliseconds gc_delay{std::chrono::hours(24)};
   std::chrono::milliseconds upload_expiry{std::chrono::hours(24 * 7)};
+  // ---- lifecycle policies (src/lifecycle) ----
+  std::chrono::milliseconds lifecycle_interval{std::chrono::hours(1)};  // 0 = off
   bool access_log = true;
   unsigned shutdown_grace_seconds = 10;
 

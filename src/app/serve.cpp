@@ -17,6 +17,7 @@
 #include "app/public_url.hpp"
 #include "auth/credentials.hpp"
 #include "gc/schedule.hpp"
+#include "lifecycle/schedule.hpp"
 #include "auth/ecr_token.hpp"
 #include "http/concurrency_limit.hpp"
 #include "http/server.hpp"
@@ -182,6 +183,7 @@ int run_serve(const Config& config) {
   gc_options.delay = config.gc_delay;
   gc_options.upload_expiry = config.upload_expiry;
   gc::GcSchedule gc_schedule(**blobs, **meta, gc_options, config.gc_interval);
+  lifecycle::LifecycleSchedule lifecycle_schedule(core, **meta, config.lifecycle_interval);
 
   auto credentials = load_credentials(config);
   if (!credentials) {
@@ -277,6 +279,7 @@ int run_serve(const Config& config) {
             config.default_registry_id());
 
   gc_schedule.start();
+  lifecycle_schedule.start();
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int signo) {
     if (ec) return;
@@ -295,6 +298,7 @@ int run_serve(const Config& config) {
   for (unsigned i = 1; i < threads; ++i) workers.emplace_back([&io] { io.run(); });
   io.run();
   for (auto& t : workers) t.join();
+  lifecycle_schedule.stop();
   gc_schedule.stop();
   blocking.join();
   log::info("berth stopped");

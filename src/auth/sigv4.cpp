@@ -244,7 +244,8 @@ PathStyle path_style_for(std::string_view service) {
 
 Result<VerifiedRequest> verify(const SigV4Request& request, const CredentialStore& store,
                                const VerifyOptions& options) {
-  const std::int64_t now = options.now_ms ? *options.now_ms : now_ms();
+  // The system clock, never the test clock: clients sign with the real time.
+  const std::int64_t now = options.now_ms ? *options.now_ms : system_now_ms();
 
   auto authorization = header_values(request.headers, "authorization");
   bool presigned = has_presigned_params(request.raw_query);

@@ -64,6 +64,13 @@ struct RepositoryRef {
   std::string name;
 };
 
+// The state of an image a lifecycle action was decided on; the action is
+// skipped when the image no longer is in it (expire_image, archive_image).
+struct ImageExpectation {
+  std::vector<std::string> tags;  // ascending, as tags_of returns them
+  storage::meta::StorageClass storage_class = storage::meta::StorageClass::kStandard;
+};
+
 struct PutManifestResult {
   oci::Digest digest;
   std::optional<oci::Digest> subject;
@@ -173,6 +180,32 @@ class Registry {
   Result<ReferrersResult> referrers(const RepositoryRef& repo, const oci::Digest& subject,
                                     std::optional<std::string_view> artifact_type);
 
+  // ---- storage classes: ECR's archive (archive.cpp, image_status.hpp) ----
+  // get_manifest for a pull (/v2/ GET and HEAD, BatchGetImage): also
+  // kImageArchived while the image is ARCHIVED or ACTIVATING.
+  Result<ManifestRecord> pull_manifest(const RepositoryRef& repo, const oci::Reference& reference,
+                                       bool record_pull);
+  Result<ManifestRecord> pull_manifest(const RepositoryRecord& repo,
+                                       const oci::Reference& reference, bool record_pull);
+  // Archives an image (with its referrers) now, or starts its restore (it
+  // is ACTIVATING for kRestoreDuration); asking for the class it already
+  // has (or is being restored to) changes nothing. Returns the image as it
+  // then is. kManifestNotFound; kReferencedByIndex (detail = the index)
+  // to archive an image an index of the standard class lists; kUnsupported
+  // to archive an image whose restore is under way.
+  Result<ManifestRecord> update_storage_class(const RepositoryRef& repo,
+                                              const oci::Reference& reference,
+                                              storage::meta::StorageClass target);
+  // A lifecycle action, in one commit, if the image is still as expected:
+  // true when done, false when skipped (the image changed, went, or an
+  // index now holds it back). expire_image deletes it with its referrers
+  // (their blobs then go to the collector); archive_image archives it (and
+  // its referrers) as of at_ms.
+  Result<bool> expire_image(const RepositoryRef& repo, const oci::Digest& digest,
+                            const ImageExpectation& expected);
+  Result<bool> archive_image(const RepositoryRef& repo, const oci::Digest& digest,
+                             const ImageExpectation& expected, std::int64_t at_ms);
+
   // ---- administration (used by the ECR front end; repository_admin.cpp) ----
   // kAlreadyExists when present.
   Result<RepositoryRecord> create_repository(const RepositoryRef& repo,
@@ -194,6 +227,13 @@ class Registry {
                                                                   std::string_view after_digest,
                                                                   std::size_t limit);
   Result<std::vector<std::string>> tags_of(const RepositoryRef& repo, const oci::Digest& digest);
+  // Every registry holding a repository, ascending, after `after`.
+  Result<std::vector<std::string>> registries(std::string_view after, std::size_t limit);
+  // A front end's per-repository documents (MetaStore::get_repository_document).
+  Result<std::optional<std::string>> repository_document(const RepositoryRef& repo,
+                                                         std::string_view name);
+  Result<std::string> modify_repository_document(const RepositoryRef& repo, std::string_view name,
+                                                 const SettingsChange& change);
   // ECR's delete-by-tag: removes the tag, and the image too when that was
   // its last tag (kReferencedByIndex, keeping the tag, if an index lists it).
   Status untag_image(const RepositoryRef& repo, std::string_view tag);

@@ -20,6 +20,7 @@ std::string_view to_string(ErrorCode code) {
     case ErrorCode::kAlreadyExists: return "already_exists";
     case ErrorCode::kTagImmutable: return "tag_immutable";
     case ErrorCode::kReferencedByIndex: return "referenced_by_index";
+    case ErrorCode::kImageArchived: return "image_archived";
     case ErrorCode::kLimitExceeded: return "limit_exceeded";
     case ErrorCode::kInvalidArgument: return "invalid_argument";
     case ErrorCode::kUnauthenticated: return "unauthenticated";

@@ -33,6 +33,9 @@ enum class ErrorCode {
   kAlreadyExists,
   kTagImmutable,
   kReferencedByIndex,
+  // The image is in the archive storage class, or being restored from it,
+  // and cannot be pulled until it is active again.
+  kImageArchived,
   kLimitExceeded,
   kInvalidArgument,
   kUnauthenticated,
@@ -57,7 +60,7 @@ inline constexpr ErrorCode kAllErrorCodes[] = {
     ErrorCode::kInvalidArgument,    ErrorCode::kUnauthenticated,
     ErrorCode::kDenied,             ErrorCode::kUnsupported,
     ErrorCode::kUnavailable,        ErrorCode::kCorruption,
-    ErrorCode::kInternal,
+    ErrorCode::kInternal,           ErrorCode::kImageArchived,
 };
 
 std::string_view to_string(ErrorCode code);

@@ -3,6 +3,8 @@
 #include <chrono>
 #include <cstdio>
 
+#include "util/test_clock.hpp"
+
 namespace berth {
 
 namespace {
@@ -40,9 +42,14 @@ CivilTime to_civil(std::int64_t ms) {
 
 }  // namespace
 
-std::int64_t now_ms() {
+std::int64_t system_now_ms() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+std::int64_t now_ms() {
+  if (auto frozen = test_clock_now_ms()) return *frozen;
+  return system_now_ms();
 }
 
 std::string format_rfc3339(std::int64_t ms) {

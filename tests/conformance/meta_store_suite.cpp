@@ -1032,3 +1032,162 @@ TEST_P(MetaStoreConformance, TwentyThousandTagsPaginate) {
 }  // namespace berth::conformance
 
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(MetaStoreConformance);
+
+// ---- storage classes and repository documents ----
+
+namespace berth::conformance {
+
+using storage::meta::StorageClass;
+
+TEST_P(MetaStoreConformance, StorageClassIsStandardUntilSetAndTravelsWithTheRecord) {
+  RepositoryId repo = make_repo(store(), "r");
+  ASSERT_TRUE(is_ok(put(store(), repo, image(1), {}, with_tag("v1"))));
+  ASSERT_OK_AND_ASSIGN(fresh, store().get_manifest(repo, mdigest(1)));
+  EXPECT_EQ(fresh.storage_class, StorageClass::kStandard);
+  EXPECT_EQ(fresh.last_archived_at_ms, 0);
+  EXPECT_EQ(fresh.last_activated_at_ms, 0);
+
+  ASSERT_TRUE(is_ok(store().set_storage_class(repo, mdigest(1), StorageClass::kArchive, kNow + 10)));
+  ASSERT_OK_AND_ASSIGN(archived, store().get_manifest(repo, mdigest(1)));
+  EXPECT_EQ(archived.storage_class, StorageClass::kArchive);
+  EXPECT_EQ(archived.last_archived_at_ms, kNow + 10);
+  EXPECT_EQ(archived.last_activated_at_ms, 0);
+  EXPECT_EQ(archived.content, image(1).content);  // nothing else changes
+  EXPECT_EQ(archived.pushed_at_ms, kNow);
+  ASSERT_OK_AND_ASSIGN(page, store().list_manifests(repo, "", 10));
+  ASSERT_EQ(page.size(), 1u);
+  EXPECT_EQ(page[0].manifest.storage_class, StorageClass::kArchive);
+  EXPECT_EQ(page[0].manifest.last_archived_at_ms, kNow + 10);
+  EXPECT_EQ(page[0].tags, strings({"v1"}));
+
+  // A restore stamps the time it is over, which may lie ahead.
+  ASSERT_TRUE(is_ok(store().set_storage_class(repo, mdigest(1), StorageClass::kStandard, kNow + 99)));
+  ASSERT_OK_AND_ASSIGN(restored, store().get_manifest(repo, mdigest(1)));
+  EXPECT_EQ(restored.storage_class, StorageClass::kStandard);
+  EXPECT_EQ(restored.last_archived_at_ms, kNow + 10);
+  EXPECT_EQ(restored.last_activated_at_ms, kNow + 99);
+
+  EXPECT_TRUE(has_code(store().set_storage_class(repo, mdigest(2), StorageClass::kArchive, kNow),
+                       ErrorCode::kManifestNotFound));
+}
+
+TEST_P(MetaStoreConformance, ArchivingTakesReferrersAndWaitsForTheIndexesThatListAChild) {
+  RepositoryId repo = make_repo(store(), "r");
+  ASSERT_TRUE(is_ok(put(store(), repo, image(1))));
+  ManifestRecord signature = image(2);
+  signature.subject = mdigest(1);
+  ASSERT_TRUE(is_ok(put(store(), repo, signature)));
+  ManifestRecord signature_of_signature = image(3);
+  signature_of_signature.subject = mdigest(2);
+  ASSERT_TRUE(is_ok(put(store(), repo, signature_of_signature)));
+  ManifestRecord listed = image(4);
+  listed.subject = mdigest(1);
+  ASSERT_TRUE(is_ok(put(store(), repo, listed)));
+  ASSERT_TRUE(is_ok(put(store(), repo, index_manifest(5), {child_ref(mdigest(4))})));
+  ASSERT_TRUE(is_ok(put(store(), repo, image(6))));  // unrelated
+
+  ASSERT_TRUE(is_ok(store().set_storage_class(repo, mdigest(1), StorageClass::kArchive, kNow + 1)));
+  for (std::uint64_t n : {1, 2, 3}) {
+    ASSERT_OK_AND_ASSIGN(m, store().get_manifest(repo, mdigest(n)));
+    EXPECT_EQ(m.storage_class, StorageClass::kArchive) << n;
+    EXPECT_EQ(m.last_archived_at_ms, kNow + 1) << n;
+  }
+  for (std::uint64_t n : {4, 5, 6}) {  // an index lists 4: it stays with the index
+    ASSERT_OK_AND_ASSIGN(m, store().get_manifest(repo, mdigest(n)));
+    EXPECT_EQ(m.storage_class, StorageClass::kStandard) << n;
+  }
+  // A child goes to the archive only after every index of the standard
+  // class that lists it.
+  auto refused = store().set_storage_class(repo, mdigest(4), StorageClass::kArchive, kNow + 2);
+  ASSERT_TRUE(has_code(refused, ErrorCode::kReferencedByIndex));
+  EXPECT_EQ(refused.error().detail, mdigest(5).str());
+  ASSERT_TRUE(is_ok(store().set_storage_class(repo, mdigest(5), StorageClass::kArchive, kNow + 3)));
+  ASSERT_TRUE(is_ok(store().set_storage_class(repo, mdigest(4), StorageClass::kArchive, kNow + 4)));
+
+  // Restoring takes the referrers back too.
+  ASSERT_TRUE(is_ok(store().set_storage_class(repo, mdigest(1), StorageClass::kStandard, kNow + 5)));
+  for (std::uint64_t n : {1, 2, 3}) {
+    ASSERT_OK_AND_ASSIGN(m, store().get_manifest(repo, mdigest(n)));
+    EXPECT_EQ(m.storage_class, StorageClass::kStandard) << n;
+    EXPECT_EQ(m.last_activated_at_ms, kNow + 5) << n;
+  }
+  ASSERT_OK_AND_ASSIGN(still, store().get_manifest(repo, mdigest(4)));
+  EXPECT_EQ(still.storage_class, StorageClass::kArchive);
+}
+
+TEST_P(MetaStoreConformance, PuttingAnArchivedManifestAgainRestoresItAtOnce) {
+  RepositoryId repo = make_repo(store(), "r");
+  ASSERT_TRUE(is_ok(put(store(), repo, image(1))));
+  ASSERT_TRUE(is_ok(store().set_storage_class(repo, mdigest(1), StorageClass::kArchive, kNow + 1)));
+  ASSERT_TRUE(is_ok(put(store(), repo, image(1, kNow + 50), {}, with_tag("again"))));
+  ASSERT_OK_AND_ASSIGN(m, store().get_manifest(repo, mdigest(1)));
+  EXPECT_EQ(m.storage_class, StorageClass::kStandard);
+  EXPECT_EQ(m.last_activated_at_ms, kNow + 50);
+  EXPECT_EQ(m.last_archived_at_ms, kNow + 1);
+  EXPECT_EQ(m.pushed_at_ms, kNow);  // still the first push
+  ASSERT_OK_AND_ASSIGN(tags, store().tags_of(repo, mdigest(1)));
+  EXPECT_EQ(tags, strings({"again"}));
+
+  // A restore still under way ends at the push.
+  ASSERT_TRUE(is_ok(store().set_storage_class(repo, mdigest(1), StorageClass::kStandard, kNow + 900)));
+  ASSERT_TRUE(is_ok(put(store(), repo, image(1, kNow + 60))));
+  ASSERT_OK_AND_ASSIGN(n, store().get_manifest(repo, mdigest(1)));
+  EXPECT_EQ(n.last_activated_at_ms, kNow + 60);
+
+  // An active image's re-put changes none of it.
+  ASSERT_TRUE(is_ok(put(store(), repo, image(1, kNow + 70))));
+  ASSERT_OK_AND_ASSIGN(o, store().get_manifest(repo, mdigest(1)));
+  EXPECT_EQ(o.last_activated_at_ms, kNow + 60);
+  EXPECT_EQ(o.storage_class, StorageClass::kStandard);
+}
+
+TEST_P(MetaStoreConformance, RepositoryDocumentsChangeInOneStepAndGoWithTheRepository) {
+  RepositoryId repo = make_repo(store(), "r");
+  RepositoryId other = make_repo(store(), "o");
+  ASSERT_OK_AND_ASSIGN(none, store().get_repository_document(repo, "preview"));
+  EXPECT_EQ(none, std::nullopt);
+
+  std::string seen = "unset";
+  auto set_to = [&](std::string text) {
+    return [&seen, text](const std::string& current) -> Result<std::string> {
+      seen = current;
+      return text;
+    };
+  };
+  ASSERT_OK_AND_ASSIGN(first, store().modify_repository_document(repo, "preview", set_to("one")));
+  EXPECT_EQ(first, "one");
+  EXPECT_EQ(seen, "");  // absent reads as empty
+  ASSERT_TRUE(is_ok(store().modify_repository_document(repo, "preview", set_to("two"))));
+  EXPECT_EQ(seen, "one");
+  ASSERT_TRUE(is_ok(store().modify_repository_document(repo, "other", set_to("x"))));
+  ASSERT_OK_AND_ASSIGN(two, store().get_repository_document(repo, "preview"));
+  EXPECT_EQ(two, std::optional<std::string>("two"));
+  ASSERT_OK_AND_ASSIGN(elsewhere, store().get_repository_document(other, "preview"));
+  EXPECT_EQ(elsewhere, std::nullopt);
+
+  // A refusal writes nothing.
+  auto refused = store().modify_repository_document(
+      repo, "preview", [](const std::string&) -> Result<std::string> {
+        return fail(ErrorCode::kAlreadyExists, "busy");
+      });
+  EXPECT_TRUE(has_code(refused, ErrorCode::kAlreadyExists));
+  ASSERT_OK_AND_ASSIGN(kept, store().get_repository_document(repo, "preview"));
+  EXPECT_EQ(kept, std::optional<std::string>("two"));
+
+  // "" deletes.
+  ASSERT_TRUE(is_ok(store().modify_repository_document(repo, "preview", set_to(""))));
+  ASSERT_OK_AND_ASSIGN(gone, store().get_repository_document(repo, "preview"));
+  EXPECT_EQ(gone, std::nullopt);
+
+  EXPECT_TRUE(has_code(store().get_repository_document(9'999'999, "preview"),
+                       ErrorCode::kRepositoryNotFound));
+  EXPECT_TRUE(has_code(store().modify_repository_document(9'999'999, "preview", set_to("x")),
+                       ErrorCode::kRepositoryNotFound));
+
+  ASSERT_TRUE(is_ok(store().delete_repository(repo)));
+  RepositoryId again = make_repo(store(), "r");
+  ASSERT_OK_AND_ASSIGN(fresh, store().get_repository_document(again, "other"));
+  EXPECT_EQ(fresh, std::nullopt);
+}
+
+}  // namespace berth::conformance

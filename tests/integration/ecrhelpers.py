@@ -118,6 +118,7 @@ class _Process:
         self.host = self.hostport  # registry host in docker:// references
         self.base_url = f"http://{self.hostport}"
         self.process: subprocess.Popen | None = None
+        self.env: dict[str, str] | None = None  # extra environment for the process
 
     def command(self) -> list[str]:
         raise NotImplementedError
@@ -127,9 +128,10 @@ class _Process:
 
     def start(self) -> None:
         assert self.process is None or self.process.poll() is not None, "already running"
+        env = None if self.env is None else {**os.environ, **self.env}
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT,
-                                            stdin=subprocess.DEVNULL, cwd=self.root)
+                                            stdin=subprocess.DEVNULL, cwd=self.root, env=env)
         deadline = time.monotonic() + READY_TIMEOUT
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -171,8 +173,10 @@ class EcrServer(_Process):
     target = "berth"
 
     def __init__(self, root: Path, binary: str, creds: Sequence[Creds], auth: str = "sigv4",
-                 put_image_validation: str = "strict", extra: Sequence[str] = ()):
+                 put_image_validation: str = "strict", extra: Sequence[str] = (),
+                 env: dict[str, str] | None = None):
         super().__init__(root)
+        self.env = env
         self.binary = binary
         self.creds = list(creds)
         self.auth = auth

@@ -74,7 +74,7 @@ B_REPO = "sec/b"     # account B only
 OCI_ERROR_CT = "application/json"
 CANARY_TEXT = b"berth security canary: must never be read, written, moved or deleted\n"
 # Top-level entries berth may create in its data dir.
-DATA_DIR_ALLOWED = re.compile(r"^(blobs|uploads|metadata\.db(-wal|-shm|-journal)?|credentials|token-secret)$")
+DATA_DIR_ALLOWED = re.compile(r"^(blobs|uploads|metadata\.db(-wal|-shm|-journal|\.lock)?|credentials|token-secret)$")
 
 
 # --------------------------------------------------------------------------

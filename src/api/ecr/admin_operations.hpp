@@ -1,5 +1,6 @@
 // Handlers of the ECR operations that administer repositories and the
 // registry: repositories (repositories.cpp), policies (policies.cpp),
+// lifecycle policies and their previews (lifecycle_operations.cpp),
 // resource tags (resource_tags.cpp), DescribeRegistry and
 // GetAuthorizationToken (registry_operations.cpp). Each has the
 // OperationHandler signature of operation.hpp and the API's own name.
@@ -29,6 +30,8 @@ BERTH_ECR_HANDLER(DeleteRepositoryPolicy);
 BERTH_ECR_HANDLER(PutLifecyclePolicy);
 BERTH_ECR_HANDLER(GetLifecyclePolicy);
 BERTH_ECR_HANDLER(DeleteLifecyclePolicy);
+BERTH_ECR_HANDLER(StartLifecyclePolicyPreview);
+BERTH_ECR_HANDLER(GetLifecyclePolicyPreview);
 BERTH_ECR_HANDLER(GetRegistryPolicy);
 BERTH_ECR_HANDLER(PutRegistryPolicy);
 BERTH_ECR_HANDLER(DeleteRegistryPolicy);

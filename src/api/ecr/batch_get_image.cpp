@@ -1,6 +1,8 @@
 // BatchGetImage: up to 100 image identifiers pulled from one repository,
 // with per-item failures, the exact stored manifest bytes, and manifest
-// translation for acceptedMediaTypes when an image is pulled by tag.
+// translation for acceptedMediaTypes when an image is pulled by tag. An
+// archived image (or one being restored) is a failure with the model's
+// ImageInaccessible code.
 //
 // The whole operation runs on the blocking pool: it is a sequence of store
 // reads with nothing to wait for in between.
@@ -52,10 +54,14 @@ Pulled pull_one(PullScope& scope, const CheckedImageId& id) {
   // translation), as ECR documents.
   const oci::Reference reference = id.tag ? oci::Reference::of_tag(*id.tag)
                                           : oci::Reference::of_digest(*id.digest);
-  auto stored = scope.ctx.registry.get_manifest(scope.record, reference, /*record_pull=*/false);
+  auto stored = scope.ctx.registry.pull_manifest(scope.record, reference, /*record_pull=*/false);
   if (!stored) {
     if (stored.error().code == ErrorCode::kManifestNotFound) {
       return item_failure(id.raw, kImageNotFound, std::string(kImageNotFoundReason));
+    }
+    // Archived (or being restored): a per-image failure, never the call's.
+    if (stored.error().code == ErrorCode::kImageArchived) {
+      return item_failure(id.raw, kImageInaccessible, stored.error().message);
     }
     return call_failure(std::move(stored).error());
   }

@@ -44,6 +44,9 @@ constexpr Entry kTable[] = {
     // reports it per item (ImageReferencedByManifestList). Anywhere else it
     // is a request the caller must change: InvalidParameterException.
     {ErrorCode::kReferencedByIndex, {kInvalidParameter, 400}},
+    // The model's exception for an archived image; BatchGetImage reports it
+    // per item instead (ImageInaccessible).
+    {ErrorCode::kImageArchived, {"ImageArchivedException", 400}},
     {ErrorCode::kLimitExceeded, {"LimitExceededException", 400}},
     {ErrorCode::kInvalidArgument, {kInvalidParameter, 400}},
     // Refined by Error::detail through ecr_auth_error().
@@ -141,6 +144,55 @@ std::string error_body(const EcrFailure& failure) {
     if (key != "__type" && key != "message") body[key] = value;
   }
   return boost::json::serialize(body);
+}
+
+namespace {
+EcrFailure named(std::string_view type, std::string message) {
+  return EcrFailure{std::string(type), std::move(message), {}, 400};
+}
+std::string in_registry(std::string_view repository, std::string_view registry_id) {
+  return "for the repository with name " + quoted(repository) + " in the registry with id " +
+         quoted(registry_id);
+}
+}  // namespace
+
+EcrFailure invalid_parameter(std::string message) {
+  return named(kInvalidParameter, std::move(message));
+}
+
+EcrFailure invalid_parameter_at(std::string_view field, std::string_view problem) {
+  return invalid_parameter("Invalid parameter at " + quoted(field) +
+                           " failed to satisfy constraint: " + quoted(problem));
+}
+
+EcrFailure lifecycle_policy_not_found(std::string_view repository, std::string_view registry_id) {
+  return named("LifecyclePolicyNotFoundException",
+               "Lifecycle policy does not exist " + in_registry(repository, registry_id));
+}
+
+EcrFailure lifecycle_policy_preview_not_found(std::string_view repository,
+                                              std::string_view registry_id) {
+  return named("LifecyclePolicyPreviewNotFoundException",
+               "There is no lifecycle policy preview " + in_registry(repository, registry_id));
+}
+
+EcrFailure lifecycle_policy_preview_in_progress(std::string_view repository,
+                                                std::string_view registry_id) {
+  return named("LifecyclePolicyPreviewInProgressException",
+               "The previous lifecycle policy preview request has not completed " +
+                   in_registry(repository, registry_id) + "; wait and try again");
+}
+
+EcrFailure image_not_found(std::string_view image, std::string_view repository,
+                           std::string_view registry_id) {
+  return named("ImageNotFoundException",
+               "The image with imageId " + std::string(image) +
+                   " does not exist within the repository with name " + quoted(repository) +
+                   " in the registry with id " + quoted(registry_id));
+}
+
+EcrFailure image_storage_class_update_not_supported(std::string message) {
+  return named("ImageStorageClassUpdateNotSupportedException", std::move(message));
 }
 
 }  // namespace berth::api::ecr

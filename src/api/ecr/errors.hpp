@@ -52,4 +52,18 @@ EcrErrorDescriptor ecr_auth_error(std::string_view failure_kind);
 // The JSON error body: {"__type": type, "message": message, ...extra}.
 std::string error_body(const EcrFailure& failure);
 
+// ---- operation-specific exceptions, one spelling each ----
+EcrFailure invalid_parameter(std::string message);
+// "Invalid parameter at '<field>' failed to satisfy constraint: '<problem>'"
+EcrFailure invalid_parameter_at(std::string_view field, std::string_view problem);
+EcrFailure lifecycle_policy_not_found(std::string_view repository, std::string_view registry_id);
+EcrFailure lifecycle_policy_preview_not_found(std::string_view repository,
+                                              std::string_view registry_id);
+EcrFailure lifecycle_policy_preview_in_progress(std::string_view repository,
+                                                std::string_view registry_id);
+// `image` as describe_image_id() prints it.
+EcrFailure image_not_found(std::string_view image, std::string_view repository,
+                           std::string_view registry_id);
+EcrFailure image_storage_class_update_not_supported(std::string message);
+
 }  // namespace berth::api::ecr

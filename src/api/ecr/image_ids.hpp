@@ -31,6 +31,8 @@ inline constexpr std::string_view kInvalidImageTag = "InvalidImageTag";
 inline constexpr std::string_view kImageNotFound = "ImageNotFound";
 inline constexpr std::string_view kImageTagDoesNotMatchDigest = "ImageTagDoesNotMatchDigest";
 inline constexpr std::string_view kImageReferencedByManifestList = "ImageReferencedByManifestList";
+// The model's newest code; BatchGetImage reports archived images with it.
+inline constexpr std::string_view kImageInaccessible = "ImageInaccessible";
 
 // Reason texts, worded as ECR words them where it is known (see
 // docs/ecr-operations.md).
@@ -47,6 +49,7 @@ inline constexpr std::string_view kImageTagDoesNotMatchDigestReason =
     "Invalid request parameters: given tag does not map to the given digest";
 inline constexpr std::string_view kImageReferencedByManifestListReason =
     "Requested image referenced by manifest list";
+
 
 // An identifier exactly as the client sent it (members absent stay absent),
 // so failures can echo it back.

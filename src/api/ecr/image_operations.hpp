@@ -35,6 +35,10 @@ boost::asio::awaitable<EcrResult> PutImage(EcrContext& ctx, const boost::json::o
 boost::asio::awaitable<EcrResult> DescribeImages(EcrContext& ctx, const boost::json::object& input);
 boost::asio::awaitable<EcrResult> ListImages(EcrContext& ctx, const boost::json::object& input);
 
+// update_image_storage_class.cpp
+boost::asio::awaitable<EcrResult> UpdateImageStorageClass(EcrContext& ctx,
+                                                          const boost::json::object& input);
+
 // layers.cpp
 boost::asio::awaitable<EcrResult> InitiateLayerUpload(EcrContext& ctx,
                                                       const boost::json::object& input);

@@ -1,7 +1,11 @@
 // The image lifecycle over the ECR API: PutImage (store a manifest, byte
 // exact, optionally under a tag), DescribeImages (image details from the
 // store's records) and ListImages (identifiers, one per tag), the two
-// listings paginated with keyset tokens (pagination.hpp).
+// listings paginated with keyset tokens (pagination.hpp). The listings
+// show ACTIVE images unless their imageStatus filter asks for ARCHIVED,
+// ACTIVATING or ANY (registry/image_status.hpp); DescribeImages by imageIds
+// describes an image whatever its status. Re-pushing an archived image
+// with PutImage restores it.
 //
 // Each operation runs whole on the blocking pool.
 #include <algorithm>
@@ -18,7 +22,9 @@
 #include "oci/manifest.hpp"
 #include "oci/media_types.hpp"
 #include "oci/reference.hpp"
+#include "registry/image_status.hpp"
 #include "registry/manifest_facts.hpp"
+#include "util/time.hpp"
 
 namespace berth::api::ecr {
 
@@ -135,7 +141,11 @@ EcrResult put_image(EcrContext& ctx, const json::object& input) {
   if (existing) {
     const bool immutable = tag && registry::tags_immutable(t.record.settings_json, *tag);
     if (immutable) return tag_already_exists(t, *tag);
-    if (existing->digest == digest) return image_already_exists(t, digest, tag);
+    // Re-pushing an archived image (or one being restored) restores it.
+    if (existing->digest == digest &&
+        registry::image_status(*existing, now_ms()) == registry::ImageStatus::kActive) {
+      return image_already_exists(t, digest, tag);
+    }
   } else if (existing.error().code != ErrorCode::kManifestNotFound) {
     return std::unexpected(to_ecr_failure(existing.error(), t.registry_id, t.name));
   }
@@ -177,22 +187,30 @@ enum class TagStatus { kAny, kTagged, kUntagged };
 
 struct ListFilter {
   TagStatus tag_status = TagStatus::kAny;
-  bool none = false;  // imageStatus ARCHIVED / ACTIVATING: berth archives nothing
+  // imageStatus: ACTIVE unless the filter says otherwise; nullopt = ANY.
+  std::optional<registry::ImageStatus> image_status = registry::ImageStatus::kActive;
+  std::int64_t now_ms = 0;  // the instant statuses are read at
 };
 
 ListFilter read_filter(const json::object& input) {
   ListFilter f;
+  f.now_ms = now_ms();
   const json::value* filter = input.if_contains("filter");
   if (filter == nullptr || !filter->is_object()) return f;
   auto status = string_member(filter->get_object(), "tagStatus");
   if (status == "TAGGED") f.tag_status = TagStatus::kTagged;
   if (status == "UNTAGGED") f.tag_status = TagStatus::kUntagged;
   auto image_status = string_member(filter->get_object(), "imageStatus");
-  f.none = image_status == "ARCHIVED" || image_status == "ACTIVATING";
+  if (image_status == "ARCHIVED") f.image_status = registry::ImageStatus::kArchived;
+  if (image_status == "ACTIVATING") f.image_status = registry::ImageStatus::kActivating;
+  if (image_status == "ANY") f.image_status.reset();
   return f;
 }
 
 bool passes(const ListFilter& f, const ManifestSummary& s) {
+  if (f.image_status && registry::image_status(s.manifest, f.now_ms) != *f.image_status) {
+    return false;
+  }
   switch (f.tag_status) {
     case TagStatus::kTagged:
       return !s.tags.empty();
@@ -236,7 +254,7 @@ Status scan_images(EcrContext& ctx, const Target& t, std::string after, std::siz
 }
 
 json::object image_detail(const Target& t, const ManifestRecord& m,
-                          const std::vector<std::string>& tags) {
+                          const std::vector<std::string>& tags, std::int64_t now) {
   json::object d;
   d["registryId"] = t.registry_id;
   d["repositoryName"] = t.name;
@@ -253,7 +271,12 @@ json::object image_detail(const Target& t, const ManifestRecord& m,
   const std::string& artifact = !m.artifact_type.empty() ? m.artifact_type : m.config_media_type;
   if (!artifact.empty()) d["artifactMediaType"] = artifact;
   if (m.subject) d["subjectManifestDigest"] = m.subject->str();
-  d["imageStatus"] = "ACTIVE";
+  d["imageStatus"] = registry::to_string(registry::image_status(m, now));
+  if (m.last_archived_at_ms > 0) d["lastArchivedAt"] = epoch_seconds(m.last_archived_at_ms);
+  // While a restore is under way it has not happened yet.
+  if (m.last_activated_at_ms > 0 && m.last_activated_at_ms <= now) {
+    d["lastActivatedAt"] = epoch_seconds(m.last_activated_at_ms);
+  }
   return d;
 }
 
@@ -282,7 +305,7 @@ EcrResult describe_one(EcrContext& ctx, const Target& t, const ImageId& raw,
   seen.push_back(m->digest);
   auto tags = ctx.registry.tags_of(t.repo, m->digest);
   if (!tags) return std::unexpected(to_ecr_failure(tags.error(), t.registry_id, t.name));
-  details.push_back(image_detail(t, *m, *tags));
+  details.push_back(image_detail(t, *m, *tags, now_ms()));
   return json::value();
 }
 
@@ -315,19 +338,17 @@ EcrResult describe_images(EcrContext& ctx, const json::object& input) {
   if (!cursor) return std::unexpected(std::move(cursor).error());
   std::string last_digest;
   bool more = false;
-  if (!filter.none) {
-    auto scanned = scan_images(ctx, t, cursor->after, max + 1, [&](ManifestSummary& s) {
-      if (!passes(filter, s)) return true;
-      if (details.size() == max) {
-        more = true;
-        return false;
-      }
-      details.push_back(image_detail(t, s.manifest, s.tags));
-      last_digest = s.manifest.digest.str();
-      return true;
-    });
-    if (!scanned) return std::unexpected(to_ecr_failure(scanned.error(), t.registry_id, t.name));
-  }
+  auto scanned = scan_images(ctx, t, cursor->after, max + 1, [&](ManifestSummary& s) {
+    if (!passes(filter, s)) return true;
+    if (details.size() == max) {
+      more = true;
+      return false;
+    }
+    details.push_back(image_detail(t, s.manifest, s.tags, filter.now_ms));
+    last_digest = s.manifest.digest.str();
+    return true;
+  });
+  if (!scanned) return std::unexpected(to_ecr_failure(scanned.error(), t.registry_id, t.name));
   output["imageDetails"] = std::move(details);
   if (more) {
     output["nextToken"] =
@@ -362,27 +383,33 @@ EcrResult list_images(EcrContext& ctx, const json::object& input) {
     return true;
   };
 
-  if (!filter.none) {
-    // The previous page may have stopped inside an image's tags.
-    if (!cursor->after_tag.empty() && filter.tag_status != TagStatus::kUntagged) {
-      const oci::Digest after = *oci::Digest::parse(cursor->after);
+  // The previous page may have stopped inside an image's tags (of an image
+  // that passed the filter then; it is checked again).
+  if (!cursor->after_tag.empty() && filter.tag_status != TagStatus::kUntagged) {
+    const oci::Digest after = *oci::Digest::parse(cursor->after);
+    auto m = ctx.registry.get_manifest(t.repo, oci::Reference::of_digest(after), false);
+    if (!m && m.error().code != ErrorCode::kManifestNotFound) {
+      return std::unexpected(to_ecr_failure(m.error(), t.registry_id, t.name));
+    }
+    if (m && (!filter.image_status ||
+              registry::image_status(*m, filter.now_ms) == *filter.image_status)) {
       auto tags = ctx.registry.tags_of(t.repo, after);
       if (!tags) return std::unexpected(to_ecr_failure(tags.error(), t.registry_id, t.name));
       for (const std::string& tag : *tags) {
         if (tag > cursor->after_tag && !add(after, tag)) break;
       }
     }
-    if (!more) {
-      auto scanned = scan_images(ctx, t, cursor->after, max + 1, [&](ManifestSummary& s) {
-        if (!passes(filter, s)) return true;
-        if (s.tags.empty()) return add(s.manifest.digest, "");
-        for (const std::string& tag : s.tags) {
-          if (!add(s.manifest.digest, tag)) return false;
-        }
-        return true;
-      });
-      if (!scanned) return std::unexpected(to_ecr_failure(scanned.error(), t.registry_id, t.name));
-    }
+  }
+  if (!more) {
+    auto scanned = scan_images(ctx, t, cursor->after, max + 1, [&](ManifestSummary& s) {
+      if (!passes(filter, s)) return true;
+      if (s.tags.empty()) return add(s.manifest.digest, "");
+      for (const std::string& tag : s.tags) {
+        if (!add(s.manifest.digest, tag)) return false;
+      }
+      return true;
+    });
+    if (!scanned) return std::unexpected(to_ecr_failure(scanned.error(), t.registry_id, t.name));
   }
   json::object output;
   output["imageIds"] = std::move(ids);

@@ -68,6 +68,10 @@ struct EcrServices {
   // A registry password for `docker login -u AWS` (GetAuthorizationToken),
   // valid until expires_at_ms.
   std::function<std::string(const Caller&, std::int64_t expires_at_ms)> issue_registry_password;
+  // Runs work that outlives its request (a lifecycle policy preview) on a
+  // thread that may block. Unset: posted to the blocking pool. Tests set it
+  // to hold the work back.
+  std::function<void(std::function<void()>)> run_in_background;
 };
 
 struct EcrContext {

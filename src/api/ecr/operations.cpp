@@ -42,6 +42,7 @@ constexpr Entry kHandlers[] = {
     {"UploadLayerPart", &UploadLayerPart},
     {"CompleteLayerUpload", &CompleteLayerUpload},
     {"GetDownloadUrlForLayer", &GetDownloadUrlForLayer},
+    {"UpdateImageStorageClass", &UpdateImageStorageClass},
 #endif
 #ifdef BERTH_ECR_HAVE_ADMIN_OPERATIONS
     {"CreateRepository", &CreateRepository},
@@ -55,6 +56,8 @@ constexpr Entry kHandlers[] = {
     {"PutLifecyclePolicy", &PutLifecyclePolicy},
     {"GetLifecyclePolicy", &GetLifecyclePolicy},
     {"DeleteLifecyclePolicy", &DeleteLifecyclePolicy},
+    {"StartLifecyclePolicyPreview", &StartLifecyclePolicyPreview},
+    {"GetLifecyclePolicyPreview", &GetLifecyclePolicyPreview},
     {"GetRegistryPolicy", &GetRegistryPolicy},
     {"PutRegistryPolicy", &PutRegistryPolicy},
     {"DeleteRegistryPolicy", &DeleteRegistryPolicy},

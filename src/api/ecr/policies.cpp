@@ -1,12 +1,12 @@
-// Repository policies, lifecycle policies and registry policies: validated
-// and stored, reported back as ECR does; not enforced or executed yet.
+// Repository policies and registry policies: validated and stored, reported
+// back as ECR does; not enforced yet. Lifecycle policies are in
+// lifecycle_operations.cpp.
 #include <boost/json.hpp>
 
 #include "api/ecr/admin_operations.hpp"
 #include "api/ecr/admin_support.hpp"
 #include "api/ecr/policy_validation.hpp"
 #include "http/offload.hpp"
-#include "util/time.hpp"
 
 namespace berth::api::ecr {
 
@@ -29,13 +29,6 @@ std::unexpected<EcrFailure> no_repository_policy(EcrContext& ctx, const json::ob
                                                  const LoadedRepository& repo) {
   return ecr_fail("RepositoryPolicyNotFoundException",
                   "Repository policy does not exist for the repository with name '" +
-                      repo.record.name + "' in the registry with id '" + registry_id(ctx, input) + "'");
-}
-
-std::unexpected<EcrFailure> no_lifecycle_policy(EcrContext& ctx, const json::object& input,
-                                                const LoadedRepository& repo) {
-  return ecr_fail("LifecyclePolicyNotFoundException",
-                  "Lifecycle policy does not exist for the repository with name '" +
                       repo.record.name + "' in the registry with id '" + registry_id(ctx, input) + "'");
 }
 
@@ -77,48 +70,6 @@ boost::asio::awaitable<EcrResult> DeleteRepositoryPolicy(EcrContext& ctx, const 
   }
   auto out = repository_answer(ctx, input, *repo);
   out["policyText"] = text;
-  co_return json::value(std::move(out));
-}
-
-boost::asio::awaitable<EcrResult> PutLifecyclePolicy(EcrContext& ctx, const json::object& input) {
-  std::string text = string_input(input, "lifecyclePolicyText");
-  if (auto problem = lifecycle_policy_problem(text); !problem.empty()) {
-    co_return invalid_policy("LifecyclePolicyText", problem);
-  }
-  auto repo = co_await load_repository(ctx, input);
-  if (!repo) co_return std::unexpected(repo.error());
-  const std::int64_t updated = now_ms();
-  if (auto saved = co_await modify_settings(ctx, *repo, [&](RepositorySettings& s) { s.lifecycle_policy = text; s.lifecycle_policy_updated_ms = updated; });
-      !saved) {
-    co_return std::unexpected(saved.error());
-  }
-  auto out = repository_answer(ctx, input, *repo);
-  out["lifecyclePolicyText"] = text;
-  co_return json::value(std::move(out));
-}
-
-boost::asio::awaitable<EcrResult> GetLifecyclePolicy(EcrContext& ctx, const json::object& input) {
-  auto repo = co_await load_repository(ctx, input);
-  if (!repo) co_return std::unexpected(repo.error());
-  if (!repo->settings.lifecycle_policy) co_return no_lifecycle_policy(ctx, input, *repo);
-  auto out = repository_answer(ctx, input, *repo);
-  out["lifecyclePolicyText"] = *repo->settings.lifecycle_policy;
-  // berth does not evaluate lifecycle policies yet; the last change stands in.
-  out["lastEvaluatedAt"] = static_cast<double>(repo->settings.lifecycle_policy_updated_ms) / 1000.0;
-  co_return json::value(std::move(out));
-}
-
-boost::asio::awaitable<EcrResult> DeleteLifecyclePolicy(EcrContext& ctx, const json::object& input) {
-  auto repo = co_await load_repository(ctx, input);
-  if (!repo) co_return std::unexpected(repo.error());
-  if (!repo->settings.lifecycle_policy) co_return no_lifecycle_policy(ctx, input, *repo);
-  auto out = repository_answer(ctx, input, *repo);
-  out["lifecyclePolicyText"] = *repo->settings.lifecycle_policy;
-  out["lastEvaluatedAt"] = static_cast<double>(repo->settings.lifecycle_policy_updated_ms) / 1000.0;
-  if (auto saved = co_await modify_settings(ctx, *repo, [&](RepositorySettings& s) { s.lifecycle_policy.reset(); });
-      !saved) {
-    co_return std::unexpected(saved.error());
-  }
   co_return json::value(std::move(out));
 }
 

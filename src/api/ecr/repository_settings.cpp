@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "crypto/hasher.hpp"
+#include "lifecycle/runner.hpp"
 
 namespace berth::api::ecr {
 
@@ -37,11 +38,14 @@ RepositorySettings RepositorySettings::from_json(std::string_view settings_json)
   if (auto* p = o.if_contains("repositoryPolicy"); p && p->is_string()) {
     s.repository_policy = std::string(p->as_string());
   }
-  if (auto* p = o.if_contains("lifecyclePolicy"); p && p->is_string()) {
+  if (auto* p = o.if_contains(lifecycle::kPolicySetting); p && p->is_string()) {
     s.lifecycle_policy = std::string(p->as_string());
   }
   if (auto* p = o.if_contains("lifecyclePolicyUpdatedAt"); p && p->is_int64()) {
     s.lifecycle_policy_updated_ms = p->as_int64();
+  }
+  if (auto* p = o.if_contains(lifecycle::kEvaluatedAtSetting); p && p->is_int64()) {
+    s.lifecycle_policy_evaluated_ms = p->as_int64();
   }
   if (auto* t = o.if_contains("tags"); t && t->is_array()) {
     for (const auto& tag : t->as_array()) {
@@ -65,8 +69,11 @@ std::string RepositorySettings::to_json() const {
   o["encryptionConfiguration"] = std::move(enc);
   if (repository_policy) o["repositoryPolicy"] = *repository_policy;
   if (lifecycle_policy) {
-    o["lifecyclePolicy"] = *lifecycle_policy;
+    o[lifecycle::kPolicySetting] = *lifecycle_policy;
     o["lifecyclePolicyUpdatedAt"] = lifecycle_policy_updated_ms;
+    if (lifecycle_policy_evaluated_ms != 0) {
+      o[lifecycle::kEvaluatedAtSetting] = lifecycle_policy_evaluated_ms;
+    }
   }
   json::array t;
   for (const auto& [k, v] : tags) t.push_back(json::object{{"Key", k}, {"Value", v}});

@@ -33,6 +33,9 @@ struct RepositorySettings {
   std::optional<std::string> repository_policy;
   std::optional<std::string> lifecycle_policy;
   std::int64_t lifecycle_policy_updated_ms = 0;
+  // When the lifecycle runner last evaluated the policy (lifecycle/runner.hpp
+  // writes it); 0 = never since it was put.
+  std::int64_t lifecycle_policy_evaluated_ms = 0;
   std::vector<std::pair<std::string, std::string>> tags;  // resource tags, in order
 
   static RepositorySettings from_json(std::string_view settings_json);

@@ -43,6 +43,10 @@ std::optional<OciErrorDescriptor> find_oci_error(ErrorCode code) {
     // The spec's DELETE of a manifest fails only with 400, 404 or 405:
     // deleting a child an index still lists is a request to change (400).
     case ErrorCode::kReferencedByIndex: return OciErrorDescriptor{"DENIED", Status::bad_request};
+    // ECR: "Archived images cannot be pulled. Requests to pull the archived
+    // image will fail with a 404 error."
+    case ErrorCode::kImageArchived:
+      return OciErrorDescriptor{"MANIFEST_UNKNOWN", Status::not_found};
     case ErrorCode::kLimitExceeded:
       return OciErrorDescriptor{"SIZE_INVALID", Status::payload_too_large};
     case ErrorCode::kInvalidArgument:

@@ -41,6 +41,7 @@ TEST(OciErrorTableTest, Mappings) {
       {ErrorCode::kAlreadyExists, "DENIED", Status::conflict},
       {ErrorCode::kTagImmutable, "TAG_INVALID", Status::bad_request},
       {ErrorCode::kReferencedByIndex, "DENIED", Status::bad_request},
+      {ErrorCode::kImageArchived, "MANIFEST_UNKNOWN", Status::not_found},
       {ErrorCode::kLimitExceeded, "SIZE_INVALID", Status::payload_too_large},
       {ErrorCode::kInvalidArgument, "UNSUPPORTED", Status::bad_request},
       {ErrorCode::kUnauthenticated, "UNAUTHORIZED", Status::unauthorized},

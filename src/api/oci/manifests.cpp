@@ -52,9 +52,10 @@ HandlerResult get_manifest(const HandlerContext& ctx, const RouteMatch& route,
     co_return std::unexpected(std::move(reference).error());
   }
   const registry::RepositoryRef repo = ctx.repository(route.name);
-  // A HEAD is an existence check, not a pull.
+  // A HEAD is an existence check, not a pull; an archived image (or one
+  // being restored) is 404 MANIFEST_UNKNOWN to both, as ECR answers.
   Result<registry::ManifestRecord> record = co_await http::offload(
-      ctx.blocking, [&] { return ctx.registry.get_manifest(repo, *reference, !head); });
+      ctx.blocking, [&] { return ctx.registry.pull_manifest(repo, *reference, !head); });
   if (!record) co_return std::unexpected(std::move(record).error());
 
   if (!accepts_manifest(parse_accept(accept_values(request)), record->media_type)) {

@@ -59,6 +59,13 @@ struct ManifestReference {
   bool required = true;
 };
 
+// Where a manifest is kept (ECR's storage classes). Both are stored the
+// same way; the class decides whether it may be pulled.
+enum class StorageClass {
+  kStandard,  // pullable (once a restore, see last_activated_at_ms, is over)
+  kArchive,   // kept and listed, never pulled
+};
+
 struct ManifestRecord {
   oci::Digest digest;
   std::string media_type;
@@ -69,6 +76,12 @@ struct ManifestRecord {
   std::optional<oci::Digest> subject;
   std::int64_t pushed_at_ms = 0;
   std::int64_t last_pulled_at_ms = 0;  // 0 = never pulled
+  StorageClass storage_class = StorageClass::kStandard;
+  std::int64_t last_archived_at_ms = 0;   // 0 = never archived
+  // When the manifest last became (or, during a restore, will become)
+  // pullable again after an archive; 0 = never restored. The registry
+  // stores a restore as a time in the future (registry/storage_class.hpp).
+  std::int64_t last_activated_at_ms = 0;
   std::string content;             // the exact bytes; empty in summaries
 };
 
@@ -206,6 +219,21 @@ class MetaStore {
   // none were stored). Returns the new settings.
   virtual Result<std::string> modify_registry_settings(std::string_view registry,
                                                        const SettingsChange& change) = 0;
+  // Documents a front end keeps per repository beside its settings, under a
+  // name of its choosing (e.g. an ECR lifecycle policy preview), for state
+  // too large or too rarely read to ride along with every repository
+  // lookup, as settings_json does. They go with the repository.
+  // The document's text; nullopt when there is none. kRepositoryNotFound
+  // when the repository is absent.
+  virtual Result<std::optional<std::string>> get_repository_document(
+      RepositoryId id, std::string_view name) = 0;
+  // Reads the document ("" when there is none), applies `change` and writes
+  // the result ("" deletes it), in one transaction, as
+  // modify_repository_settings does. Returns the new text ("" = none);
+  // kRepositoryNotFound when absent; the change's own error (and nothing
+  // written) when it refuses.
+  virtual Result<std::string> modify_repository_document(RepositoryId id, std::string_view name,
+                                                         const SettingsChange& change) = 0;
   // Number of manifests in the repository (DeleteRepository without force).
   virtual Result<std::uint64_t> count_manifests(RepositoryId id) = 0;
 
@@ -231,6 +259,10 @@ class MetaStore {
   // ---- manifests and tags ----
   // Stores the manifest (idempotent for identical digests: pushed_at is kept)
   // and its references, and points options.tags at it, in one transaction.
+  // Putting a manifest that is stored in the archive class, or whose
+  // restore is still under way (last_activated_at_ms after
+  // manifest.pushed_at_ms), restores it at once: storage class standard,
+  // last_activated_at_ms = manifest.pushed_at_ms (ECR: a re-push restores).
   // Fails, storing nothing, with kManifestBlobUnknown (detail = the digest)
   // when a required blob reference is not linked (unless
   // allow_missing_blobs) or a child manifest does not exist in the
@@ -282,6 +314,14 @@ class MetaStore {
   // Digests of the indexes in the repository that list `child`.
   virtual Result<std::vector<oci::Digest>> parents_of(RepositoryId repo,
                                                       const oci::Digest& child) = 0;
+  // Moves a manifest to `target`, together with its referrers (those that
+  // delete_manifest would take along), in one transaction, stamping
+  // last_archived_at_ms (kArchive) or last_activated_at_ms (kStandard) with
+  // `at_ms`; other manifests' records are not touched. kManifestNotFound when
+  // absent; kReferencedByIndex (detail = the index's digest) when archiving
+  // a manifest that an index of the standard class in the repository lists.
+  virtual Status set_storage_class(RepositoryId repo, const oci::Digest& digest,
+                                   StorageClass target, std::int64_t at_ms) = 0;
   // Sets last_pulled_at. kManifestNotFound when absent.
   virtual Status record_pull(RepositoryId repo, const oci::Digest& digest,
                              std::int64_t now_ms) = 0;

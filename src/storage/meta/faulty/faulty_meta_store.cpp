@@ -257,6 +257,25 @@ Status FaultyMetaStore::record_pulls(const std::vector<PullRecord>& pulls) {
   return inject(*plan_, "meta.record_pulls", kWrite, [&] { return inner_.record_pulls(pulls); });
 }
 
+Status FaultyMetaStore::set_storage_class(RepositoryId repo, const oci::Digest& digest,
+                                          StorageClass target, std::int64_t at_ms) {
+  return inject(*plan_, "meta.set_storage_class", kWrite,
+                [&] { return inner_.set_storage_class(repo, digest, target, at_ms); });
+}
+
+Result<std::optional<std::string>> FaultyMetaStore::get_repository_document(
+    RepositoryId id, std::string_view name) {
+  return inject(*plan_, "meta.get_repository_document", kRead,
+                [&] { return inner_.get_repository_document(id, name); });
+}
+
+Result<std::string> FaultyMetaStore::modify_repository_document(RepositoryId id,
+                                                                std::string_view name,
+                                                                const SettingsChange& change) {
+  return inject(*plan_, "meta.modify_repository_document", kWrite,
+                [&] { return inner_.modify_repository_document(id, name, change); });
+}
+
 // ---- uploads ----
 
 Status FaultyMetaStore::create_upload(const UploadRecord& upload) {

@@ -8,7 +8,8 @@
 // Mutating calls: ensure_repository, create_repository,
 // update_repository_settings, delete_repository, put_registry_settings,
 // link_blob, unlink_blob, link_uploaded_blob, put_manifest, put_tag, delete_tag, delete_manifest,
-// record_pull, record_pulls, create_upload, delete_upload. Every other call is a read and
+// record_pull, record_pulls, set_storage_class, modify_repository_document,
+// create_upload, delete_upload. Every other call is a read and
 // counts only in FaultScope::kAny.
 //
 // Thread-safety: as safe as the wrapped store (the plan is thread-safe).
@@ -112,6 +113,12 @@ class FaultyMetaStore final : public MetaStore {
   Result<std::vector<oci::Digest>> parents_of(RepositoryId repo, const oci::Digest& child) override;
   Status record_pull(RepositoryId repo, const oci::Digest& digest, std::int64_t now_ms) override;
   Status record_pulls(const std::vector<PullRecord>& pulls) override;
+  Status set_storage_class(RepositoryId repo, const oci::Digest& digest, StorageClass target,
+                           std::int64_t at_ms) override;
+  Result<std::optional<std::string>> get_repository_document(RepositoryId id,
+                                                             std::string_view name) override;
+  Result<std::string> modify_repository_document(RepositoryId id, std::string_view name,
+                                                 const SettingsChange& change) override;
 
   Status create_upload(const UploadRecord& upload) override;
   Result<UploadRecord> get_upload(std::string_view id) override;

@@ -35,6 +35,7 @@ struct Repo {
   TextMap<TextSet> parents_by_child;  // child digest -> indexes listing it
   TextMap<TextSet> referrers;         // subject digest -> manifests
   TextMap<std::uint64_t> blob_links;  // digest -> size
+  TextMap<std::string> documents;     // name -> text
 };
 
 Error repository_not_found(RepositoryId id) {
@@ -258,6 +259,14 @@ class MemoryMetaStore final : public MetaStore {
       }
       if (manifest.subject) repo->referrers[manifest.subject->str()].insert(key);
       repo->manifests.emplace(key, std::move(stored));
+    } else {
+      // A re-put restores an archived image, or one still being restored.
+      ManifestRecord& existing = repo->manifests.find(key)->second.record;
+      if (existing.storage_class == StorageClass::kArchive ||
+          existing.last_activated_at_ms > manifest.pushed_at_ms) {
+        existing.storage_class = StorageClass::kStandard;
+        existing.last_activated_at_ms = manifest.pushed_at_ms;
+      }
     }
     for (const TagAssignment& tag : options.tags) set_tag(*repo, tag.name, manifest.digest);
     return ok();
@@ -406,6 +415,70 @@ class MemoryMetaStore final : public MetaStore {
       out.push_back(repo->manifests.find(parent)->second.record.digest);
     }
     return out;
+  }
+
+  Status set_storage_class(RepositoryId id, const oci::Digest& digest, StorageClass target,
+                           std::int64_t at_ms) override {
+    std::unique_lock lock(mu_);
+    if (find_manifest(id, digest) == nullptr) {
+      return fail(ErrorCode::kManifestNotFound, "manifest not found", digest.str());
+    }
+    Repo& repo = *find(id);
+    if (target == StorageClass::kArchive) {
+      if (auto parents = repo.parents_by_child.find(digest.str());
+          parents != repo.parents_by_child.end()) {
+        for (const std::string& parent : parents->second) {
+          if (repo.manifests.at(parent).record.storage_class == StorageClass::kStandard) {
+            return fail(ErrorCode::kReferencedByIndex, "manifest is listed by an index", parent);
+          }
+        }
+      }
+    }
+    set_class_locked(repo, digest.str(), target, at_ms, 0);
+    return ok();
+  }
+
+  // Moves a manifest and its referrers (those no index lists), as the
+  // SQLite store does.
+  void set_class_locked(Repo& repo, const std::string& key, StorageClass target,
+                        std::int64_t at_ms, int depth) {
+    ManifestRecord& record = repo.manifests.at(key).record;
+    record.storage_class = target;
+    (target == StorageClass::kArchive ? record.last_archived_at_ms
+                                      : record.last_activated_at_ms) = at_ms;
+    if (depth >= kMaxReferrerDepth) return;
+    auto it = repo.referrers.find(key);
+    if (it == repo.referrers.end()) return;
+    for (const std::string& referrer : it->second) {
+      if (repo.parents_by_child.contains(referrer)) continue;
+      set_class_locked(repo, referrer, target, at_ms, depth + 1);
+    }
+  }
+
+  Result<std::optional<std::string>> get_repository_document(RepositoryId id,
+                                                             std::string_view name) override {
+    std::shared_lock lock(mu_);
+    const Repo* repo = find(id);
+    if (repo == nullptr) return std::unexpected(repository_not_found(id));
+    auto it = repo->documents.find(name);
+    if (it == repo->documents.end()) return std::optional<std::string>();
+    return std::optional<std::string>(it->second);
+  }
+
+  Result<std::string> modify_repository_document(RepositoryId id, std::string_view name,
+                                                 const SettingsChange& change) override {
+    std::unique_lock lock(mu_);
+    Repo* repo = find(id);
+    if (repo == nullptr) return std::unexpected(repository_not_found(id));
+    auto it = repo->documents.find(name);
+    std::string next =
+        BERTH_TRY(change(it == repo->documents.end() ? std::string() : it->second));
+    if (next.empty()) {
+      if (it != repo->documents.end()) repo->documents.erase(it);
+    } else {
+      repo->documents[std::string(name)] = next;
+    }
+    return next;
   }
 
   Status record_pull(RepositoryId id, const oci::Digest& digest, std::int64_t now_ms) override {

@@ -135,11 +135,30 @@ CREATE TABLE job_leases (
 ) WITHOUT ROWID;
 )sql";
 
+// The ECR archive and lifecycle policies: a manifest's storage class and
+// when it last entered and left the archive (MetaStore::set_storage_class),
+// and documents a front end keeps per repository (a lifecycle policy
+// preview), which go with their repository.
+constexpr std::string_view k0005StorageClassesAndDocuments = R"sql(
+ALTER TABLE manifests ADD COLUMN storage_class TEXT NOT NULL DEFAULT 'standard'
+  CHECK (storage_class IN ('standard', 'archive'));
+ALTER TABLE manifests ADD COLUMN last_archived_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE manifests ADD COLUMN last_activated_at INTEGER NOT NULL DEFAULT 0;
+
+CREATE TABLE repository_documents (
+  repository_id INTEGER NOT NULL REFERENCES repositories (id) ON DELETE CASCADE,
+  name          TEXT    NOT NULL,
+  body          TEXT    NOT NULL,
+  PRIMARY KEY (repository_id, name)
+) WITHOUT ROWID;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "0001_initial", k0001Initial},
     {2, "0002_registry_settings", k0002RegistrySettings},
     {3, "0003_upload_leases", k0003UploadLeases},
     {4, "0004_garbage_collection", k0004GarbageCollection},
+    {5, "0005_storage_classes_and_documents", k0005StorageClassesAndDocuments},
 };
 
 // migrate() indexes kMigrations by version: numbers must run 1, 2, 3, ...

@@ -14,9 +14,9 @@ std::string_view kind_name(ReferenceKind kind) {
   return kind == ReferenceKind::kManifest ? "manifest" : "blob";
 }
 
-// Decodes the columns every manifest query selects first, in this order:
-// digest, media_type, artifact_type, config_media_type, size, image_size,
-// subject, pushed_at, last_pulled_at.
+}  // namespace
+
+// Decodes the columns every manifest query selects first (kManifestColumns).
 Result<ManifestRecord> manifest_from_row(const Statement& stmt) {
   ManifestRecord record;
   record.digest = BERTH_TRY(column_digest(stmt, 0));
@@ -28,8 +28,14 @@ Result<ManifestRecord> manifest_from_row(const Statement& stmt) {
   if (!stmt.column_is_null(6)) record.subject = BERTH_TRY(column_digest(stmt, 6));
   record.pushed_at_ms = stmt.column_int64(7);
   record.last_pulled_at_ms = stmt.column_int64(8);
+  record.storage_class =
+      stmt.column_text(9) == "archive" ? StorageClass::kArchive : StorageClass::kStandard;
+  record.last_archived_at_ms = stmt.column_int64(10);
+  record.last_activated_at_ms = stmt.column_int64(11);
   return record;
 }
+
+namespace {
 
 Result<std::vector<std::string>> select_tags_of(Connection& c, RepositoryId repo,
                                                 const oci::Digest& digest) {
@@ -110,9 +116,17 @@ Status insert_manifest(Connection& c, RepositoryId repo, const ManifestRecord& m
     insert.bind(9, manifest.pushed_at_ms).bind(10, manifest.last_pulled_at_ms);
     BERTH_TRY_STATUS(insert.run());
   }
-  // Same digest, same bytes, same references: a re-put changes nothing and
-  // keeps the original pushed_at.
-  if (c.changes() == 0) return ok();
+  // Same digest, same bytes, same references: a re-put keeps the original
+  // pushed_at and changes nothing, except that it restores an archived
+  // image (or one whose restore is still under way) at once.
+  if (c.changes() == 0) {
+    auto restore = BERTH_TRY(c.prepare(
+        "UPDATE manifests SET storage_class = 'standard', last_activated_at = ?3 "
+        "WHERE repository_id = ?1 AND digest = ?2 "
+        "AND (storage_class = 'archive' OR last_activated_at > ?3)"));
+    restore.bind(1, repo).bind(2, manifest.digest.str()).bind(3, manifest.pushed_at_ms);
+    return restore.run();
+  }
   const std::int64_t manifest_id = c.last_insert_rowid();
   {
     auto content = BERTH_TRY(
@@ -155,7 +169,8 @@ Result<ManifestRecord> SqliteMetaStore::get_manifest(RepositoryId repo, const oc
   return read([&](Connection& c) -> Result<ManifestRecord> {
     auto stmt = BERTH_TRY(
         c.prepare("SELECT m.digest, m.media_type, m.artifact_type, m.config_media_type, m.size, "
-                  "m.image_size, m.subject, m.pushed_at, m.last_pulled_at, mc.content "
+                  "m.image_size, m.subject, m.pushed_at, m.last_pulled_at, m.storage_class, "
+                  "m.last_archived_at, m.last_activated_at, mc.content "
                   "FROM manifests m JOIN manifest_contents mc ON mc.manifest_id = m.id "
                   "WHERE m.repository_id = ?1 AND m.digest = ?2"));
     stmt.bind(1, repo).bind(2, digest.str());
@@ -163,7 +178,7 @@ Result<ManifestRecord> SqliteMetaStore::get_manifest(RepositoryId repo, const oc
       return fail(ErrorCode::kManifestNotFound, "manifest not found", digest.str());
     }
     auto record = BERTH_TRY(manifest_from_row(stmt));
-    record.content = stmt.column_blob(9);
+    record.content = stmt.column_blob(12);
     return record;
   });
 }
@@ -284,7 +299,8 @@ Result<std::vector<ManifestSummary>> SqliteMetaStore::list_manifests(RepositoryI
   return read_snapshot([&](Connection& c) -> Result<std::vector<ManifestSummary>> {
     auto stmt = BERTH_TRY(
         c.prepare("SELECT digest, media_type, artifact_type, config_media_type, size, image_size, "
-                  "subject, pushed_at, last_pulled_at FROM manifests "
+                  "subject, pushed_at, last_pulled_at, storage_class, last_archived_at, "
+                  "last_activated_at FROM manifests "
                   "WHERE repository_id = ?1 AND digest > ?2 ORDER BY digest LIMIT ?3"));
     stmt.bind(1, repo).bind(2, after_digest).bind(3, sql_limit(limit));
     std::vector<ManifestSummary> page;
@@ -317,14 +333,15 @@ Result<std::vector<ManifestRecord>> SqliteMetaStore::list_referrers(RepositoryId
   return read([&](Connection& c) -> Result<std::vector<ManifestRecord>> {
     auto stmt = BERTH_TRY(
         c.prepare("SELECT m.digest, m.media_type, m.artifact_type, m.config_media_type, m.size, "
-                  "m.image_size, m.subject, m.pushed_at, m.last_pulled_at, mc.content "
+                  "m.image_size, m.subject, m.pushed_at, m.last_pulled_at, m.storage_class, "
+                  "m.last_archived_at, m.last_activated_at, mc.content "
                   "FROM manifests m JOIN manifest_contents mc ON mc.manifest_id = m.id "
                   "WHERE m.repository_id = ?1 AND m.subject = ?2 ORDER BY m.digest"));
     stmt.bind(1, repo).bind(2, subject.str());
     std::vector<ManifestRecord> referrers;
     while (BERTH_TRY(stmt.step())) {
       auto record = BERTH_TRY(manifest_from_row(stmt));
-      record.content = stmt.column_blob(9);
+      record.content = stmt.column_blob(12);
       referrers.push_back(std::move(record));
     }
     return referrers;

@@ -173,11 +173,18 @@ class FileLock final : public StoreLock {
 }  // namespace
 
 Result<std::unique_ptr<StoreLock>> SqliteMetaStore::lock_store(StoreLockMode mode) {
-  const int fd = ::open(file_.c_str(), O_RDONLY | O_CLOEXEC);
+  // A file of its own, never the database: close(2) of any descriptor of
+  // the database file drops every POSIX lock this process holds on it,
+  // SQLite's included, and another process (berth gc, berth lifecycle)
+  // would then take this one's WAL for abandoned, checkpoint it and delete
+  // it while this process goes on writing into the unlinked file.
+  const std::filesystem::path lock_file = file_.string() + ".lock";
+  const int fd = ::open(lock_file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) {
     const int err = errno;
     return fail(ErrorCode::kUnavailable,
-                "cannot open " + file_.string() + " to lock it: " + std::strerror(err));
+                "cannot open " + lock_file.string() + " to lock the metadata database: " +
+                    std::strerror(err));
   }
   const bool exclusive = mode == StoreLockMode::kExclusive;
   if (::flock(fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) != 0) {

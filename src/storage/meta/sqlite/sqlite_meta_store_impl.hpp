@@ -2,8 +2,9 @@
 // open_sqlite_meta_store(). Internal to this folder; its methods are split
 // between sqlite_meta_store.cpp (repositories, settings, blob links, walks),
 // sqlite_uploads.cpp (uploads and their leases), sqlite_manifests.cpp
-// (manifests and tags) and sqlite_gc.cpp (the collector's queue, tombstones
-// and job leases).
+// (manifests and tags), sqlite_gc.cpp (the collector's queue, tombstones
+// and job leases) and sqlite_lifecycle.cpp (storage classes and repository
+// documents).
 //
 // Every mutating call runs body(writer) inside write(): alone on the writer
 // connection, inside a BEGIN IMMEDIATE transaction that it may share with
@@ -37,6 +38,12 @@ Result<bool> manifest_exists(Connection& conn, RepositoryId repo, const oci::Dig
 Result<oci::Digest> column_digest(const Statement& stmt, int col);
 // LIMIT parameter for a page size.
 std::int64_t sql_limit(std::size_t limit);
+// A ManifestRecord (without content) from a row whose first columns are
+// kManifestColumns, in that order.
+inline constexpr std::string_view kManifestColumns =
+    "digest, media_type, artifact_type, config_media_type, size, image_size, subject, "
+    "pushed_at, last_pulled_at, storage_class, last_archived_at, last_activated_at";
+Result<ManifestRecord> manifest_from_row(const Statement& stmt);
 
 // Garbage-collection bookkeeping inside a caller's write (sqlite_gc.cpp):
 // the registry of a repository; queueing a dropped blob, the blobs of a
@@ -54,7 +61,7 @@ class SqliteMetaStore final : public MetaStore {
   SqliteMetaStore(std::unique_ptr<Connection> writer, std::filesystem::path file,
                   const SqliteOptions& options);
 
-  // flock(2) on the database file: shared for servers, exclusive for repair.
+  // flock(2) on <database>.lock: shared for servers, exclusive for repair.
   // (Independent of SQLite's own fcntl locks on Linux.)
   Result<std::unique_ptr<StoreLock>> lock_store(StoreLockMode mode) override;
 
@@ -111,6 +118,13 @@ class SqliteMetaStore final : public MetaStore {
   Result<std::vector<oci::Digest>> parents_of(RepositoryId repo, const oci::Digest& child) override;
   Status record_pulls(const std::vector<PullRecord>& pulls) override;
   Status record_pull(RepositoryId repo, const oci::Digest& digest, std::int64_t now_ms) override;
+  // sqlite_lifecycle.cpp
+  Status set_storage_class(RepositoryId repo, const oci::Digest& digest, StorageClass target,
+                           std::int64_t at_ms) override;
+  Result<std::optional<std::string>> get_repository_document(RepositoryId id,
+                                                             std::string_view name) override;
+  Result<std::string> modify_repository_document(RepositoryId id, std::string_view name,
+                                                 const SettingsChange& change) override;
 
   Status create_upload(const UploadRecord& upload) override;
   Result<UploadRecord> get_upload(std::string_view id) override;
