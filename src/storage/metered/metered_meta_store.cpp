@@ -222,6 +222,25 @@ Status MeteredMetaStore::record_pulls(const std::vector<PullRecord>& pulls) {
   return measure("record_pulls", [&] { return inner_.record_pulls(pulls); });
 }
 
+Status MeteredMetaStore::set_storage_class(RepositoryId repo, const oci::Digest& digest,
+                                          StorageClass target, std::int64_t at_ms) {
+  return measure("set_storage_class",
+                 [&] { return inner_.set_storage_class(repo, digest, target, at_ms); });
+}
+
+Result<std::optional<std::string>> MeteredMetaStore::get_repository_document(
+    RepositoryId id, std::string_view name) {
+  return measure("get_repository_document",
+                 [&] { return inner_.get_repository_document(id, name); });
+}
+
+Result<std::string> MeteredMetaStore::modify_repository_document(RepositoryId id,
+                                                                std::string_view name,
+                                                                const SettingsChange& change) {
+  return measure("modify_repository_document",
+                 [&] { return inner_.modify_repository_document(id, name, change); });
+}
+
 // ---- uploads ----
 
 Status MeteredMetaStore::create_upload(const UploadRecord& upload) {

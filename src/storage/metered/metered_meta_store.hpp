@@ -106,6 +106,12 @@ class MeteredMetaStore final : public meta::MetaStore {
   Result<std::vector<oci::Digest>> parents_of(meta::RepositoryId repo, const oci::Digest& child) override;
   Status record_pull(meta::RepositoryId repo, const oci::Digest& digest, std::int64_t now_ms) override;
   Status record_pulls(const std::vector<meta::PullRecord>& pulls) override;
+  Status set_storage_class(meta::RepositoryId repo, const oci::Digest& digest,
+                           meta::StorageClass target, std::int64_t at_ms) override;
+  Result<std::optional<std::string>> get_repository_document(meta::RepositoryId id,
+                                                             std::string_view name) override;
+  Result<std::string> modify_repository_document(meta::RepositoryId id, std::string_view name,
+                                                 const meta::SettingsChange& change) override;
 
   Status create_upload(const meta::UploadRecord& upload) override;
   Result<meta::UploadRecord> get_upload(std::string_view id) override;

@@ -17,8 +17,9 @@ namespace {
 // The columns every manifest query selects first, in this order.
 constexpr std::string_view kManifestColumns =
     "m.digest, m.media_type, m.artifact_type, m.config_media_type, m.size, m.image_size, "
-    "m.subject, m.pushed_at, m.last_pulled_at";
-constexpr int kContentColumn = 9;
+    "m.subject, m.pushed_at, m.last_pulled_at, m.storage_class, m.last_archived_at, "
+    "m.last_activated_at";
+constexpr int kContentColumn = 12;
 
 Result<ManifestRecord> manifest_at(const PgResult& rows, int row) {
   ManifestRecord record;
@@ -31,6 +32,10 @@ Result<ManifestRecord> manifest_at(const PgResult& rows, int row) {
   if (!rows.is_null(row, 6)) record.subject = BERTH_TRY(digest_at(rows, row, 6));
   record.pushed_at_ms = rows.int64(row, 7);
   record.last_pulled_at_ms = rows.int64(row, 8);
+  record.storage_class =
+      rows.view(row, 9) == "archive" ? StorageClass::kArchive : StorageClass::kStandard;
+  record.last_archived_at_ms = rows.int64(row, 10);
+  record.last_activated_at_ms = rows.int64(row, 11);
   return record;
 }
 
@@ -163,10 +168,21 @@ Status store_manifest(Connection& c, RepositoryId repo, const ManifestRecord& ma
         "SELECT count(*) FROM m",
         params));
     if (inserted.int64(0, 0) == 1) return ok();
+    // Stored already: a re-put changes nothing except that it restores an
+    // archived image (or one whose restore is still under way) at once.
     auto held = BERTH_TRY(c.query(
-        "SELECT 1 FROM manifests WHERE repository_id = $1 AND digest = $2 FOR KEY SHARE",
+        "SELECT storage_class, last_activated_at FROM manifests "
+        "WHERE repository_id = $1 AND digest = $2 FOR NO KEY UPDATE",
         Params().int64(repo).text(manifest.digest.str())));
-    if (held.rows() == 1) return ok();
+    if (held.rows() == 1) {
+      if (held.view(0, 0) == "archive" || held.int64(0, 1) > manifest.pushed_at_ms) {
+        BERTH_TRY(c.query(
+            "UPDATE manifests SET storage_class = 'standard', last_activated_at = $3 "
+            "WHERE repository_id = $1 AND digest = $2",
+            Params().int64(repo).text(manifest.digest.str()).int64(manifest.pushed_at_ms)));
+      }
+      return ok();
+    }
   }
   return fail(ErrorCode::kUnavailable, "manifest keeps being deleted while it is stored",
               manifest.digest.str());
@@ -382,7 +398,7 @@ Result<std::vector<ManifestSummary>> PostgresMetaStore::list_manifests(
     for (int i = 0; i < rows.rows(); ++i) {
       ManifestSummary summary;
       summary.manifest = BERTH_TRY(manifest_at(rows, i));
-      summary.tags = BERTH_TRY(rows.text_array(i, 9));
+      summary.tags = BERTH_TRY(rows.text_array(i, kContentColumn));
       page.push_back(std::move(summary));
     }
     return page;

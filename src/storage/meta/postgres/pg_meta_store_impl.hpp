@@ -3,7 +3,8 @@
 // pg_meta_store.cpp (opening, transactions, lock_store), pg_repositories.cpp
 // (repositories, settings, registries, blob links), pg_manifests.cpp
 // (manifests, tags, referrers, pulls), pg_uploads.cpp (uploads, leases) and
-// pg_gc.cpp (the collector's queue, tombstones, job leases, the GC walk).
+// pg_gc.cpp (the collector's queue, tombstones, job leases, the GC walk)
+// and pg_lifecycle.cpp (storage classes, repository documents).
 //
 // Isolation. A single call runs at READ COMMITTED, in one statement where
 // it can and otherwise in one transaction, and makes its effect hold across
@@ -149,6 +150,13 @@ class PostgresMetaStore final : public MetaStore {
   Result<std::vector<oci::Digest>> parents_of(RepositoryId repo, const oci::Digest& child) override;
   Status record_pull(RepositoryId repo, const oci::Digest& digest, std::int64_t now_ms) override;
   Status record_pulls(const std::vector<PullRecord>& pulls) override;
+  // pg_lifecycle.cpp
+  Status set_storage_class(RepositoryId repo, const oci::Digest& digest, StorageClass target,
+                           std::int64_t at_ms) override;
+  Result<std::optional<std::string>> get_repository_document(RepositoryId id,
+                                                             std::string_view name) override;
+  Result<std::string> modify_repository_document(RepositoryId id, std::string_view name,
+                                                 const SettingsChange& change) override;
 
   Status create_upload(const UploadRecord& upload) override;
   Result<UploadRecord> get_upload(std::string_view id) override;

@@ -133,9 +133,27 @@ CREATE TABLE job_leases (
 );
 )sql";
 
+// The ECR archive and lifecycle policies, as in the SQLite store's 0005: a
+// manifest's storage class and when it last entered and left the archive,
+// and documents a front end keeps per repository (a lifecycle preview).
+constexpr std::string_view k0003StorageClassesAndDocuments = R"sql(
+ALTER TABLE manifests ADD COLUMN storage_class text NOT NULL DEFAULT 'standard'
+  CHECK (storage_class IN ('standard', 'archive'));
+ALTER TABLE manifests ADD COLUMN last_archived_at bigint NOT NULL DEFAULT 0;
+ALTER TABLE manifests ADD COLUMN last_activated_at bigint NOT NULL DEFAULT 0;
+
+CREATE TABLE repository_documents (
+  repository_id bigint NOT NULL REFERENCES repositories (id) ON DELETE CASCADE,
+  name          text COLLATE "C" NOT NULL,
+  body          text NOT NULL,
+  PRIMARY KEY (repository_id, name)
+);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "0001_initial", k0001Initial},
     {2, "0002_garbage_collection", k0002GarbageCollection},
+    {3, "0003_storage_classes_and_documents", k0003StorageClassesAndDocuments},
 };
 
 static_assert([] {
