@@ -11,6 +11,8 @@ packages=(
   python3-pytest python3-boto3 python3-requests awscli skopeo curl openssl
   # a throwaway PostgreSQL server for the tests (scripts/test-backends/postgres.sh)
   postgresql-15 postgresql-client-15
+  # the load balancer of the scale-out topology (scripts/scale-out-local.sh)
+  haproxy
   # fuzz targets (fuzz/, docs/fuzzing.md): the libFuzzer engine archive
   libclang-rt-14-dev
 )

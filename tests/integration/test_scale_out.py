@@ -1,0 +1,245 @@
+"""berth scaled out: several identical processes on one PostgreSQL and one
+blob store, behind haproxy (scripts/scale-out-local.sh; issue 10 §4).
+
+No request needs to come back to the process that served the one before it:
+uploads whose chunks land on different processes, passwords and download URLs
+issued by one process and used on another, tag moves seen at once everywhere,
+and a process killed with SIGKILL in the middle of an upload while the client
+carries on through haproxy. Afterwards `berth fsck` finds the shared store
+clean.
+
+The topology is started once for the module. Its blob store is Ceph RGW when
+scripts/test-backends/rgw.sh can start one, else a shared directory
+(BERTH_SCALE_OUT_BLOBS=s3|file forces one). Without haproxy or PostgreSQL the
+module is skipped, or fails under BERTH_REQUIRE_BACKENDS=1.
+"""
+
+import base64
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+import conftest
+import ecrhelpers
+import make_test_images as mti
+import ocihelpers
+
+pytestmark = pytest.mark.berth_only
+
+SCRIPT = conftest.REPO_ROOT / "scripts" / "scale-out-local.sh"
+PROCESSES = 3
+
+
+class Endpoint:
+    """One URL of the topology, shaped as the helpers' server objects are."""
+
+    target = "berth"
+
+    def __init__(self, url: str, logs: list[Path]):
+        self.base_url = url
+        self.host = url.split("://", 1)[1]
+        self.logs = logs
+
+    def log_tail(self, lines: int = 20) -> str:
+        out = []
+        for log in self.logs:
+            if log.exists():
+                tail = log.read_text(errors="replace").splitlines()[-lines:]
+                out.append(f"--- {log.name} ---\n" + "\n".join(tail))
+        return "\n".join(out)
+
+
+class Topology:
+    def __init__(self, env: dict[str, str]):
+        self.env = env
+        self.state = Path(env["BERTH_SCALE_OUT_STATE"])
+        logs = sorted(self.state.glob("berth-*.log"))
+        self.lb = Endpoint(env["BERTH_URL"], logs)
+        self.processes = [Endpoint(u, logs) for u in env["BERTH_PROCESS_URLS"].split()]
+        self.pids = [int(p) for p in env["BERTH_PROCESS_PIDS"].split()]
+        self.creds = [ecrhelpers.Creds(env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"],
+                                       ecrhelpers.ACCOUNT)]
+
+    def ecr(self, endpoint: Endpoint, tmp: Path) -> ecrhelpers.EcrEnv:
+        return ecrhelpers.EcrEnv(endpoint, self.creds, tmp)
+
+    def store_args(self) -> list[str]:
+        args = ["--meta-store", self.env["BERTH_META_STORE"],
+                "--blob-store", self.env["BERTH_BLOB_STORE"]]
+        s3_credentials = self.state / "s3-credentials"
+        if s3_credentials.exists():
+            args += ["--blob-store-credentials", str(s3_credentials)]
+        return args
+
+
+def parse_exports(text: str) -> dict[str, str]:
+    out = {}
+    for line in text.splitlines():
+        if line.startswith("export "):
+            key, _, value = line[len("export "):].partition("=")
+            out[key] = value.strip("'")
+    return out
+
+
+@pytest.fixture(scope="module")
+def topology():
+    missing = [tool for tool in ("haproxy", "psql") if shutil.which(tool) is None]
+    if missing:
+        msg = f"scale-out tests need {', '.join(missing)}"
+        if os.environ.get("BERTH_REQUIRE_BACKENDS") == "1":
+            pytest.fail(msg)
+        pytest.skip(msg)
+    state = Path("/tmp") / f"berth-it-scale-out-{os.getpid()}-{secrets.token_hex(4)}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BERTH_TEST_", "AWS_"))}
+    env.update(BERTH_SCALE_OUT_STATE=str(state), BERTH_BINARY=conftest.BERTH_BINARY,
+               BERTH_SCALE_OUT_PROCESSES=str(PROCESSES))
+    p = subprocess.run([str(SCRIPT), "start"], capture_output=True, text=True, env=env,
+                       timeout=180)
+    try:
+        assert p.returncode == 0, f"scale-out-local.sh start failed:\n{p.stderr}"
+        yield Topology(parse_exports(p.stdout))
+    finally:
+        subprocess.run([str(SCRIPT), "stop"], capture_output=True, env=env, timeout=120)
+
+
+def basic_session(password: str) -> requests.Session:
+    s = requests.Session()
+    s.auth = ("AWS", password)
+    return s
+
+
+def test_round_trip_through_haproxy_with_skopeo_and_the_aws_cli(topology, layouts, tmp_path):
+    env = topology.ecr(topology.lb, tmp_path)
+    repo = "scale/roundtrip"
+    created = env.cli("create-repository", "--repository-name", repo).json["repository"]
+    assert created["repositoryName"] == repo
+    password = env.cli("get-login-password").stdout.strip()
+    skopeo = conftest.Skopeo(topology.lb, tmp_path)
+    creds = f"AWS:{password}"
+    img = layouts["single"]
+    # skopeo pushes several blobs and the manifest in separate requests:
+    # round-robin spreads them over every process.
+    skopeo.copy(f"oci:{layouts['single_dir']}:img", skopeo.ref(repo, "v1"),
+                "--dest-creds", creds, "--preserve-digests")
+    out = tmp_path / "pulled"
+    skopeo.copy(skopeo.ref(repo, "v1"), f"dir:{out}", "--src-creds", creds)
+    assert (out / "manifest.json").read_bytes() == img.manifest.data
+    for b in img.blobs:
+        assert (out / b.digest.split(":", 1)[1]).read_bytes() == b.data
+
+    # Every process answers the same listing, straight from the shared store.
+    for endpoint in topology.processes:
+        d = topology.ecr(endpoint, tmp_path).client().describe_images(repositoryName=repo)
+        assert [(x["imageDigest"], x["imageTags"]) for x in d["imageDetails"]] == [
+            (img.manifest.digest, ["v1"])]
+
+
+def test_chunked_upload_whose_chunks_land_on_different_processes(topology, tmp_path):
+    env = topology.ecr(topology.processes[0], tmp_path)
+    repo = "scale/chunks"
+    env.create_repository(repo)
+    # A password issued by the first process opens the others.
+    session = basic_session(env.password())
+    clients = [ocihelpers.OciClient(p.base_url, session) for p in topology.processes]
+    data = os.urandom(3 * 1024 * 1024 + 4321)
+    digest = ocihelpers.sha256_digest(data)
+    location = clients[0].begin(repo)
+    path = ocihelpers.target_of(location)
+    chunk = 1024 * 1024
+    for i, off in enumerate(range(0, len(data), chunk)):
+        client = clients[(i + 1) % PROCESSES]
+        r = client.patch(client.url(path), data[off:off + chunk], off)
+        assert r.status_code == 202, (client.base_url, r.status_code, r.text)
+        path = ocihelpers.target_of(client.abs_location(r))
+    # Out of order: a chunk that does not start where the upload ends, on yet
+    # another process, is refused there too.
+    stale = clients[0].patch(clients[0].url(path), b"x" * 10, 0)
+    assert stale.status_code == 416, stale.text
+    r = clients[2].finish(clients[2].url(path), digest)
+    assert r.status_code == 201, r.text
+    for client in clients:
+        got = client.get_blob(repo, digest)
+        assert got.status_code == 200 and got.content == data
+
+
+def test_tags_passwords_and_download_urls_hold_on_every_process(topology, tmp_path):
+    first, second, third = (topology.ecr(p, tmp_path) for p in topology.processes)
+    repo = "scale/tags"
+    first.create_repository(repo)
+    push = ocihelpers.OciClient(topology.processes[0].base_url, basic_session(first.password()))
+    a = push.push_image(repo, "latest", seed=901)
+    b_image = mti.build_image(902, (2048,), "linux/amd64", None)
+    for blob in b_image.blobs:
+        push.push_blob(repo, blob.data)
+
+    # The tag moves through the second process (ECR PutImage) ...
+    second.client().put_image(repositoryName=repo, imageTag="latest",
+                              imageManifest=b_image.manifest.data.decode(),
+                              imageManifestMediaType=ocihelpers.MT_OCI_MANIFEST)
+    # ... and the very next request, to the third, sees it.
+    pull = ocihelpers.OciClient(topology.processes[2].base_url, basic_session(third.password()))
+    got = pull.get_manifest(repo, "latest")
+    assert got.status_code == 200 and got.content == b_image.manifest.data
+    assert a.digest != b_image.manifest.digest
+
+    # A download URL from one process is served by the others (and haproxy).
+    layer = b_image.layers[0]
+    url = third.client().get_download_url_for_layer(repositoryName=repo,
+                                                    layerDigest=layer.digest)["downloadUrl"]
+    for endpoint in [topology.lb, *topology.processes]:
+        where = endpoint.base_url + "/" + url.split("/", 3)[3]
+        r = requests.get(where, timeout=60, allow_redirects=True)
+        assert r.status_code == 200 and r.content == layer.data, (where, r.status_code)
+
+    # Pulls are recorded per process in batches; they still reach DescribeImages.
+    deadline = time.monotonic() + 60
+    while True:
+        d = first.client().describe_images(repositoryName=repo,
+                                           imageIds=[{"imageTag": "latest"}])["imageDetails"]
+        if "lastRecordedPullTime" in d[0]:
+            break
+        assert time.monotonic() < deadline, "the pull on the third process was never recorded"
+        time.sleep(0.5)
+
+
+def test_a_process_killed_mid_upload_loses_nothing_acknowledged(topology, tmp_path):
+    env = topology.ecr(topology.lb, tmp_path)
+    repo = "scale/kill"
+    env.create_repository(repo)
+    session = basic_session(env.password())
+    victim_client = ocihelpers.OciClient(topology.processes[0].base_url, session)
+    lb = ocihelpers.OciClient(topology.lb.base_url, session)
+    kept = lb.push_image(repo, "kept", seed=903, layer_sizes=(70000,))
+
+    data = os.urandom(2 * 1024 * 1024 + 99)
+    digest = ocihelpers.sha256_digest(data)
+    location = victim_client.begin(repo)
+    half = len(data) // 2
+    r = victim_client.patch(location, data[:half], 0)
+    assert r.status_code == 202, r.text
+    path = ocihelpers.target_of(victim_client.abs_location(r))
+
+    os.kill(topology.pids[0], signal.SIGKILL)
+
+    # The client carries on through haproxy: another process has the upload.
+    # (haproxy retries a request whose connection to the dead one failed.)
+    r = lb.patch(lb.url(path), data[half:], half)
+    assert r.status_code == 202, r.text
+    r = lb.finish(lb.url(ocihelpers.target_of(lb.abs_location(r))), digest)
+    assert r.status_code == 201, r.text
+    assert lb.get_blob(repo, digest).content == data
+    got = lb.get_manifest(repo, "kept")
+    assert got.status_code == 200 and got.content == kept.manifest_bytes
+
+    # The shared store is consistent: fsck on PostgreSQL + the blob store.
+    p = subprocess.run([conftest.BERTH_BINARY, "fsck", *topology.store_args(), "--progress", "none"],
+                       capture_output=True, text=True, timeout=300,
+                       env={k: v for k, v in os.environ.items() if not k.startswith("BERTH_")})
+    assert p.returncode == 0, (p.stdout, p.stderr)
