@@ -9,6 +9,7 @@
 #include "app/config_file.hpp"
 #include "app/local_secrets.hpp"
 #include "app/serve.hpp"
+#include "backup/backup_command.hpp"
 #include "fsck/fsck.hpp"
 #include "gc/gc_command.hpp"
 #include "lifecycle/lifecycle_command.hpp"
@@ -318,6 +319,28 @@ void add_gc_options(CLI::App& cmd, gc::GcCommandOptions& o) {
   add_gc_timing_options(cmd, o.delay, o.upload_expiry);
 }
 
+void add_backup_options(CLI::App& cmd, backup::BackupCommandOptions& o) {
+  cmd.add_option("--data-dir", o.data_dir,
+                 "Data directory to back up (its file:// and sqlite:// stores, credentials and "
+                 "token secret, unless --blob-store / --meta-store name other stores)")
+      ->envname("BERTH_DATA_DIR");
+  cmd.add_option("--blob-store", o.blob_store, "Blob store URL, as for berth serve")
+      ->envname("BERTH_BLOB_STORE");
+  cmd.add_option("--meta-store", o.meta_store,
+                 "Metadata store URL, as for berth serve (sqlite:// only: back PostgreSQL up "
+                 "with pg_dump)")
+      ->envname("BERTH_META_STORE");
+  cmd.add_option("--blob-store-credentials", o.blob_store_credentials,
+                 "S3 credentials file, as for berth serve")
+      ->envname("BERTH_BLOB_STORE_CREDENTIALS");
+  cmd.add_option("--to", o.to,
+                 "Directory of the backup: a data directory berth serve can run on; a later "
+                 "backup into it copies only new blobs")
+      ->required();
+  cmd.add_flag("--json", o.json, "Print the report as one JSON document");
+  cmd.add_flag("!--no-progress", o.progress, "No live progress line on a terminal");
+}
+
 void add_lifecycle_options(CLI::App& cmd, lifecycle::LifecycleCommandOptions& o) {
   cmd.add_option("--data-dir", o.data_dir,
                  "Data directory whose file:// and sqlite:// stores to use (unless "
@@ -488,6 +511,15 @@ int run_cli(int argc, char** argv) {
   add_lifecycle_options(*lifecycle_cmd, lifecycle_options);
   document_config_option(*lifecycle_cmd, config_unused);
 
+  backup::BackupCommandOptions backup_options;
+  CLI::App* backup_cmd = app.add_subcommand(
+      "backup",
+      "Copy a store, online (servers keep serving), into a directory berth serve can run on: "
+      "the metadata as of one instant, then every blob it references, each verified. Exit 0 "
+      "done, 1 some blobs could not be copied, 2 cannot run");
+  add_backup_options(*backup_cmd, backup_options);
+  document_config_option(*backup_cmd, config_unused);
+
   fsck::FsckOptions fsck_options;
   CLI::App* fsck_cmd = app.add_subcommand(
       "fsck", "Check a data directory: blob hashes, references, tags, uploads (read-only unless "
@@ -556,6 +588,7 @@ int run_cli(int argc, char** argv) {
   if (fsck_cmd->parsed()) return fsck::run_fsck(fsck_options);
   if (gc_cmd->parsed()) return gc::run_gc(gc_options, stdout, stderr);
   if (lifecycle_cmd->parsed()) return lifecycle::run_lifecycle(lifecycle_options, stdout, stderr);
+  if (backup_cmd->parsed()) return backup::run_backup(backup_options, stdout, stderr);
   return 1;
 }
 

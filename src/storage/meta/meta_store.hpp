@@ -20,6 +20,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -171,6 +172,16 @@ class MetaStore {
   // its process (memory) always grants it.
   virtual Result<std::unique_ptr<StoreLock>> lock_store(StoreLockMode mode) {
     return std::make_unique<StoreLock>();
+  }
+
+  // Writes a consistent copy of the whole store, as of one instant, to a
+  // new file (`berth backup`), while the store keeps serving. `file` must
+  // not exist. Only an embedded store can: a database server has its own
+  // tools (PostgreSQL: pg_dump), and kUnsupported says so.
+  virtual Status snapshot_to(const std::filesystem::path& file) {
+    return fail(ErrorCode::kUnsupported,
+                "this metadata store cannot copy itself; back it up with its own tools "
+                "(PostgreSQL: pg_dump)");
   }
 
   // ---- repositories ----

@@ -266,4 +266,8 @@ Status MeteredMetaStore::walk_referenced_blobs(
   return measure("walk_referenced_blobs", [&] { return inner_.walk_referenced_blobs(visit); });
 }
 
+Status MeteredMetaStore::snapshot_to(const std::filesystem::path& file) {
+  return measure("snapshot_to", [&] { return inner_.snapshot_to(file); });
+}
+
 }  // namespace berth::storage::metered

@@ -119,6 +119,7 @@ class MeteredMetaStore final : public meta::MetaStore {
   Status walk_uploads(const std::function<Status(const meta::UploadRecord&)>& visit) override;
 
   Status walk_referenced_blobs(const std::function<Status(const oci::Digest&)>& visit) override;
+  Status snapshot_to(const std::filesystem::path& file) override;
 
  private:
   template <class F>

@@ -302,4 +302,8 @@ Status FaultyMetaStore::walk_referenced_blobs(
                 [&] { return inner_.walk_referenced_blobs(visit); });
 }
 
+Status FaultyMetaStore::snapshot_to(const std::filesystem::path& file) {
+  return inject(*plan_, "meta.snapshot_to", kRead, [&] { return inner_.snapshot_to(file); });
+}
+
 }  // namespace berth::storage::meta::faulty

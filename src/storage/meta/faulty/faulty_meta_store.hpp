@@ -126,6 +126,7 @@ class FaultyMetaStore final : public MetaStore {
   Status walk_uploads(const std::function<Status(const UploadRecord&)>& visit) override;
 
   Status walk_referenced_blobs(const std::function<Status(const oci::Digest&)>& visit) override;
+  Status snapshot_to(const std::filesystem::path& file) override;
 
  private:
   MetaStore& inner_;

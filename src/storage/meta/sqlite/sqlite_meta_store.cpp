@@ -486,4 +486,23 @@ Status SqliteMetaStore::walk_referenced_blobs(
   });
 }
 
+// VACUUM INTO copies the database as one read transaction sees it: a
+// consistent instant, taken while the writer goes on (WAL), compacted on
+// the way. It needs a connection of its own: the pool's readers are
+// query_only (VACUUM INTO counts as a write), and the group committer must
+// not stall behind a copy.
+Status SqliteMetaStore::snapshot_to(const std::filesystem::path& file) {
+  std::error_code ec;
+  if (std::filesystem::exists(file, ec)) {
+    return fail(ErrorCode::kAlreadyExists, "snapshot target exists: " + file.string());
+  }
+  ConnectionOptions options;
+  options.synchronous_full = false;  // the copy is fsynced by VACUUM INTO's own commit
+  auto copier = BERTH_TRY(Connection::open(file_, options));
+  auto stmt = BERTH_TRY(copier->prepare("VACUUM INTO ?1"));
+  stmt.bind(1, file.string());
+  BERTH_TRY(stmt.step());
+  return ok();
+}
+
 }  // namespace berth::storage::meta::sqlite

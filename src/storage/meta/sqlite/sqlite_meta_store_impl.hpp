@@ -149,6 +149,7 @@ class SqliteMetaStore final : public MetaStore {
                                  std::int64_t now_ms, std::int64_t ttl_ms) override;
   Status release_job_lease(std::string_view job, std::string_view holder) override;
   Status walk_referenced_blobs(const std::function<Status(const oci::Digest&)>& visit) override;
+  Status snapshot_to(const std::filesystem::path& file) override;
 
   Status in_one_commit(const std::function<Status()>& work) override;
   Status in_one_snapshot(const std::function<Status()>& work) override;
