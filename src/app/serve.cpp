@@ -11,6 +11,7 @@
 
 #include "api/ecr/ecr_api.hpp"
 #include "api/oci/oci_api.hpp"
+#include "access/access_control.hpp"
 #include "api/oci/registry_auth.hpp"
 #include "app/front_door.hpp"
 #include "app/local_secrets.hpp"
@@ -207,6 +208,14 @@ int run_serve(const Config& config) {
   registry_gate.realm = public_url;
   registry_gate.passwords = passwords;
   registry_gate.downloads = downloads;
+  registry_gate.credentials = *credentials;
+  // One enforcement point for both front ends (repository, registry and
+  // identity policies); only authenticated requests have someone to decide for.
+  std::shared_ptr<access::AccessControl> access_control;
+  if (config.auth == "sigv4") {
+    access_control = std::make_shared<access::AccessControl>(core);
+    registry_gate.cross_account_by_policy = true;
+  }
 
   // Shared by both front ends: a push through either API counts.
   auto upload_limit = std::make_shared<http::ConcurrencyLimit>(config.max_concurrent_uploads);
@@ -216,6 +225,8 @@ int run_serve(const Config& config) {
   oci_options.max_manifest_size = config.max_manifest_bytes;
   oci_options.upload_limit = upload_limit;
   oci_options.auth = registry_gate;
+  oci_options.access = access_control;
+  oci_options.secure_transport = config.tls();
   api::oci::OciApi oci(core, blocking, oci_options);
 
   api::ecr::EcrSettings ecr_settings;
@@ -237,8 +248,10 @@ int run_serve(const Config& config) {
     return public_url + api::oci::blob_download_target(repo.name, digest.str(), token);
   };
   ecr_services.issue_registry_password = [passwords](const api::ecr::Caller& caller,
+                                                     std::string_view registry_account,
                                                      std::int64_t expires_at_ms) {
-    return passwords->issue({caller.access_key_id, caller.account_id, caller.region, expires_at_ms});
+    return passwords->issue({caller.access_key_id, std::string(registry_account), caller.region,
+                             expires_at_ms, caller.account_id, caller.principal});
   };
 
   api::ecr::EcrApiOptions ecr_options;
@@ -249,6 +262,8 @@ int run_serve(const Config& config) {
   ecr_options.max_layer_part_bytes = config.max_layer_part_bytes;
   ecr_options.max_json_depth = config.max_json_depth;
   ecr_options.upload_limit = upload_limit;
+  ecr_options.access = access_control;
+  ecr_options.secure_transport = config.tls();
   api::ecr::EcrApi ecr(core, blocking, ecr_settings, ecr_services, ecr_options);
 
   FrontDoor front_door(oci, ecr);

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "auth/failure_kinds.hpp"
+#include "auth/identity.hpp"
 #include "crypto/hasher.hpp"
 #include "util/base64.hpp"
 
@@ -50,6 +51,21 @@ std::vector<std::string_view> split_fields(std::string_view line) {
   return fields;
 }
 
+// The identity policy file of a credentials line, parsed once at load.
+Result<std::shared_ptr<const policy::Document>> load_identity_policy(
+    const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return fail(ErrorCode::kInvalidArgument, "cannot read identity policy " + path.string());
+  std::ostringstream text;
+  text << in.rdbuf();
+  auto document = policy::parse_document(text.str());
+  if (!document) {
+    return fail(ErrorCode::kInvalidArgument,
+                "identity policy " + path.string() + ": " + document.error().message);
+  }
+  return std::make_shared<const policy::Document>(std::move(*document));
+}
+
 }  // namespace
 
 bool is_account_id(std::string_view text) {
@@ -89,12 +105,13 @@ Result<CredentialStore> CredentialStore::load_file(const std::filesystem::path& 
   if (in.bad()) {
     return fail(ErrorCode::kUnavailable, "error reading credentials file " + path.string());
   }
-  return parse(text.str(), std::move(default_account_id), path.string());
+  return parse(text.str(), std::move(default_account_id), path.string(), path.parent_path());
 }
 
 Result<CredentialStore> CredentialStore::parse(std::string_view text,
                                                std::string default_account_id,
-                                               std::string_view source) {
+                                               std::string_view source,
+                                               const std::filesystem::path& base_dir) {
   if (!is_account_id(default_account_id)) {
     return fail(ErrorCode::kInvalidArgument, "default account id must be 12 digits");
   }
@@ -112,9 +129,10 @@ Result<CredentialStore> CredentialStore::parse(std::string_view text,
     auto fields = split_fields(line);
     if (fields.empty() || fields[0].starts_with('#')) continue;
     auto where = std::string(source) + " line " + std::to_string(line_number) + ": ";
-    if (fields.size() < 2 || fields.size() > 3) {
+    if (fields.size() < 2 || fields.size() > 5) {
       return fail(ErrorCode::kInvalidArgument,
-                  where + "expected ACCESS_KEY_ID SECRET_ACCESS_KEY [ACCOUNT_ID]");
+                  where + "expected ACCESS_KEY_ID SECRET_ACCESS_KEY [ACCOUNT_ID [PRINCIPAL "
+                          "[IDENTITY_POLICY_FILE]]]");
     }
     if (!is_access_key_id(fields[0])) {
       return fail(ErrorCode::kInvalidArgument,
@@ -123,8 +141,12 @@ Result<CredentialStore> CredentialStore::parse(std::string_view text,
     if (!is_secret(fields[1])) {
       return fail(ErrorCode::kInvalidArgument, where + "secret access key is malformed");
     }
-    if (fields.size() == 3 && !is_account_id(fields[2])) {
+    if (fields.size() >= 3 && !is_account_id(fields[2])) {
       return fail(ErrorCode::kInvalidArgument, where + "account id must be 12 digits");
+    }
+    if (fields.size() >= 4 && !is_principal(fields[3])) {
+      return fail(ErrorCode::kInvalidArgument,
+                  where + "principal must be root, user/<name> or role/<name>");
     }
     if (store.by_key_.contains(fields[0])) {
       return fail(ErrorCode::kInvalidArgument, where + "access key id is listed twice");
@@ -132,7 +154,13 @@ Result<CredentialStore> CredentialStore::parse(std::string_view text,
     Credential credential;
     credential.access_key_id = fields[0];
     credential.secret_access_key = fields[1];
-    credential.account_id = fields.size() == 3 ? std::string(fields[2]) : default_account_id;
+    credential.account_id = fields.size() >= 3 ? std::string(fields[2]) : default_account_id;
+    if (fields.size() >= 4) credential.principal = std::string(fields[3]);
+    if (fields.size() == 5) {
+      auto policy = load_identity_policy(base_dir / std::filesystem::path(fields[4]));
+      if (!policy) return fail(ErrorCode::kInvalidArgument, where + policy.error().message);
+      credential.identity_policy = std::move(*policy);
+    }
     store.order_.push_back(credential.access_key_id);
     store.by_key_.emplace(credential.access_key_id, std::move(credential));
   }
@@ -148,6 +176,9 @@ Status CredentialStore::add(Credential credential) {
   }
   if (!is_account_id(credential.account_id)) {
     return fail(ErrorCode::kInvalidArgument, "account id must be 12 digits");
+  }
+  if (!is_principal(credential.principal)) {
+    return fail(ErrorCode::kInvalidArgument, "principal must be root, user/<name> or role/<name>");
   }
   if (credential.session_token && credential.session_token->empty()) {
     return fail(ErrorCode::kInvalidArgument, "session token must not be empty");

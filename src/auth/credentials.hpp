@@ -1,7 +1,14 @@
-// CredentialStore: the access keys berth accepts, each mapped to its secret
-// and the 12-digit AWS account id it acts as. Loaded from a plain file
-// (`ACCESS_KEY_ID SECRET_ACCESS_KEY [ACCOUNT_ID]` per line) or filled with
-// add(); session credentials (a key that must come with a matching
+// CredentialStore: the access keys berth accepts, each mapped to its secret,
+// the 12-digit AWS account id it acts as and the principal of that account
+// it is (auth/identity.hpp). Loaded from a plain file, one key per line:
+//
+//   ACCESS_KEY_ID SECRET_ACCESS_KEY [ACCOUNT_ID [PRINCIPAL [IDENTITY_POLICY_FILE]]]
+//
+// PRINCIPAL is `root` (the default), `user/<name>` or `role/<name>`;
+// IDENTITY_POLICY_FILE is a path, relative to the credentials file unless
+// absolute, to an IAM policy JSON document, parsed at load. The format is
+// fixed: scripts outside the repository write it. Keys may also be added
+// with add(); session credentials (a key that must come with a matching
 // X-Amz-Security-Token, optionally expiring) are added with add().
 //
 // DEVELOPMENT MODE (accept_any_key): the store then ACCEPTS EVERY ACCESS
@@ -22,12 +29,14 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <optional>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "policy/document.hpp"
 #include "util/result.hpp"
 
 namespace berth::auth {
@@ -40,6 +49,9 @@ struct Credential {
   std::optional<std::string> session_token;
   // When set, requests at or after this instant fail with "ExpiredToken".
   std::optional<std::int64_t> expires_at_ms;
+  std::string principal = "root";  // root | user/<name> | role/<name>
+  // The principal's identity policy; null: none.
+  std::shared_ptr<const policy::Document> identity_policy;
 };
 
 // True for exactly 12 ASCII digits.
@@ -53,22 +65,26 @@ class CredentialStore {
   CredentialStore(const CredentialStore&) = delete;
   CredentialStore& operator=(const CredentialStore&) = delete;
 
-  // Reads `path`: one `ACCESS_KEY_ID SECRET_ACCESS_KEY [ACCOUNT_ID]` per
-  // line, fields separated by spaces or tabs; blank lines and lines whose
-  // first non-blank character is '#' are ignored; a missing ACCOUNT_ID means
-  // default_account_id. kInvalidArgument for a malformed line or duplicate
-  // key (the message names the line number, never its contents) or a bad
-  // default_account_id; kUnavailable when the file cannot be read.
+  // Reads `path`: one `ACCESS_KEY_ID SECRET_ACCESS_KEY [ACCOUNT_ID
+  // [PRINCIPAL [IDENTITY_POLICY_FILE]]]` per line, fields separated by
+  // spaces or tabs; blank lines and lines whose first non-blank character
+  // is '#' are ignored; a missing ACCOUNT_ID means default_account_id, a
+  // missing PRINCIPAL root. kInvalidArgument for a malformed line, a
+  // duplicate key, a bad principal or an identity policy file that cannot
+  // be read or parsed (the message names the line number, never the
+  // secret) or a bad default_account_id; kUnavailable when the file cannot
+  // be read.
   static Result<CredentialStore> load_file(const std::filesystem::path& path,
                                            std::string default_account_id);
   // load_file's parser over text already in memory; `source` names it in
-  // error messages.
+  // error messages; relative identity policy paths are read from `base_dir`.
   static Result<CredentialStore> parse(std::string_view text, std::string default_account_id,
-                                       std::string_view source = "credentials");
+                                       std::string_view source = "credentials",
+                                       const std::filesystem::path& base_dir = {});
 
   // Inserts or replaces the credential for credential.access_key_id.
-  // kInvalidArgument for an empty/ill-formed key id, an empty secret or an
-  // account id that is not 12 digits.
+  // kInvalidArgument for an empty/ill-formed key id, an empty secret, an
+  // account id that is not 12 digits or a malformed principal.
   Status add(Credential credential);
 
   // The credential for access_key_id. kUnauthenticated with detail

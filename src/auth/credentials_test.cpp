@@ -1,4 +1,5 @@
 #include "auth/credentials.hpp"
+#include "auth/identity.hpp"
 
 #include <gtest/gtest.h>
 
@@ -46,6 +47,11 @@ TEST(CredentialStore, BadLinesNameTheLineAndNeverTheSecret) {
       "AKIA1 " + secret + " abcdefghijkl",
       "AKIA/1 " + secret,
       "AKIA1 " + secret + "\x01",
+      "AKIA1 " + secret + " 123456789012 admin",
+      "AKIA1 " + secret + " 123456789012 user/",
+      "AKIA1 " + secret + " 123456789012 group/devs",
+      "AKIA1 " + secret + " 123456789012 user/a no-such-policy.json",
+      "AKIA1 " + secret + " 123456789012 user/a policy.json sixth",
   };
   for (const auto& line : bad_lines) {
     SCOPED_TRACE(line);
@@ -84,6 +90,42 @@ TEST(CredentialStore, LoadsFileAndReportsMissingFile) {
   auto missing = CredentialStore::load_file(base / "no-such-credentials", "123456789012");
   ASSERT_FALSE(missing.has_value());
   EXPECT_EQ(missing.error().code, ErrorCode::kUnavailable);
+}
+
+TEST(CredentialStore, PrincipalsAndIdentityPoliciesRelativeToTheFile) {
+  const char* dir = std::getenv("BERTH_TEST_TMPDIR");
+  std::filesystem::path base = dir ? dir : std::filesystem::temp_directory_path();
+  base /= "berth_auth_identities";
+  std::filesystem::create_directories(base / "policies");
+  {
+    std::ofstream(base / "policies" / "pull.json")
+        << R"({"Version": "2012-10-17", "Statement": {"Effect": "Allow",
+              "Action": ["ecr:BatchGetImage"], "Resource": "*"}})";
+    std::ofstream(base / "bad.json") << R"({"Statement": {"Effect": "Perhaps"}})";
+    std::ofstream(base / "credentials")
+        << "AKIAROOT " << kSecret << "\n"
+        << "AKIAACCT " << kSecret << " 222222222222\n"
+        << "AKIAALICE " << kSecret << " 222222222222 user/alice\n"
+        << "AKIACI " << kSecret << " 222222222222 role/ci/builder policies/pull.json\n";
+    std::ofstream(base / "credentials-bad") << "AKIAX " << kSecret << " 222222222222 user/x bad.json\n";
+  }
+  auto store = CredentialStore::load_file(base / "credentials", "123456789012");
+  ASSERT_TRUE(store.has_value()) << store.error().message;
+  EXPECT_EQ(store->lookup("AKIAROOT")->principal, "root");
+  EXPECT_EQ(store->lookup("AKIAROOT")->account_id, "123456789012");
+  EXPECT_EQ(store->lookup("AKIAACCT")->principal, "root");
+  EXPECT_EQ(store->lookup("AKIAALICE")->principal, "user/alice");
+  EXPECT_EQ(store->lookup("AKIAALICE")->identity_policy, nullptr);
+  auto ci = store->lookup("AKIACI");
+  EXPECT_EQ(ci->principal, "role/ci/builder");
+  ASSERT_NE(ci->identity_policy, nullptr);
+  EXPECT_EQ(ci->identity_policy->statements.size(), 1u);
+
+  auto bad = CredentialStore::load_file(base / "credentials-bad", "123456789012");
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_NE(bad.error().message.find("line 1"), std::string::npos) << bad.error().message;
+  EXPECT_NE(bad.error().message.find("Effect"), std::string::npos) << bad.error().message;
+  std::filesystem::remove_all(base);
 }
 
 TEST(CredentialStore, UnknownKeyIsUnrecognizedClient) {

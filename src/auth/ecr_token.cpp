@@ -12,7 +12,8 @@ namespace berth::auth {
 namespace {
 
 constexpr std::string_view kKeyLabel = "berth/ecr-token/v1";
-constexpr char kVersion = '1';
+constexpr char kVersion = '2';
+constexpr char kVersionWithoutCaller = '1';
 constexpr std::size_t kMinSecretBytes = 16;
 constexpr std::size_t kMaxPasswordLength = 4096;
 constexpr std::size_t kMacBytes = 32;
@@ -42,13 +43,22 @@ bool take_field(std::string_view& in, std::string_view& field) {
 }
 
 bool parse_payload(std::string_view payload, TokenClaims& claims) {
-  if (payload.empty() || payload.front() != kVersion) return false;
-  payload.remove_prefix(1);
-  std::string_view expires, key, account, region;
-  if (!take_field(payload, expires) || !take_field(payload, key) || !take_field(payload, account) ||
-      !take_field(payload, region) || !payload.empty()) {
+  if (payload.empty() || (payload.front() != kVersion && payload.front() != kVersionWithoutCaller)) {
     return false;
   }
+  const bool with_caller = payload.front() == kVersion;
+  payload.remove_prefix(1);
+  std::string_view expires, key, account, region;
+  std::string_view caller_account = {}, principal = "root";
+  if (!take_field(payload, expires) || !take_field(payload, key) || !take_field(payload, account) ||
+      !take_field(payload, region)) {
+    return false;
+  }
+  if (with_caller && (!take_field(payload, caller_account) || !take_field(payload, principal))) {
+    return false;
+  }
+  if (!payload.empty()) return false;
+  if (!with_caller) caller_account = account;
   std::int64_t ms = 0;
   auto [ptr, ec] = std::from_chars(expires.data(), expires.data() + expires.size(), ms);
   if (ec != std::errc() || ptr != expires.data() + expires.size()) return false;
@@ -56,6 +66,8 @@ bool parse_payload(std::string_view payload, TokenClaims& claims) {
   claims.access_key_id = key;
   claims.account_id = account;
   claims.region = region;
+  claims.caller_account_id = caller_account;
+  claims.principal = principal;
   return true;
 }
 
@@ -85,6 +97,9 @@ std::string EcrTokenSigner::issue(const TokenClaims& claims) const {
   append_field(payload, claims.access_key_id);
   append_field(payload, claims.account_id);
   append_field(payload, claims.region);
+  append_field(payload, claims.caller_account_id.empty() ? claims.account_id
+                                                         : claims.caller_account_id);
+  append_field(payload, claims.principal.empty() ? std::string_view("root") : claims.principal);
   return base64url_encode(payload) + "." + base64url_encode(crypto::hmac_sha256(key_, payload));
 }
 

@@ -1,14 +1,19 @@
 // Registry passwords for `docker login -u AWS` (ECR GetAuthorizationToken,
 // ecr-semantics.md 3.4). A password is a self-contained, HMAC-signed claim
-// "this access key of this account, in this region, until this instant":
+// "this access key, which is this principal of this account, for the
+// registry of that account in this region, until this instant":
 //
 //   password = base64url(payload) "." base64url(HMAC-SHA256(K, payload))
 //   K        = HMAC-SHA256(server_secret, "berth/ecr-token/v1")
-//   payload  = "1" then, each as <decimal length> ":" <bytes>, the fields
-//              expires_at_ms, access_key_id, account_id, region
+//   payload  = "2" then, each as <decimal length> ":" <bytes>, the fields
+//              expires_at_ms, access_key_id, account_id (the registry's),
+//              region, caller_account_id, principal
 //
 // The length-prefixed fields make the encoding unambiguous whatever bytes
-// a field holds, and the leading "1" versions it. Any berth process holding
+// a field holds, and the leading digit versions it. Version "1" passwords
+// (no caller fields, issued before identities) still verify, as the
+// registry account's root, until they expire. /v2/ decides every request
+// for the principal the password names, as the ECR API does for the key. Any berth process holding
 // the same server secret verifies any other's passwords, so nothing is
 // stored. GetAuthorizationToken returns authorization_token(password) =
 // base64("AWS:" + password); docker then sends `Authorization: Basic
@@ -31,9 +36,12 @@ namespace berth::auth {
 
 struct TokenClaims {
   std::string access_key_id;
-  std::string account_id;
+  std::string account_id;  // the registry's account (GetAuthorizationToken's registryIds)
   std::string region;
   std::int64_t expires_at_ms = 0;
+  // Who the password was issued to; "" in issue() means account_id / root.
+  std::string caller_account_id;
+  std::string principal;
 };
 
 // ECR's documented validity for an authorization token: 12 hours.

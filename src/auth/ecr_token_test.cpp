@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "auth/failure_kinds.hpp"
+#include "crypto/hasher.hpp"
 #include "util/base64.hpp"
 
 namespace berth::auth {
@@ -32,6 +33,37 @@ TEST(EcrToken, IssuedPasswordVerifiesInAnyProcessWithTheSecret) {
   EXPECT_EQ(r->region, "us-east-1");
   EXPECT_EQ(r->expires_at_ms, kT + 1000);
   EXPECT_EQ(password.find(kServerSecret), std::string::npos);
+}
+
+TEST(EcrToken, PasswordCarriesTheCallerIdentity) {
+  EcrTokenSigner signer(kServerSecret);
+  TokenClaims c = claims();
+  c.caller_account_id = "222222222222";
+  c.principal = "role/ci";
+  auto r = signer.verify(signer.issue(c), kT);
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_EQ(r->account_id, "123456789012");
+  EXPECT_EQ(r->caller_account_id, "222222222222");
+  EXPECT_EQ(r->principal, "role/ci");
+  // Unset caller fields mean the registry account's root.
+  auto plain = signer.verify(signer.issue(claims()), kT);
+  ASSERT_TRUE(plain.has_value());
+  EXPECT_EQ(plain->caller_account_id, "123456789012");
+  EXPECT_EQ(plain->principal, "root");
+}
+
+TEST(EcrToken, VersionOnePasswordsStillVerifyAsTheAccountRoot) {
+  // A password issued before identities: "1" and four fields.
+  const std::string key = crypto::hmac_sha256(kServerSecret, "berth/ecr-token/v1");
+  const std::string payload = "113:173573280100020:AKIAIOSFODNN7EXAMPLE12:1234567890129:us-east-1";
+  const std::string password =
+      base64url_encode(payload) + "." + base64url_encode(crypto::hmac_sha256(key, payload));
+  EcrTokenSigner signer(kServerSecret);
+  auto r = signer.verify(password, kT);
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_EQ(r->access_key_id, "AKIAIOSFODNN7EXAMPLE");
+  EXPECT_EQ(r->caller_account_id, "123456789012");
+  EXPECT_EQ(r->principal, "root");
 }
 
 TEST(EcrToken, ExpiredPasswordIsExpiredToken) {

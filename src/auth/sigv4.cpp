@@ -322,6 +322,8 @@ Result<VerifiedRequest> verify(const SigV4Request& request, const CredentialStor
     return auth_failure(kInvalidSignature, message);
   }
   verified.account_id = credential->account_id;
+  verified.principal = credential->principal;
+  verified.identity_policy = credential->identity_policy;
   return verified;
 }
 

@@ -48,6 +48,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -84,6 +85,10 @@ struct VerifyOptions {
 struct VerifiedRequest {
   std::string access_key_id;
   std::string account_id;
+  // The key's principal and identity policy (credentials.hpp); a
+  // development-mode key is the default account's root.
+  std::string principal = "root";
+  std::shared_ptr<const policy::Document> identity_policy;
   std::string region;   // from the scope
   std::string service;  // from the scope
   // The x-amz-content-sha256 value (lowercased) when it names a SHA-256;

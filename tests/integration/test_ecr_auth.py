@@ -235,8 +235,8 @@ def test_region_comes_from_the_credential_scope(ecr, repo):
 
 @pytest.mark.berth_only
 def test_registry_id_of_another_account(ecr, ecr_repo):
-    # no policy can grant cross-account access (policies are stored, not
-    # enforced), so another account's registry is refused outright
+    # no repository policy grants cross-account access here, so another
+    # account's registry is refused (test_policies.py grants it)
     with raises_ecr("AccessDeniedException") as err:
         ecr.client().describe_repositories(registryId=OTHER_ACCOUNT, repositoryNames=[ecr_repo])
     assert OTHER_ACCOUNT in err["error"]["Message"]

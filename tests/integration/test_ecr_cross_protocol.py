@@ -233,7 +233,7 @@ def test_v2_host_selects_the_registry(ecr, repo):
     accept = {"Accept": MT_OCI_MANIFEST}
     host = f"{other.account}.dkr.ecr.{REGION}.localhost:{ecr.server.port}"
     # the other account's host opens with that account's password only:
-    # policies that could grant cross-account access are not enforced, so none is granted
+    # no repository policy grants this account access, so none is granted (test_policies.py)
     r = requests.get(url, headers={**accept, "Host": host}, auth=("AWS", ecr.password(other)), timeout=30)
     assert r.status_code == 200, (r.status_code, r.text)
     assert r.content == img.manifest.data

@@ -666,9 +666,8 @@ def test_registry_isolation_between_accounts(w):
     content-addressed store; it cannot be mounted, "finished" into an upload by digest
     alone, or reached through the ECR API either.
 
-    Not asserted here, and documented as berth's choice (policies are stored, not
-    enforced): an authenticated caller may address another account's registry
-    explicitly, with `Host: <account>.dkr.ecr.<region>.<...>` on /v2/ or `registryId`
+    Not asserted here: an authenticated caller may address another account's registry
+    explicitly, and is then decided by that account's repository policies, with `Host: <account>.dkr.ecr.<region>.<...>` on /v2/ or `registryId`
     on the ECR API (test_ecr_cross_protocol.py::test_v2_host_selects_the_registry)."""
     a, b = w.a, w.b
     auth_a = w.auth(a)

@@ -8,6 +8,7 @@
 #include <new>
 #include <utility>
 
+#include "api/ecr/authorization.hpp"
 #include "api/ecr/errors.hpp"
 #include "api/ecr/model/shape_model.hpp"
 #include "api/ecr/query_form.hpp"
@@ -286,7 +287,8 @@ asio::awaitable<EcrResult> EcrApi::serve(http::Request& request, std::string& op
                         "computed.",
                         403);
     }
-    caller = Caller{verified->access_key_id, verified->account_id, verified->region};
+    caller = Caller{verified->access_key_id, verified->account_id, verified->region,
+                    verified->principal, verified->identity_policy};
   } else {
     caller = unauthenticated_caller(request, settings_);
   }
@@ -338,21 +340,27 @@ asio::awaitable<EcrResult> EcrApi::serve(http::Request& request, std::string& op
   if (!input) co_return failure(input.error());
   body = {};  // the handler works on the decoded input only
 
-  // 5. The handler.
+  // 5. May the caller do it?
+  EcrContext ctx{registry_, blocking_, settings_, services_, caller, request_id};
+  ctx.facts = access::RequestFacts{request.remote_address, options_.secure_transport};
   if (options_.auth_mode == EcrAuthMode::kSigV4) {
-    if (auto foreign = foreign_account(*input); !foreign.empty() && foreign != caller.account_id) {
-      // Nothing grants cross-account access while policies are not
-      // enforced, so a caller reaches only its own account's registries.
-      co_return std::unexpected(EcrFailure{
-          "AccessDeniedException",
-          "User: arn:aws:iam::" + caller.account_id + ":user/" + caller.access_key_id +
-              " is not authorized to perform: ecr:" + operation + " on a resource of account " +
-              foreign + " because no resource-based policy allows it",
-          {},
-          400});
+    if (options_.access) {
+      ctx.access = options_.access.get();
+      auto allowed = co_await authorize_operation(ctx, *options_.access, operation, *input, ctx.facts);
+      if (!allowed) co_return std::unexpected(std::move(allowed).error());
+    } else if (auto foreign = foreign_account(*input);
+               !foreign.empty() && foreign != caller.account_id) {
+      // Without an AccessControl nothing can grant cross-account access.
+      co_return std::unexpected(to_ecr_failure(Error{
+          ErrorCode::kDenied,
+          "User: " + caller.identity().arn() + " is not authorized to perform: ecr:" + operation +
+              " on a resource of account " + foreign +
+              " because no resource-based policy allows the ecr:" + operation + " action",
+          {}}));
     }
   }
-  EcrContext ctx{registry_, blocking_, settings_, services_, caller, request_id};
+
+  // 6. The handler.
   if (operation == kUploadLayerPart) {
     if (const std::uint64_t size = layer_part_size(*input); size > options_.max_layer_part_bytes) {
       EcrFailure refused =
@@ -388,12 +396,14 @@ asio::awaitable<http::Response> EcrApi::handle(http::Request& request) {
     http::Response response = failure_response(result.error(), request_id);
     response.operation = "ecr:" + (operation.empty() ? std::string("?") : operation);
     response.error_name = result.error().type;
+    if (!caller.access_key_id.empty()) response.principal = caller.identity().arn();
     co_return response;
   }
   log::debug("ecr {} account={} region={} id={} amzn-id={} -> 200", operation,
              caller.account_id, caller.region, request.request_id, request_id);
   http::Response response = base_response(200, json::serialize(*result), request_id);
   response.operation = "ecr:" + operation;
+  if (!caller.access_key_id.empty()) response.principal = caller.identity().arn();
   co_return response;
 }
 

@@ -17,7 +17,11 @@
 //      else SerializationException; empty body = {}) and validate it against
 //      the model (ShapeModel); an UploadLayerPart part larger than
 //      options.max_layer_part_bytes is an InvalidLayerPartException;
-//   5. run the handler (operations.cpp's table) and shape its output.
+//   5. in sigv4 mode, authorize the operation as the action
+//      "ecr:<Operation>" on the resources it names (authorization.hpp,
+//      access/access_control.hpp): AccessDeniedException when refused;
+//      without an AccessControl, a caller reaches only its own account;
+//   6. run the handler (operations.cpp's table) and shape its output.
 //
 // Every answer carries `x-amzn-RequestId` (a UUID) and Content-Type
 // application/x-amz-json-1.1. Failures are rendered by errors.hpp:
@@ -35,6 +39,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "access/access_control.hpp"
 #include "api/ecr/operation.hpp"
 #include "auth/credentials.hpp"
 #include "http/concurrency_limit.hpp"
@@ -60,6 +65,11 @@ struct EcrApiOptions {
   // UploadLayerPart requests in flight at once (null: no limit); may be
   // shared with the /v2/ front end.
   std::shared_ptr<http::ConcurrencyLimit> upload_limit;
+  // Decides every request in sigv4 mode (null: a caller reaches only its
+  // own account's registries, with full access). Shared with /v2/.
+  std::shared_ptr<access::AccessControl> access;
+  // The listener speaks TLS (aws:SecureTransport).
+  bool secure_transport = false;
 };
 
 class EcrApi {

@@ -20,10 +20,13 @@
 #include <cstdint>
 #include <expected>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "access/access_control.hpp"
+#include "auth/identity.hpp"
 #include "registry/registry.hpp"
 #include "util/result.hpp"
 
@@ -46,6 +49,13 @@ struct Caller {
   std::string access_key_id;
   std::string account_id;
   std::string region;
+  // The key's principal and identity policy (auth/identity.hpp).
+  std::string principal = "root";
+  std::shared_ptr<const policy::Document> identity_policy;
+
+  auth::Identity identity() const {
+    return auth::Identity{access_key_id, account_id, principal, identity_policy};
+  }
 };
 
 // An ECR error as it goes on the wire: {"__type": type, "message": ..., extra...}.
@@ -65,9 +75,12 @@ struct EcrServices {
   std::function<std::string(const registry::RepositoryRef&, const oci::Digest&,
                             std::int64_t ttl_seconds)>
       blob_download_url;
-  // A registry password for `docker login -u AWS` (GetAuthorizationToken),
-  // valid until expires_at_ms.
-  std::function<std::string(const Caller&, std::int64_t expires_at_ms)> issue_registry_password;
+  // A registry password for `docker login -u AWS` (GetAuthorizationToken)
+  // for the registry of `registry_account` in the caller's region, carrying
+  // the caller's identity, valid until expires_at_ms.
+  std::function<std::string(const Caller&, std::string_view registry_account,
+                            std::int64_t expires_at_ms)>
+      issue_registry_password;
   // Runs work that outlives its request (a lifecycle policy preview) on a
   // thread that may block. Unset: posted to the blocking pool. Tests set it
   // to hold the work back.
@@ -81,6 +94,9 @@ struct EcrContext {
   const EcrServices& services;
   Caller caller;
   std::string request_id;
+  // The enforcement point in sigv4 mode; null when nothing is enforced.
+  access::AccessControl* access = nullptr;
+  access::RequestFacts facts;
 };
 
 // Maps a domain error to its ECR exception through the one table in

@@ -1,5 +1,8 @@
-// Repository policies and registry policies: validated and stored, reported
-// back as ECR does; not enforced yet. Lifecycle policies are in
+// Repository policies and registry policies: validated (policy/document.hpp
+// parses them as the enforcement point will), stored, reported back as ECR
+// does, and enforced by access::AccessControl. SetRepositoryPolicy refuses
+// a policy that would lock the caller or the owning account's root out of
+// setting the policy again, unless `force`. Lifecycle policies are in
 // lifecycle_operations.cpp.
 #include <boost/json.hpp>
 
@@ -7,6 +10,7 @@
 #include "api/ecr/admin_support.hpp"
 #include "api/ecr/policy_validation.hpp"
 #include "http/offload.hpp"
+#include "policy/document.hpp"
 
 namespace berth::api::ecr {
 
@@ -39,8 +43,25 @@ boost::asio::awaitable<EcrResult> SetRepositoryPolicy(EcrContext& ctx, const jso
   if (auto problem = iam_policy_problem(text); !problem.empty()) {
     co_return invalid_policy("PolicyText", problem);
   }
+  if (auto parsed = policy::parse_document(text); !parsed) {
+    co_return invalid_policy("PolicyText", parsed.error().message);
+  }
   auto repo = co_await load_repository(ctx, input);
   if (!repo) co_return std::unexpected(repo.error());
+  const json::value* force = input.if_contains("force");
+  if (ctx.access && !(force && force->is_bool() && force->get_bool())) {
+    const access::Target target{repo->ref.registry, repo->ref.name, access::Scope::kRepository};
+    auto keeps = co_await http::offload(ctx.blocking, [&] {
+      return ctx.access->keeps_policy_control(ctx.caller.identity(), target, text, ctx.facts);
+    });
+    if (!keeps) co_return std::unexpected(to_ecr_failure(keeps.error()));
+    if (!*keeps) {
+      co_return invalid_policy(
+          "PolicyText",
+          "The repository policy would prevent you or the account root from setting the "
+          "repository policy in the future; use force to set it anyway");
+    }
+  }
   if (auto saved = co_await modify_settings(ctx, *repo, [&](RepositorySettings& s) { s.repository_policy = text; });
       !saved) {
     co_return std::unexpected(saved.error());
@@ -119,10 +140,13 @@ boost::asio::awaitable<EcrResult> PutRegistryPolicy(EcrContext& ctx, const json:
   if (auto problem = iam_policy_problem(text); !problem.empty()) {
     co_return invalid_policy("PolicyText", problem);
   }
+  if (auto parsed = policy::parse_document(text); !parsed) {
+    co_return invalid_policy("PolicyText", parsed.error().message);
+  }
   std::string registry = repository_ref(ctx, input, "").registry;
   auto settings = co_await load_registry_settings(ctx, registry);
   if (!settings) co_return std::unexpected(settings.error());
-  (*settings)["registryPolicy"] = text;
+  (*settings)[access::kRegistryPolicySetting] = text;
   if (auto saved = co_await store_registry_settings(ctx, registry, *settings); !saved) {
     co_return std::unexpected(saved.error());
   }

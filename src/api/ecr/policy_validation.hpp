@@ -1,6 +1,6 @@
 // Validation of the IAM policy documents ECR stores: repository and
-// registry policies. berth stores and reports them; it does not yet enforce
-// them. (Lifecycle policies: lifecycle/policy.hpp.)
+// registry policies, as moto words the refusals; policy::parse_document
+// then checks what the enforcement point needs. (Lifecycle policies: lifecycle/policy.hpp.)
 //
 // Returns "" when the document is acceptable, else the reason, worded for
 // an InvalidParameterException message.

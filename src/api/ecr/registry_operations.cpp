@@ -28,10 +28,8 @@ boost::asio::awaitable<EcrResult> GetAuthorizationToken(EcrContext& ctx, const j
   }
   json::array data;
   for (const auto& id : registries) {
-    Caller caller = ctx.caller;
-    caller.account_id = id;
-    std::string password = ctx.services.issue_registry_password(caller, expires_at);
-    std::string registry = id + ":" + caller.region;
+    std::string password = ctx.services.issue_registry_password(ctx.caller, id, expires_at);
+    std::string registry = id + ":" + ctx.caller.region;
     std::string endpoint = repository_uri(ctx.settings, registry, "");
     endpoint.pop_back();  // repository_uri ends with "/<name>"; the name is empty
     std::string scheme = ctx.settings.public_url.starts_with("https://") ? "https://" : "http://";

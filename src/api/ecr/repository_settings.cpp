@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "access/access_control.hpp"
 #include "crypto/hasher.hpp"
 #include "lifecycle/runner.hpp"
 
@@ -35,7 +36,7 @@ RepositorySettings RepositorySettings::from_json(std::string_view settings_json)
     s.encryption_type = string_member(enc->as_object(), "encryptionType", "AES256");
     s.kms_key = string_member(enc->as_object(), "kmsKey");
   }
-  if (auto* p = o.if_contains("repositoryPolicy"); p && p->is_string()) {
+  if (auto* p = o.if_contains(access::kRepositoryPolicySetting); p && p->is_string()) {
     s.repository_policy = std::string(p->as_string());
   }
   if (auto* p = o.if_contains(lifecycle::kPolicySetting); p && p->is_string()) {
@@ -67,7 +68,7 @@ std::string RepositorySettings::to_json() const {
   json::object enc{{"encryptionType", encryption_type}};
   if (!kms_key.empty()) enc["kmsKey"] = kms_key;
   o["encryptionConfiguration"] = std::move(enc);
-  if (repository_policy) o["repositoryPolicy"] = *repository_policy;
+  if (repository_policy) o[access::kRepositoryPolicySetting] = *repository_policy;
   if (lifecycle_policy) {
     o[lifecycle::kPolicySetting] = *lifecycle_policy;
     o["lifecyclePolicyUpdatedAt"] = lifecycle_policy_updated_ms;

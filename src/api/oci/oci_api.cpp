@@ -5,6 +5,7 @@
 #include <boost/json/object.hpp>
 #include <utility>
 
+#include "api/oci/authorization.hpp"
 #include "api/oci/errors.hpp"
 #include "api/oci/handlers.hpp"
 #include "api/oci/responses.hpp"
@@ -107,7 +108,29 @@ boost::asio::awaitable<http::Response> OciApi::handle(http::Request& request) {
     refused.headers.set(kApiVersionHeader, kApiVersion);
     co_return refused;
   }
-  co_return co_await handle(request, access->registry_id);
+  if (options_.access && options_.auth.required && access->authenticated) {
+    Result<RouteMatch> route = parse_route(request.path);
+    if (route) {
+      berth::Status allowed = co_await authorize_request(
+          *options_.access, blocking_, access->identity,
+          required_access(*route, request, access->registry_id),
+          access::RequestFacts{request.remote_address, options_.secure_transport});
+      if (!allowed) {
+        http::Response refused = error_response(allowed.error());
+        refused.headers.set(kApiVersionHeader, kApiVersion);
+        refused.operation = operation_name(route->kind, request.method);
+        refused.principal = access->identity.arn();
+        if (request.method == Verb::head) {
+          refused.head_content_length = refused.body.size();
+          refused.body.clear();
+        }
+        co_return refused;
+      }
+    }
+  }
+  http::Response response = co_await handle(request, access->registry_id);
+  if (access->authenticated) response.principal = access->identity.arn();
+  co_return response;
 }
 
 boost::asio::awaitable<http::Response> OciApi::handle(http::Request& request,

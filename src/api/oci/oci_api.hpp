@@ -19,6 +19,7 @@
 #include <string>
 #include <string_view>
 
+#include "access/access_control.hpp"
 #include "api/oci/registry_auth.hpp"
 #include "http/concurrency_limit.hpp"
 #include "http/message.hpp"
@@ -38,6 +39,11 @@ struct OciApiOptions {
   // (registry_auth.hpp); by default nothing is required and only the Host
   // can select another registry.
   RegistryAuthSettings auth;
+  // Decides each authenticated request (authorization.hpp) when the gate
+  // requires authentication; null: nothing beyond the gate. Shared with the
+  // ECR API.
+  std::shared_ptr<access::AccessControl> access;
+  bool secure_transport = false;  // the listener speaks TLS (aws:SecureTransport)
 };
 
 class OciApi {
@@ -49,7 +55,8 @@ class OciApi {
   OciApi& operator=(const OciApi&) = delete;
 
   // Serves every request whose path is /v2 or starts with /v2/: runs the
-  // authentication gate, then serves the registry it selects.
+  // authentication gate, decides the request for the password's identity
+  // (403 DENIED when refused), then serves the registry it selects.
   boost::asio::awaitable<http::Response> handle(http::Request& request);
   // The same in another registry (e.g. chosen per request by an
   // authentication gate). The id must outlive the call.

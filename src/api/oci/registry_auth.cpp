@@ -221,20 +221,31 @@ Result<RegistryAccess> authorize_registry_request(const http::Request& request,
   std::string fallback = password ? password->account_id + ":" + password->region
                                    : settings.default_registry_id;
   access.registry_id = registry_for_host(request.header("Host"), fallback);
-  // A password opens its own account's registries only: repository and
-  // registry policies, which could grant more, are stored but not enforced.
-  if (settings.required && password &&
-      !access.registry_id.starts_with(password->account_id + ":")) {
+  if (!password) return access;
+  auth::Identity identity{password->access_key_id, password->caller_account_id,
+                          password->principal, nullptr};
+  if (settings.credentials) {
+    auto credential = settings.credentials->lookup(password->access_key_id);
+    if (credential && credential->account_id == identity.account_id &&
+        credential->principal == identity.principal) {
+      identity.identity_policy = credential->identity_policy;
+    } else if (!settings.credentials->development_mode() && settings.required) {
+      // The key was removed or now names someone else: its passwords go too.
+      return refuse(auth::kInvalidToken, "the access key of this password is no longer accepted");
+    }
+  }
+  if (settings.required && !settings.cross_account_by_policy &&
+      !access.registry_id.starts_with(identity.account_id + ":")) {
     return fail(ErrorCode::kDenied,
-                "your authorization token is for account " + password->account_id +
+                "your authorization token is for account " + identity.account_id +
                     ", not for the registry of account " +
                     access.registry_id.substr(0, access.registry_id.find(':')),
                 "AccessDenied");
   }
-  if (password) {
-    access.access_key_id = std::move(password->access_key_id);
-    access.account_id = std::move(password->account_id);
-  }
+  access.access_key_id = std::move(password->access_key_id);
+  access.account_id = std::move(password->account_id);
+  access.identity = std::move(identity);
+  access.authenticated = true;
   return access;
 }
 

@@ -23,8 +23,11 @@
 //      (so `aws ecr get-login-password | docker login <berth>` pushes into
 //      the caller's own registry, which the ECR API then sees);
 //   4. the default registry.
-// Repository policies are stored, not enforced: any authenticated principal
-// may use any registry (docs/ecr.md).
+// The password's identity (its principal, and the identity policy the
+// credential store holds for its key) is what /v2/ requests are decided
+// for (OciApi, access::AccessControl). Without policy enforcement
+// (cross_account_by_policy false) a password opens only its own account's
+// registries.
 //
 // Download tokens: base64url(payload) "." base64url(HMAC-SHA256(K, payload))
 // with K = HMAC-SHA256(server_secret, "berth/download-token/v1") and payload
@@ -42,7 +45,9 @@
 #include <string>
 #include <string_view>
 
+#include "auth/credentials.hpp"
 #include "auth/ecr_token.hpp"
+#include "auth/identity.hpp"
 #include "http/message.hpp"
 #include "util/result.hpp"
 
@@ -89,13 +94,23 @@ struct RegistryAuthSettings {
   // tokens are ignored.
   std::shared_ptr<const auth::EcrTokenSigner> passwords;
   std::shared_ptr<const DownloadTokenSigner> downloads;
+  // Where a password's identity policy is looked up (by its access key);
+  // null: passwords carry no identity policy. A password whose key the
+  // store no longer holds (outside development mode) is refused.
+  std::shared_ptr<const auth::CredentialStore> credentials;
+  // Policies decide cross-account access (an AccessControl runs after the
+  // gate); when false the gate refuses another account's registry itself.
+  bool cross_account_by_policy = false;
 };
 
 struct RegistryAccess {
   std::string registry_id;  // the registry this request addresses
   // The authenticated principal; empty when nothing authenticated.
   std::string access_key_id;
-  std::string account_id;
+  std::string account_id;  // the account whose registry the password was issued for
+  // Who the password was issued to (principal, account, identity policy).
+  auth::Identity identity;
+  bool authenticated = false;   // a valid password was presented
   bool download_token = false;  // admitted by a download token
 };
 

@@ -128,6 +128,48 @@ TEST_F(GateTest, PasswordDoesNotOpenAnotherAccountsRegistry) {
   EXPECT_NE(response.body.find("\"DENIED\""), std::string::npos);
 }
 
+TEST_F(GateTest, WithPoliciesTheGateLetsOtherRegistriesThroughWithTheIdentity) {
+  settings_.cross_account_by_policy = true;
+  auth::TokenClaims claims{"AKID", "444455556666", "eu-west-1", kNow + 3600'000, "111122223333",
+                           "role/ci"};
+  auto r = request("/v2/team/app/manifests/v1");
+  r.headers.set("Authorization", basic("AWS", settings_.passwords->issue(claims)));
+  auto access = gate(r);
+  ASSERT_TRUE(access) << access.error().message;
+  EXPECT_EQ(access->registry_id, "444455556666:eu-west-1");
+  EXPECT_TRUE(access->authenticated);
+  EXPECT_EQ(access->identity.account_id, "111122223333");
+  EXPECT_EQ(access->identity.arn(), "arn:aws:iam::111122223333:role/ci");
+}
+
+TEST_F(GateTest, APasswordForAnotherRegistryDoesNotOpenItWithoutPolicies) {
+  // B's password issued for registryIds=[A]: only a policy could grant it.
+  auth::TokenClaims claims{"AKID", "444455556666", "eu-west-1", kNow + 3600'000, "111122223333",
+                           "root"};
+  auto r = request("/v2/team/app/manifests/v1");
+  r.headers.set("Authorization", basic("AWS", settings_.passwords->issue(claims)));
+  auto access = gate(r);
+  ASSERT_FALSE(access);
+  EXPECT_EQ(access.error().code, ErrorCode::kDenied);
+}
+
+TEST_F(GateTest, PasswordsOfKeysTheStoreNoLongerHoldsAreRefused) {
+  auto store = std::make_shared<auth::CredentialStore>();
+  ASSERT_TRUE(store->add(auth::Credential{"AKID", "secret", "111122223333", {}, {}, "user/alice", nullptr}));
+  settings_.credentials = store;
+  auto r = request("/v2/");
+  r.headers.set("Authorization", basic("AWS", settings_.passwords->issue(
+                                                  {"AKID", "111122223333", "eu-west-1",
+                                                   kNow + 3600'000, "111122223333", "user/alice"})));
+  auto access = gate(r);
+  ASSERT_TRUE(access) << access.error().message;
+  EXPECT_EQ(access->identity.principal, "user/alice");
+  r.headers.set("Authorization", basic("AWS", settings_.passwords->issue(
+                                                  {"GONE", "111122223333", "eu-west-1",
+                                                   kNow + 3600'000, "111122223333", "root"})));
+  EXPECT_EQ(gate(r).error().detail, auth::kInvalidToken);
+}
+
 TEST_F(GateTest, WrongUserBadPasswordOrOtherSchemeIs401) {
   auto r = request("/v2/");
   r.headers.set("Authorization", basic("admin", password()));
