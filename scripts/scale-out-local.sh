@@ -68,9 +68,9 @@ start_blobs() {
       source "$STATE/rgw.env"
       # The RGW user's keys go to berth through its credentials file, not
       # its environment, so that AWS_* can name berth's own keys.
-      echo "$BERTH_TEST_S3_ACCESS_KEY_ID $BERTH_TEST_S3_SECRET_ACCESS_KEY" >"$STATE/s3-credentials"
+      echo "$BERTH_TEST_S3_ACCESS_KEY $BERTH_TEST_S3_SECRET_KEY" >"$STATE/s3-credentials"
       chmod 600 "$STATE/s3-credentials"
-      BLOB_STORE=$BERTH_TEST_S3_URL
+      BLOB_STORE="s3://berth-scale-out?endpoint=$BERTH_TEST_S3_ENDPOINT&region=$BERTH_TEST_S3_REGION&path-style=true"
       BLOB_ARGS=(--blob-store "$BLOB_STORE" --blob-store-credentials "$STATE/s3-credentials" --create-bucket)
       ;;
     file)
