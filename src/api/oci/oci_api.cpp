@@ -107,7 +107,10 @@ boost::asio::awaitable<http::Response> OciApi::handle(http::Request& request) {
     refused.headers.set(kApiVersionHeader, kApiVersion);
     co_return refused;
   }
-  co_return co_await handle(request, access->registry_id);
+  http::Response response = co_await handle(request, access->registry_id);
+  // For the access log: who the gate admitted (never the password).
+  response.principal = std::move(access->access_key_id);
+  co_return response;
 }
 
 boost::asio::awaitable<http::Response> OciApi::handle(http::Request& request,
