@@ -9,6 +9,8 @@ packages=(
   libssl-dev libsqlite3-dev libpq-dev libcurl4-openssl-dev
   libspdlog-dev libcli11-dev libre2-dev libgtest-dev libgmock-dev libbenchmark-dev
   python3-pytest python3-boto3 python3-requests awscli skopeo curl openssl
+  # parses GET /metrics in tests/integration/test_ops.py
+  python3-prometheus-client
   # a throwaway PostgreSQL server for the tests (scripts/test-backends/postgres.sh)
   postgresql-15 postgresql-client-15
   # the load balancer of the scale-out topology (scripts/scale-out-local.sh)

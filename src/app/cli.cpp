@@ -8,6 +8,7 @@
 #include "app/config_args.hpp"
 #include "app/config_file.hpp"
 #include "app/local_secrets.hpp"
+#include "app/ops_options.hpp"
 #include "app/serve.hpp"
 #include "backup/backup_command.hpp"
 #include "fsck/fsck.hpp"
@@ -252,6 +253,7 @@ void add_serve_options(CLI::App& serve, Config& c) {
                    "Seconds in-flight requests get to finish on SIGTERM")
       ->envname("BERTH_SHUTDOWN_GRACE")
       ->capture_default_str();
+  add_ops_options(serve, c);
 }
 
 void add_fsck_options(CLI::App& cmd, fsck::FsckOptions& o) {

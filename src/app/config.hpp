@@ -39,6 +39,16 @@ struct Config {
   bool access_log = true;
   unsigned shutdown_grace_seconds = 10;
 
+  // ---- operations: logs, metrics, health (app/ops_options.cpp) ----
+  std::string log_format = "text";  // text | json
+  std::string admin_listen;         // host:port for /metrics and health; "" = none
+  std::string metrics_auth;         // USER:PASSWORD for /metrics; "" = loopback/admin only
+  // Seconds between SIGTERM and closing the listener, /readyz answering 503
+  // meanwhile, so load balancers stop routing before connections drain.
+  unsigned shutdown_delay_seconds = 0;
+  // Webhooks (src/events/config.hpp); "" = none.
+  std::filesystem::path events_config;
+
   // ---- TLS: both or neither ----
   std::string tls_cert;  // PEM certificate chain; set = HTTPS only
   std::string tls_key;   // PEM private key (unencrypted)

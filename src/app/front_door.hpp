@@ -2,6 +2,8 @@
 // the protocol that owns it:
 //   - /v2 and /v2/...                       -> the OCI API (which runs the
 //                                              /v2/ authentication gate);
+//   - GET /metrics, /livez, /readyz         -> the operator's endpoints,
+//                                              when given (ops_endpoints.hpp);
 //   - POST /, and GET /?Action=<Operation>  -> the ECR API;
 //   - anything else                         -> a JSON 404.
 //
@@ -12,19 +14,22 @@
 
 #include "api/ecr/ecr_api.hpp"
 #include "api/oci/oci_api.hpp"
+#include "app/ops_endpoints.hpp"
 #include "http/message.hpp"
 
 namespace berth::app {
 
 class FrontDoor {
  public:
-  FrontDoor(api::oci::OciApi& oci, api::ecr::EcrApi& ecr) : oci_(oci), ecr_(ecr) {}
+  FrontDoor(api::oci::OciApi& oci, api::ecr::EcrApi& ecr, OpsEndpoints* ops = nullptr)
+      : oci_(oci), ecr_(ecr), ops_(ops) {}
 
   boost::asio::awaitable<http::Response> handle(http::Request& request);
 
  private:
   api::oci::OciApi& oci_;
   api::ecr::EcrApi& ecr_;
+  OpsEndpoints* ops_;  // null: no operator endpoints
 };
 
 }  // namespace berth::app

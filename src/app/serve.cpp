@@ -3,8 +3,12 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <filesystem>
+#include <functional>
+#include <optional>
 #include <malloc.h>
 #include <thread>
 #include <vector>
@@ -15,16 +19,21 @@
 #include "api/oci/registry_auth.hpp"
 #include "app/front_door.hpp"
 #include "app/local_secrets.hpp"
+#include "app/observability.hpp"
+#include "app/ops_endpoints.hpp"
 #include "app/public_url.hpp"
 #include "auth/credentials.hpp"
 #include "gc/schedule.hpp"
 #include "lifecycle/schedule.hpp"
 #include "auth/ecr_token.hpp"
+#include "events/dispatcher.hpp"
 #include "http/concurrency_limit.hpp"
 #include "http/server.hpp"
 #include "registry/registry.hpp"
 #include "storage/factory/store_factory.hpp"
 #include "storage/factory/store_url.hpp"
+#include "storage/metered/metered_blob_store.hpp"
+#include "storage/metered/metered_meta_store.hpp"
 #include "util/log.hpp"
 #include "util/time.hpp"
 #include "util/writable.hpp"
@@ -109,7 +118,8 @@ int run_serve(const Config& config) {
   // server whose buffers are per connection, and idle memory drops by a
   // fifth (measured in docs/performance.md).
   mallopt(M_ARENA_MAX, 2);
-  if (auto logged = init_logging(config.log_level); !logged) {
+  const LogFormat log_format = config.log_format == "json" ? LogFormat::kJson : LogFormat::kText;
+  if (auto logged = init_logging(config.log_level, log_format); !logged) {
     log::error("{}", logged.error().message);
     return 2;
   }
@@ -121,6 +131,24 @@ int run_serve(const Config& config) {
   if (!listen) {
     log::error("{}", listen.error().message);
     return 2;
+  }
+  std::optional<ListenAddress> admin_listen;
+  if (!config.admin_listen.empty()) {
+    auto parsed = parse_listen(config.admin_listen);
+    if (!parsed) {
+      log::error("--admin-listen: {}", parsed.error().message);
+      return 2;
+    }
+    admin_listen = std::move(*parsed);
+  }
+  std::optional<BasicCredentials> metrics_auth;
+  if (!config.metrics_auth.empty()) {
+    auto parsed = parse_basic_credentials(config.metrics_auth);
+    if (!parsed) {
+      log::error("{}", parsed.error().message);
+      return 2;
+    }
+    metrics_auth = std::move(*parsed);
   }
   std::error_code fs_ec;
   std::filesystem::create_directories(config.data_dir, fs_ec);
@@ -136,11 +164,14 @@ int run_serve(const Config& config) {
   // Nothing half-created: both URLs are checked before either store is
   // opened, and the metadata store (a server that may be down, or refuse
   // the password) opens before the blob store creates anything.
-  for (const std::string& url : {config.effective_meta_store(), config.effective_blob_store()}) {
-    if (auto parsed = storage::factory::parse_store_url(url); !parsed) {
+  std::string backend_names[2];  // meta, blob: the metrics' backend labels
+  for (int i = 0; const std::string& url : {config.effective_meta_store(), config.effective_blob_store()}) {
+    auto parsed = storage::factory::parse_store_url(url);
+    if (!parsed) {
       log::error("{}", parsed.error().message);
       return exit_code_for(parsed.error());
     }
+    backend_names[i++] = store_backend_name(parsed->scheme);
   }
   storage::factory::MetaStoreOpenOptions meta_options;
   meta_options.synchronous_full = config.sqlite_synchronous == "full";
@@ -173,18 +204,53 @@ int run_serve(const Config& config) {
     return 1;
   }
 
+  // Everything below reaches the stores through the metered decorators,
+  // so GET /metrics times every store call the server makes.
+  Observability observability(BERTH_VERSION);
+  storage::metered::MeteredMetaStore metered_meta(**meta, backend_names[0], observability.stores);
+  storage::metered::MeteredBlobStore metered_blobs(**blobs, backend_names[1],
+                                                   observability.stores);
+
+  // Webhooks: events queue on disk as the core commits changes; delivery
+  // threads start with the listener and stop after the drain.
+  std::unique_ptr<events::EventDispatcher> dispatcher;
+  if (!config.events_config.empty()) {
+    auto events_config = events::load_events_config(config.events_config);
+    if (!events_config) {
+      log::error("{}", events_config.error().message);
+      return 2;
+    }
+    events::DispatcherOptions events_options;
+    events_options.queue_dir = config.data_dir / "events";
+    events_options.source = derive_public_url(config).url;
+    events_options.user_agent = std::string("berth/") + BERTH_VERSION;
+    const std::size_t endpoints = events_config->endpoints.size();
+    auto opened = events::EventDispatcher::open(std::move(*events_config),
+                                                std::move(events_options), observability.registry);
+    if (!opened) {
+      log::error("cannot open the event queues: {} {}", opened.error().message,
+                 opened.error().detail);
+      return 1;
+    }
+    dispatcher = std::move(*opened);
+    log::info("events: {} webhook endpoint(s) from {}", endpoints, config.events_config.string());
+  }
+
   registry::RegistryOptions registry_options;
+  if (dispatcher) registry_options.events = dispatcher->sink();
   registry_options.allow_sparse_indexes = config.allow_sparse_indexes;
   if (config.blob_redirect) registry_options.blob_redirect_ttl = kBlobRedirectTtl;
   asio::io_context io;
   asio::thread_pool blocking(config.blocking_threads);
-  registry::Registry core(**blobs, **meta, blocking, registry_options);
+  registry::Registry core(metered_blobs, metered_meta, blocking, registry_options);
 
   gc::GcOptions gc_options;
   gc_options.delay = config.gc_delay;
   gc_options.upload_expiry = config.upload_expiry;
-  gc::GcSchedule gc_schedule(**blobs, **meta, gc_options, config.gc_interval);
-  lifecycle::LifecycleSchedule lifecycle_schedule(core, **meta, config.lifecycle_interval);
+  gc::GcSchedule gc_schedule(metered_blobs, metered_meta, gc_options, config.gc_interval,
+                             observability.gc.observer());
+  lifecycle::LifecycleSchedule lifecycle_schedule(core, metered_meta, config.lifecycle_interval,
+                                                  observability.lifecycle.observer());
 
   auto credentials = load_credentials(config);
   if (!credentials) {
@@ -219,6 +285,7 @@ int run_serve(const Config& config) {
 
   // Shared by both front ends: a push through either API counts.
   auto upload_limit = std::make_shared<http::ConcurrencyLimit>(config.max_concurrent_uploads);
+  observability.watch_uploads(*upload_limit);
 
   api::oci::OciApiOptions oci_options;
   oci_options.registry_id = config.default_registry_id();
@@ -266,12 +333,21 @@ int run_serve(const Config& config) {
   ecr_options.secure_transport = config.tls();
   api::ecr::EcrApi ecr(core, blocking, ecr_settings, ecr_services, ecr_options);
 
-  FrontDoor front_door(oci, ecr);
+  OpsEndpoints ops(
+      observability.registry, blocking,
+      [&metered_blobs, &metered_meta] { return check_stores(metered_blobs, metered_meta); },
+      metrics_auth);
+  FrontDoor front_door(oci, ecr, &ops);
 
   http::ServerOptions server_options;
   server_options.listen_address = listen->host;
   server_options.port = listen->port;
   server_options.access_log = config.access_log;
+  server_options.access_log_format =
+      log_format == LogFormat::kJson ? http::AccessLogFormat::kJson : http::AccessLogFormat::kText;
+  server_options.on_request = [&observability](const http::RequestRecord& record) {
+    observability.requests.record(record);
+  };
   server_options.shutdown_grace = std::chrono::seconds(config.shutdown_grace_seconds);
   server_options.header_limit = static_cast<std::size_t>(config.max_header_bytes);
   server_options.read_timeout = std::chrono::seconds(config.read_timeout_seconds);
@@ -286,6 +362,27 @@ int run_serve(const Config& config) {
                error.detail.empty() ? "" : ": ", error.detail);
     return error.code == ErrorCode::kInvalidArgument ? 2 : 1;
   }
+  // The admin listener: the operator's endpoints only, no access log (a
+  // scrape every few seconds would drown it), counted in the metrics.
+  std::optional<http::Server> admin;
+  if (admin_listen) {
+    http::ServerOptions admin_options = server_options;
+    admin_options.listen_address = admin_listen->host;
+    admin_options.port = admin_listen->port;
+    admin_options.access_log = false;
+    admin.emplace(io, admin_options, [&ops](http::Request& r) -> asio::awaitable<http::Response> {
+      if (OpsEndpoints::owns(r)) co_return co_await ops.handle(r, Listener::kAdmin);
+      http::Response none(http::beast_http::status::not_found);
+      none.body = "not found: this listener serves /metrics, /livez and /readyz\n";
+      co_return none;
+    });
+    if (auto started = admin->start(); !started) {
+      log::error("cannot listen on {} (--admin-listen): {}{}{}", config.admin_listen,
+                 started.error().message, started.error().detail.empty() ? "" : ": ",
+                 started.error().detail);
+      return 1;
+    }
+  }
   log::info("berth {} listening on {}:{}{} (public URL {}), blobs {}, metadata {}, auth {}, "
             "default registry {}",
             BERTH_VERSION, listen->host, server.port(), config.tls() ? " with TLS" : "",
@@ -295,18 +392,50 @@ int run_serve(const Config& config) {
 
   gc_schedule.start();
   lifecycle_schedule.start();
-  asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](const boost::system::error_code& ec, int signo) {
-    if (ec) return;
-    log::info("signal {} received: draining connections", signo);
+  if (dispatcher) dispatcher->start();
+  // SIGTERM: /readyz turns 503 at once; the listeners keep accepting for
+  // --shutdown-delay so load balancers notice, then close and drain. The
+  // signal and the delay share a strand: their handlers never overlap.
+  auto shutdown_strand = asio::make_strand(io);
+  asio::signal_set signals(shutdown_strand, SIGINT, SIGTERM);
+  asio::steady_timer shutdown_delay(shutdown_strand);
+  auto stop_listening = [&] {
+    // No signal wait may stay pending: io.run() returns once the drain ends.
+    boost::system::error_code ignored;
+    signals.cancel(ignored);
     server.stop();
+    if (admin) admin->stop();
     // A watchdog outside the io_context, so an early, clean drain is not held
     // back by a pending timer; whatever remains after the grace is dropped.
     std::thread([&io, grace = config.shutdown_grace_seconds] {
       std::this_thread::sleep_for(std::chrono::seconds(grace + 1));
       io.stop();
     }).detach();
-  });
+  };
+  // A second signal during the delay ends it (an impatient operator, or a
+  // supervisor that knows the load balancer has moved on).
+  std::function<void(const boost::system::error_code&, int)> on_signal;
+  on_signal = [&](const boost::system::error_code& ec, int signo) {
+    if (ec) return;
+    if (ops.draining()) {
+      log::info("signal {} received again: draining connections now", signo);
+      shutdown_delay.cancel();
+      return;
+    }
+    ops.begin_draining();
+    if (config.shutdown_delay_seconds == 0) {
+      log::info("signal {} received: draining connections", signo);
+      stop_listening();
+      return;
+    }
+    log::info("signal {} received: /readyz answers 503; draining connections in {}s (or at the "
+              "next signal)",
+              signo, config.shutdown_delay_seconds);
+    shutdown_delay.expires_after(std::chrono::seconds(config.shutdown_delay_seconds));
+    shutdown_delay.async_wait([&](const boost::system::error_code&) { stop_listening(); });
+    signals.async_wait(on_signal);
+  };
+  signals.async_wait(on_signal);
 
   unsigned threads = config.io_threads ? config.io_threads : std::max(1u, std::thread::hardware_concurrency());
   std::vector<std::thread> workers;
@@ -315,6 +444,7 @@ int run_serve(const Config& config) {
   for (auto& t : workers) t.join();
   lifecycle_schedule.stop();
   gc_schedule.stop();
+  if (dispatcher) dispatcher->stop();
   blocking.join();
   log::info("berth stopped");
   return 0;

@@ -13,13 +13,15 @@
 #include <thread>
 
 #include "gc/collector.hpp"
+#include "util/job_run.hpp"
 
 namespace berth::gc {
 
 class GcSchedule {
  public:
+  // `observer`, when set, hears of every run (for GET /metrics).
   GcSchedule(storage::blob::BlobStore& blobs, storage::meta::MetaStore& meta, GcOptions options,
-             std::chrono::milliseconds interval);
+             std::chrono::milliseconds interval, JobObserver observer = {});
   ~GcSchedule();  // stops
   GcSchedule(const GcSchedule&) = delete;
   GcSchedule& operator=(const GcSchedule&) = delete;
@@ -34,6 +36,7 @@ class GcSchedule {
   storage::meta::MetaStore& meta_;
   GcOptions options_;
   std::chrono::milliseconds interval_;
+  JobObserver observer_;
   std::mutex mu_;
   std::condition_variable wake_;
   bool stopping_ = false;  // guarded by mu_

@@ -97,6 +97,10 @@ struct Response {
   // Who the front end decided was calling (an IAM ARN or access key id);
   // "" when anonymous. For the access log: never a secret.
   std::string principal;
+  // The id the protocol gave this request and sent back (ECR's
+  // x-amzn-RequestId); "" to log the server's own. The access log carries
+  // it, so a client's error report leads to the log line.
+  std::string request_id;
 
   Response() = default;
   explicit Response(beast_http::status s) : status(s) {}

@@ -274,7 +274,8 @@ asio::awaitable<bool> Session::serve_request() {
   record.operation = res.operation;
   record.error_name = res.error_name;
   record.principal = res.principal;
-  record.request_id = req.request_id;
+  record.request_id = res.request_id.empty() ? std::string_view(req.request_id)
+                                              : std::string_view(res.request_id);
   record.remote = remote_;
   record.status = code;
   record.duration = std::chrono::steady_clock::now() - started;

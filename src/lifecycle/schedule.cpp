@@ -4,9 +4,28 @@
 
 namespace berth::lifecycle {
 
+namespace {
+
+JobRun run_of(const Result<LifecycleReport>& report, std::chrono::steady_clock::duration took) {
+  JobRun run;
+  run.took = took;
+  if (!report) {
+    run.outcome = JobRun::Outcome::kFailure;
+  } else if (!report->ran) {
+    run.outcome = JobRun::Outcome::kSkipped;
+  } else {
+    run.outcome = report->errors > 0 ? JobRun::Outcome::kPartial : JobRun::Outcome::kSuccess;
+    run.items = report->expired + report->transitioned;
+  }
+  return run;
+}
+
+}  // namespace
+
 LifecycleSchedule::LifecycleSchedule(registry::Registry& registry, storage::meta::MetaStore& meta,
-                                     std::chrono::milliseconds interval)
-    : registry_(registry), meta_(meta), interval_(interval) {}
+                                     std::chrono::milliseconds interval,
+                                     JobObserver observer)
+    : registry_(registry), meta_(meta), interval_(interval), observer_(std::move(observer)) {}
 
 LifecycleSchedule::~LifecycleSchedule() { stop(); }
 
@@ -36,7 +55,9 @@ void LifecycleSchedule::loop() {
       std::unique_lock lock(mu_);
       if (wake_.wait_for(lock, interval_, [this] { return stopping_; })) return;
     }
+    const auto started = std::chrono::steady_clock::now();
     auto report = LifecycleRunner(registry_, meta_, options).run();
+    if (observer_) observer_(run_of(report, std::chrono::steady_clock::now() - started));
     if (!report) {
       log::warn("lifecycle: run failed: {} {}", report.error().message, report.error().detail);
     } else if (report->ran && (report->expired > 0 || report->transitioned > 0 ||

@@ -14,13 +14,15 @@
 #include <thread>
 
 #include "lifecycle/runner.hpp"
+#include "util/job_run.hpp"
 
 namespace berth::lifecycle {
 
 class LifecycleSchedule {
  public:
+  // `observer`, when set, hears of every run (for GET /metrics).
   LifecycleSchedule(registry::Registry& registry, storage::meta::MetaStore& meta,
-                    std::chrono::milliseconds interval);
+                    std::chrono::milliseconds interval, JobObserver observer = {});
   ~LifecycleSchedule();  // stops
   LifecycleSchedule(const LifecycleSchedule&) = delete;
   LifecycleSchedule& operator=(const LifecycleSchedule&) = delete;
@@ -34,6 +36,7 @@ class LifecycleSchedule {
   registry::Registry& registry_;
   storage::meta::MetaStore& meta_;
   std::chrono::milliseconds interval_;
+  JobObserver observer_;
   std::mutex mu_;
   std::condition_variable wake_;
   bool stopping_ = false;  // guarded by mu_

@@ -35,11 +35,25 @@ std::vector<std::uint64_t> Histogram::cumulative() const {
 
 // ---- Family ----
 
+// Both overloads hash the same text the same way.
 template <class Series>
 std::size_t Family<Series>::Hash::operator()(const Labels& labels) const {
   std::size_t h = 0;
-  for (const std::string& v : labels) h = h * 1000003u ^ std::hash<std::string>()(v);
+  for (const std::string& v : labels) h = h * 1000003u ^ std::hash<std::string_view>()(v);
   return h;
+}
+
+template <class Series>
+std::size_t Family<Series>::Hash::operator()(LabelViews labels) const {
+  std::size_t h = 0;
+  for (std::string_view v : labels) h = h * 1000003u ^ std::hash<std::string_view>()(v);
+  return h;
+}
+
+template <class Series>
+bool Family<Series>::Equal::operator()(LabelViews a, const Labels& b) const {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(),
+                    [](std::string_view x, const std::string& y) { return x == y; });
 }
 
 template <class Series>
@@ -62,6 +76,12 @@ Series& Family<Series>::with(const Labels& values) {
 
 template <class Series>
 Series& Family<Series>::with(std::initializer_list<std::string_view> values) {
+  {
+    std::shared_lock lock(mu_);
+    if (auto it = series_.find(LabelViews(values.begin(), values.size())); it != series_.end()) {
+      return *it->second;
+    }
+  }
   Labels labels;
   labels.reserve(values.size());
   for (std::string_view v : values) labels.emplace_back(v);

@@ -25,6 +25,7 @@
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -103,15 +104,26 @@ class Family {
   std::vector<std::pair<Labels, const Series*>> series() const;
 
  private:
+  // Transparent, so with(initializer_list) finds an existing series from
+  // views, without building a Labels (no allocation on the hot path).
+  using LabelViews = std::span<const std::string_view>;
   struct Hash {
+    using is_transparent = void;
     std::size_t operator()(const Labels& labels) const;
+    std::size_t operator()(LabelViews labels) const;
+  };
+  struct Equal {
+    using is_transparent = void;
+    bool operator()(const Labels& a, const Labels& b) const { return a == b; }
+    bool operator()(LabelViews a, const Labels& b) const;
+    bool operator()(const Labels& a, LabelViews b) const { return (*this)(b, a); }
   };
   std::string name_;
   std::string help_;
   std::vector<std::string> label_names_;
   std::vector<double> bounds_;
   mutable std::shared_mutex mu_;
-  std::unordered_map<Labels, std::unique_ptr<Series>, Hash> series_;
+  std::unordered_map<Labels, std::unique_ptr<Series>, Hash, Equal> series_;
 };
 
 using CounterFamily = Family<Counter>;

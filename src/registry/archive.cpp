@@ -113,8 +113,13 @@ Result<bool> guarded(meta::MetaStore& meta, meta::RepositoryId repo, const oci::
 Result<bool> Registry::expire_image(const RepositoryRef& repo, const oci::Digest& digest,
                                     const ImageExpectation& expected) {
   auto record = BERTH_TRY(find_repository(repo));
-  return guarded(meta_, record.id, digest, expected,
-                 [&] { return meta_.delete_manifest(record.id, digest); });
+  const bool expired = BERTH_TRY(guarded(meta_, record.id, digest, expected,
+                                         [&] { return meta_.delete_manifest(record.id, digest); }));
+  if (expired) {
+    emit({RegistryEvent::Kind::kImageDeleted, RegistryEvent::Cause::kLifecycle, repo.registry,
+          repo.name, digest.str(), "", "", 0});
+  }
+  return expired;
 }
 
 Result<bool> Registry::archive_image(const RepositoryRef& repo, const oci::Digest& digest,

@@ -338,6 +338,13 @@ Result<PutManifestResult> Registry::put_manifest(const RepositoryRef& repo,
                 tag);
   }
   BERTH_TRY_STATUS(stored);
+  RegistryEvent pushed{RegistryEvent::Kind::kImagePushed, RegistryEvent::Cause::kApi,
+                       repo.registry, repo.name, digest.str(), "", facts.record.media_type, 0};
+  if (tags.empty()) emit(pushed);
+  for (const std::string& tag : tags) {
+    pushed.tag = tag;
+    emit(pushed);
+  }
   return PutManifestResult{digest,
                            parsed.subject ? std::optional(parsed.subject->digest) : std::nullopt,
                            std::move(tags)};
@@ -376,8 +383,60 @@ Status Registry::record_pull(const RepositoryRef& repo, const oci::Digest& diges
 
 Status Registry::delete_manifest(const RepositoryRef& repo, const oci::Reference& reference) {
   auto record = BERTH_TRY(find_repository(repo));
-  if (reference.is_tag()) return meta_.delete_tag(record.id, reference.tag());
-  return meta_.delete_manifest(record.id, reference.digest());
+  if (reference.is_tag()) {
+    BERTH_TRY_STATUS(meta_.delete_tag(record.id, reference.tag()));
+    emit({RegistryEvent::Kind::kTagDeleted, RegistryEvent::Cause::kApi, repo.registry, repo.name,
+          "", reference.tag(), "", 0});
+    return ok();
+  }
+  BERTH_TRY_STATUS(meta_.delete_manifest(record.id, reference.digest()));
+  emit({RegistryEvent::Kind::kImageDeleted, RegistryEvent::Cause::kApi, repo.registry, repo.name,
+        reference.digest().str(), "", "", 0});
+  return ok();
+}
+
+namespace {
+// The events of the in_one_commit run on this thread, held until it commits.
+thread_local std::vector<RegistryEvent>* held_events = nullptr;
+}  // namespace
+
+void Registry::emit(RegistryEvent event) const {
+  if (!options_.events) return;
+  event.time_ms = now_ms();
+  if (held_events) {
+    held_events->push_back(std::move(event));
+    return;
+  }
+  options_.events(event);
+}
+
+Status Registry::in_one_commit(const std::function<Status()>& work) {
+  if (held_events) return meta_.in_one_commit(work);  // nested: the outer commit decides
+  std::vector<RegistryEvent> held;
+  Status done = meta_.in_one_commit([&]() -> Status {
+    held.clear();  // a store may run `work` again: only the last run counts
+    held_events = &held;
+    Status ran = work();
+    held_events = nullptr;
+    return ran;
+  });
+  held_events = nullptr;
+  if (!done) return done;
+  if (options_.events) {
+    for (const RegistryEvent& event : held) options_.events(event);
+  }
+  return done;
+}
+
+const char* to_string(RegistryEvent::Kind kind) {
+  switch (kind) {
+    case RegistryEvent::Kind::kImagePushed: return "image.pushed";
+    case RegistryEvent::Kind::kTagDeleted: return "tag.deleted";
+    case RegistryEvent::Kind::kImageDeleted: return "image.deleted";
+    case RegistryEvent::Kind::kRepositoryCreated: return "repository.created";
+    case RegistryEvent::Kind::kRepositoryDeleted: return "repository.deleted";
+  }
+  return "unknown";
 }
 
 Result<std::vector<std::string>> Registry::list_tags(const RepositoryRef& repo,

@@ -38,6 +38,7 @@
 #include "oci/manifest.hpp"
 #include "oci/reference.hpp"
 #include "registry/byte_stream.hpp"
+#include "registry/events.hpp"
 #include "registry/pull_recorder.hpp"
 #include "registry/types.hpp"
 #include "registry/upload_session.hpp"
@@ -55,6 +56,8 @@ struct RegistryOptions {
   // When non-zero, read_blob answers with a URL of the blob store valid
   // this long, where the store can make one (--blob-redirect).
   std::chrono::seconds blob_redirect_ttl{0};
+  // Told of every committed change (events.hpp); unset: nobody listens.
+  EventSink events;
 };
 
 // A repository within a registry (for ECR an account and region; the OCI
@@ -243,7 +246,9 @@ class Registry {
   // batch of 100 deletions costs one sync instead of 100. If `work` fails,
   // a transactional store keeps none of it; PostgreSQL may run `work` again
   // after a conflict with another process, so it must start from scratch.
-  Status in_one_commit(const std::function<Status()>& work) { return meta_.in_one_commit(work); }
+  // Events (events.hpp) of the changes `work` makes are held back until the
+  // commit succeeds: a rolled-back or repeated run sends none.
+  Status in_one_commit(const std::function<Status()>& work);
   // Runs `work`, which only reads, against one consistent state of the
   // metadata with one read transaction (MetaStore::in_one_snapshot).
   Status in_one_snapshot(const std::function<Status()>& work) {
@@ -276,6 +281,9 @@ class Registry {
   // Gives a lease back, on the blocking pool (from a destructor) or here.
   void release_lease_later(const std::string& upload_id, const std::string& holder);
   void release_lease_now(const std::string& upload_id, const std::string& holder);
+
+  // Tells options_.events, if set, with the time filled in.
+  void emit(RegistryEvent event) const;
 
   storage::blob::BlobStore& blobs_;
   storage::meta::MetaStore& meta_;

@@ -10,7 +10,10 @@ namespace meta = storage::meta;
 Result<meta::RepositoryRecord> Registry::create_repository(const RepositoryRef& repo,
                                                            std::string_view settings_json) {
   BERTH_TRY_STATUS(oci::validate_repository_name(repo.name));
-  return meta_.create_repository(repo.registry, repo.name, settings_json, now_ms());
+  auto created = BERTH_TRY(meta_.create_repository(repo.registry, repo.name, settings_json, now_ms()));
+  emit({RegistryEvent::Kind::kRepositoryCreated, RegistryEvent::Cause::kApi, repo.registry,
+        repo.name, "", "", "", 0});
+  return created;
 }
 
 Status Registry::update_repository_settings(const RepositoryRef& repo,
@@ -38,6 +41,8 @@ Result<meta::RepositoryRecord> Registry::delete_repository(const RepositoryRef& 
   }
   // Blob bytes stay for the collector: other repositories may link them.
   BERTH_TRY_STATUS(meta_.delete_repository(record.id));
+  emit({RegistryEvent::Kind::kRepositoryDeleted, RegistryEvent::Cause::kApi, repo.registry,
+        repo.name, "", "", "", 0});
   {
     // Parked writers of this repository's uploads would otherwise outlive it.
     std::lock_guard lock(parked_mu_);
@@ -91,9 +96,11 @@ Result<std::string> Registry::modify_registry_settings(std::string_view registry
 
 Status Registry::untag_image(const RepositoryRef& repo, std::string_view tag) {
   auto record = BERTH_TRY(find_repository(repo));
+  std::string image_deleted;  // the digest, when the image went with its last tag
   // One commit: otherwise a tag added to the image between reading its tags
   // and deleting it would be deleted with it.
-  return meta_.in_one_commit([&]() -> Status {
+  BERTH_TRY_STATUS(meta_.in_one_commit([&]() -> Status {
+    image_deleted.clear();
     auto digest = BERTH_TRY(meta_.resolve_tag(record.id, tag));
     auto tags = BERTH_TRY(meta_.tags_of(record.id, digest));
     if (tags.size() > 1) return meta_.delete_tag(record.id, tag);
@@ -103,8 +110,17 @@ Status Registry::untag_image(const RepositoryRef& repo, std::string_view tag) {
       return fail(ErrorCode::kReferencedByIndex, "image is referenced by an image index",
                   parents.front().str());
     }
-    return meta_.delete_manifest(record.id, digest);
-  });
+    BERTH_TRY_STATUS(meta_.delete_manifest(record.id, digest));
+    image_deleted = digest.str();
+    return ok();
+  }));
+  emit({RegistryEvent::Kind::kTagDeleted, RegistryEvent::Cause::kApi, repo.registry, repo.name,
+        "", std::string(tag), "", 0});
+  if (!image_deleted.empty()) {
+    emit({RegistryEvent::Kind::kImageDeleted, RegistryEvent::Cause::kApi, repo.registry,
+          repo.name, image_deleted, std::string(tag), "", 0});
+  }
+  return ok();
 }
 
 }  // namespace berth::registry

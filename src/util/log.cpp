@@ -30,6 +30,8 @@ Result<spdlog::level::level_enum> parse_level(std::string_view level) {
                   "\" (expected trace, debug, info, warn, error or off)");
 }
 
+constexpr std::string_view kStructuredPrefix = "{\"msg\":";
+
 // One JSON object per line (see log.hpp).
 class JsonFormatter final : public spdlog::formatter {
  public:
@@ -45,8 +47,11 @@ class JsonFormatter final : public spdlog::formatter {
     const std::string_view level(level_name.data(), level_name.size());
     const std::string_view text(msg.payload.data(), msg.payload.size());
     std::string line = "{\"time\":\"" + time + "\",\"level\":\"" + std::string(level) + "\"";
-    if (text.size() >= 2 && text.front() == '{' && text.back() == '}') {
-      if (text.size() > 2) line += "," + std::string(text.substr(1, text.size() - 2));
+    // Only berth's own structured lines are merged: they start with a "msg"
+    // member. Any other text, even one that looks like an object, is escaped
+    // into "msg", so a line is always one valid object.
+    if (text.starts_with(kStructuredPrefix) && text.back() == '}') {
+      line += "," + std::string(text.substr(1, text.size() - 2));
     } else {
       line += ",\"msg\":\"" + json_escape(text) + "\"";
     }

@@ -25,9 +25,9 @@ enum class LogFormat {
 };
 
 // Installs the stderr logger with UTC timestamps in `format`. In JSON, one
-// object per line; a message that is itself a JSON object (the access log's
-// structured lines) has its members merged in after time and level, any
-// other message becomes "msg". `level` is one of
+// object per line; a message that is itself a JSON object starting with a
+// "msg" member (the access log's structured lines) has its members merged
+// in after time and level, any other message becomes "msg". `level` is one of
 // trace|debug|info|warn|error|off. kInvalidArgument for anything else,
 // leaving the current logger untouched.
 Status init_logging(std::string_view level, LogFormat format = LogFormat::kText);

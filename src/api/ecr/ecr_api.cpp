@@ -375,6 +375,16 @@ asio::awaitable<EcrResult> EcrApi::serve(http::Request& request, std::string& op
   co_return result;
 }
 
+// The access log's request id is the one the client sees (x-amzn-RequestId);
+// its principal is the access key whose signature was checked: none with
+// --auth none, where the key is only the client's claim.
+void EcrApi::describe_for_log(http::Response& response, const Caller& caller,
+                              const std::string& request_id) const {
+  response.request_id = request_id;
+  // The identity's ARN (never a secret), as AWS's own logs name callers.
+  if (!caller.access_key_id.empty()) response.principal = caller.identity().arn();
+}
+
 asio::awaitable<http::Response> EcrApi::handle(http::Request& request) {
   const std::string request_id = crypto::new_uuid();
   std::string operation;
@@ -396,14 +406,14 @@ asio::awaitable<http::Response> EcrApi::handle(http::Request& request) {
     http::Response response = failure_response(result.error(), request_id);
     response.operation = "ecr:" + (operation.empty() ? std::string("?") : operation);
     response.error_name = result.error().type;
-    if (!caller.access_key_id.empty()) response.principal = caller.identity().arn();
+    describe_for_log(response, caller, request_id);
     co_return response;
   }
   log::debug("ecr {} account={} region={} id={} amzn-id={} -> 200", operation,
              caller.account_id, caller.region, request.request_id, request_id);
   http::Response response = base_response(200, json::serialize(*result), request_id);
   response.operation = "ecr:" + operation;
-  if (!caller.access_key_id.empty()) response.principal = caller.identity().arn();
+  describe_for_log(response, caller, request_id);
   co_return response;
 }
 

@@ -90,6 +90,8 @@ class EcrApi {
  private:
   boost::asio::awaitable<EcrResult> serve(http::Request& request, std::string& operation,
                                           Caller& caller, const std::string& request_id);
+  void describe_for_log(http::Response& response, const Caller& caller,
+                        const std::string& request_id) const;
 
   registry::Registry& registry_;
   boost::asio::thread_pool& blocking_;

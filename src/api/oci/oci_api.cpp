@@ -129,6 +129,7 @@ boost::asio::awaitable<http::Response> OciApi::handle(http::Request& request) {
     }
   }
   http::Response response = co_await handle(request, access->registry_id);
+  // For the access log: who the gate admitted, by ARN (never the password).
   if (access->authenticated) response.principal = access->identity.arn();
   co_return response;
 }

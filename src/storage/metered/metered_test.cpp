@@ -62,5 +62,28 @@ TEST(MeteredStores, CallsAndRealErrorsAreRecordedButNotFoundsAreNotErrors) {
   EXPECT_EQ(text.find("operation=\"get_repository\",code="), std::string::npos) << text;
 }
 
+TEST(MeteredStores, EachBackendKeepsItsOwnSeriesWhenThreadsCacheThem) {
+  metrics::Registry registry;
+  StoreMetrics metrics(registry);
+  MeteredMetaStore first(meta::memory::make_memory_meta_store(), "first", metrics);
+  MeteredMetaStore second(meta::memory::make_memory_meta_store(), "second", metrics);
+  for (int i = 0; i < 3; ++i) (void)first.get_repository("r", "a");
+  (void)second.get_repository("r", "a");
+  std::string dynamic_name = "dyn";  // a name that is not a literal
+  for (int i = 0; i < 2; ++i) {
+    (void)metrics.measure("meta", "memory", dynamic_name, [] { return ok(); });
+  }
+  dynamic_name = "other";
+  (void)metrics.measure("meta", "memory", dynamic_name, [] { return ok(); });
+  const std::string text = registry.render();
+  for (std::string_view line :
+       {R"(berth_store_call_duration_seconds_count{store="meta",backend="first",operation="get_repository"} 3)",
+        R"(berth_store_call_duration_seconds_count{store="meta",backend="second",operation="get_repository"} 1)",
+        R"(berth_store_call_duration_seconds_count{store="meta",backend="memory",operation="dyn"} 2)",
+        R"(berth_store_call_duration_seconds_count{store="meta",backend="memory",operation="other"} 1)"}) {
+    EXPECT_NE(text.find(std::string(line) + "\n"), std::string::npos) << line << "\n" << text;
+  }
+}
+
 }  // namespace
 }  // namespace berth::storage::metered

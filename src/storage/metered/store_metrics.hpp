@@ -7,10 +7,17 @@
 // "Not found" answers (the blob, manifest, upload, repository is absent)
 // are ordinary outcomes and are not counted as errors.
 //
+// Several store calls serve each request, so a call's series is found
+// without a lock once a thread has used it: each thread caches the series
+// it resolved, keyed by the addresses of the store and operation names
+// (string literals, in the decorators) and checked against all three
+// labels' text, so names that are not literals are still counted right.
+//
 // Thread-safety: safe for concurrent use.
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <string_view>
 #include <type_traits>
 
@@ -30,7 +37,7 @@ class StoreMetrics {
     const auto started = std::chrono::steady_clock::now();
     auto result = call();
     const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
-    durations_.with({store, backend, operation}).observe(took.count());
+    duration_series(store, backend, operation).observe(took.count());
     if (!result) count_error(store, backend, operation, result.error().code);
     return result;
   }
@@ -38,6 +45,10 @@ class StoreMetrics {
  private:
   void count_error(std::string_view store, std::string_view backend, std::string_view operation,
                    ErrorCode code);
+  metrics::Histogram& duration_series(std::string_view store, std::string_view backend,
+                                      std::string_view operation);
+
+  const std::uint64_t id_;  // tells this instance's cached series from another's
 
   metrics::HistogramFamily& durations_;
   metrics::CounterFamily& errors_;
