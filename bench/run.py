@@ -375,6 +375,8 @@ def main():
     ap.add_argument("--berth", default=os.path.join(ROOT, "build-bench", "src", "app", "berth"))
     ap.add_argument("--scale-fill", help="berth_scale_fill for --only scale,gc (default: the one "
                     "in --berth's build tree, <build>/bench/scale/berth_scale_fill)")
+    ap.add_argument("--gc-manifests", type=int, help="--only gc: store size in manifests "
+                    "(10 own blobs each; default 100,000, --quick 2,000)")
     ap.add_argument("--workdir", default=None, help="where temp stores go (default /tmp)")
     ap.add_argument("--out", default=os.path.join(ROOT, "bench", "results"))
     ap.add_argument("--keep", action="store_true", help="keep the temp stores")
@@ -417,7 +419,8 @@ def main():
             scale_result = scale.run(args.berth, workdir, args.quick, log, args.scale_fill)
             rows += scale.rows(scale_result)
         if want_gc(args):
-            gc_rows, gc_result = gc.run(args.berth, workdir, args.quick, log, args.scale_fill)
+            gc_rows, gc_result = gc.run(args.berth, workdir, args.quick, log, args.scale_fill,
+                                        args.gc_manifests)
             rows += gc_rows
         for s in servers:
             s.note_idle(1.0 if args.quick else 5.0)

@@ -284,10 +284,18 @@ def sweep_under_load(server, binary, live, p, log):
 
 # ---------------------------------------------------------------- driver
 
-def run(berth_binary, workdir, quick, log, fill_binary=None):
-    """Returns (rows, details) for run.py."""
-    p = PARAMS["quick" if quick else "full"]
-    fill_binary = fill_binary or fill_binary_for(berth_binary)
+def run(berth_binary, workdir, quick, log, fill_binary=None, manifests=None):
+    """Returns (rows, details) for run.py. `manifests` overrides the size
+    (repositories of 1,000 manifests, a tag per 10; own blobs stay 10 per
+    manifest)."""
+    p = dict(PARAMS["quick" if quick else "full"])
+    if manifests:
+        p["manifests"] = manifests
+        p["repositories"] = max(1, manifests // 1000)
+        p["tags"] = manifests // 10
+    # Servers and tools run in their own directories: absolute paths.
+    berth_binary = os.path.abspath(berth_binary)
+    fill_binary = os.path.abspath(fill_binary or fill_binary_for(berth_binary))
     if not os.access(fill_binary, os.X_OK):
         raise RuntimeError(f"no berth_scale_fill at {fill_binary}; build the target "
                            "berth_scale_fill (-DBERTH_BENCH=ON; make bench-build does)")

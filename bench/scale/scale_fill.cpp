@@ -19,8 +19,10 @@
 // With --blobs-per-manifest K (the GC workload, bench/berthbench/gc.py) the
 // store gets real blob bytes: every manifest references K blobs of its own
 // (one config, K-1 layers, --blob-bytes each) plus one of kSharedBases base
-// layers that many manifests share. Each blob is written through the
-// BlobStore interface (no fsync: setup) and linked into its repository with
+// layers that many manifests share. Each blob is written at the path a
+// BlobStore commit leaves it (storage::blob::Layout; --blobs-through-store:
+// as an upload through the BlobStore interface; no fsync either way: setup)
+// and linked into its repository with
 // link_uploaded_blob, which does not queue a GC review: the store looks like
 // one whose earlier sweeps have drained the review queue. A manifest and the
 // links of its blobs are put in one in_one_commit batch with others, as
@@ -59,6 +61,7 @@
 #include "oci/reference.hpp"
 #include "registry/manifest_facts.hpp"
 #include "storage/blob/fs/fs_blob_store.hpp"
+#include "storage/blob/layout.hpp"
 #include "storage/meta/meta_store.hpp"
 #include "storage/factory/store_factory.hpp"
 #include "util/time.hpp"
@@ -101,6 +104,7 @@ struct FillOptions {
   std::uint64_t blob_bytes = 1024;
   std::filesystem::path distribution_root;  // empty: no Distribution copy
   std::filesystem::path manifest_list;      // empty: no list
+  bool blobs_through_store = false;         // uploads instead of direct files
 };
 
 // What goes into one repository.
@@ -216,6 +220,24 @@ std::string manifest_bytes_gc(std::uint64_t global_index, const GcBlob& config,
   return out;
 }
 
+// Creates `dir` (and parents) and writes `bytes` to dir/name; no fsync.
+Status write_file(const std::filesystem::path& dir, std::string_view name,
+                  std::string_view bytes) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) {
+    return berth::fail(berth::ErrorCode::kInternal, "cannot create " + dir.string(), ec.message());
+  }
+  const std::filesystem::path path = dir / std::string(name);
+  std::FILE* f = std::fopen(path.c_str(), "wb");
+  if (f == nullptr) return berth::fail(berth::ErrorCode::kInternal, "cannot write", path.string());
+  const bool ok = std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size();
+  if (std::fclose(f) != 0 || !ok) {
+    return berth::fail(berth::ErrorCode::kInternal, "cannot write", path.string());
+  }
+  return berth::ok();
+}
+
 // Distribution's filesystem-driver layout (see the header comment).
 class DistributionWriter {
  public:
@@ -247,35 +269,38 @@ class DistributionWriter {
   std::filesystem::path repo_dir(std::string_view repo) const {
     return v2_ / "repositories" / std::string(repo);
   }
-  static Status write_file(const std::filesystem::path& dir, std::string_view name,
-                           std::string_view bytes) {
-    std::error_code ec;
-    std::filesystem::create_directories(dir, ec);
-    if (ec) {
-      return berth::fail(berth::ErrorCode::kInternal, "cannot create " + dir.string(),
-                         ec.message());
-    }
-    const std::filesystem::path path = dir / std::string(name);
-    std::FILE* f = std::fopen(path.c_str(), "wb");
-    if (f == nullptr) return berth::fail(berth::ErrorCode::kInternal, "cannot write", path.string());
-    const bool ok = std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size();
-    if (std::fclose(f) != 0 || !ok) {
-      return berth::fail(berth::ErrorCode::kInternal, "cannot write", path.string());
-    }
-    return berth::ok();
-  }
-
   std::filesystem::path v2_;
   std::set<std::string> written_;
 };
 
-Status write_berth_blob(berth::storage::blob::BlobStore& blobs, const GcBlob& blob,
-                        std::string_view upload_id) {
-  auto writer = BERTH_TRY(blobs.begin_upload(upload_id));
-  BERTH_TRY_STATUS(writer->append(std::span<const char>(blob.bytes.data(), blob.bytes.size())));
-  BERTH_TRY_STATUS(writer->commit(blob.ref.digest));
-  return berth::ok();
-}
+// Writes one blob into berth's store. Through the BlobStore interface (an
+// upload: staging directory, data and state files, rename into place,
+// staging removed) or, by default, straight to the committed blob's path
+// (storage::blob::Layout::blob_path, the file a commit leaves): the same
+// end state in one file creation instead of ~10 directory operations,
+// which on this shared ext4 disk cost ~1.5 ms per blob (25 min for 1M).
+class BerthBlobWriter {
+ public:
+  BerthBlobWriter(berth::storage::blob::BlobStore& blobs, const std::filesystem::path& root,
+                  bool through_store)
+      : blobs_(blobs), layout_(std::filesystem::absolute(root)), through_store_(through_store) {}
+
+  Status write(const GcBlob& blob, std::string_view upload_id) {
+    if (!through_store_) {
+      const std::filesystem::path path = layout_.blob_path(blob.ref.digest);
+      return write_file(path.parent_path(), path.filename().string(), blob.bytes);
+    }
+    auto writer = BERTH_TRY(blobs_.begin_upload(upload_id));
+    BERTH_TRY_STATUS(writer->append(std::span<const char>(blob.bytes.data(), blob.bytes.size())));
+    BERTH_TRY_STATUS(writer->commit(blob.ref.digest));
+    return berth::ok();
+  }
+
+ private:
+  berth::storage::blob::BlobStore& blobs_;
+  berth::storage::blob::Layout layout_;
+  bool through_store_;
+};
 
 GcBlob make_gc_blob(std::string_view name, std::uint64_t size) {
   GcBlob b;
@@ -310,10 +335,11 @@ int fill_gc(const FillOptions& o, const std::vector<RepositoryPlan>& plan, meta:
       return 1;
     }
   }
+  BerthBlobWriter writer(blobs, o.data_dir, o.blobs_through_store);
   std::vector<GcBlob> bases;
   for (std::size_t b = 0; b < kSharedBases; ++b) {
     bases.push_back(make_gc_blob("base " + std::to_string(b), o.blob_bytes));
-    if (auto w = write_berth_blob(blobs, bases.back(), "gcfill-base-" + std::to_string(b)); !w) {
+    if (auto w = writer.write(bases.back(), "gcfill-base-" + std::to_string(b)); !w) {
       return fail_with("cannot write a base blob", w.error());
     }
     if (dist) {
@@ -373,7 +399,7 @@ int fill_gc(const FillOptions& o, const std::vector<RepositoryPlan>& plan, meta:
       Clock::time_point t0 = Clock::now();
       for (const Item& item : items) {
         for (std::size_t j = 0; j < item.own.size(); ++j) {
-          if (auto w = write_berth_blob(blobs, item.own[j], "gcfill-" + std::to_string(j)); !w) {
+          if (auto w = writer.write(item.own[j], "gcfill-" + std::to_string(j)); !w) {
             return fail_with("cannot write a blob", w.error());
           }
         }
@@ -634,6 +660,10 @@ int main(int argc, char** argv) {
   app.add_option("--distribution-root", o.distribution_root,
                  "GC mode: also write the same content in CNCF Distribution's filesystem layout "
                  "under this storage root directory");
+  app.add_flag("--blobs-through-store", o.blobs_through_store,
+               "GC mode: write each blob as an upload through the BlobStore interface instead "
+               "of straight to its committed path (same end state, ~10x the directory "
+               "operations)");
   app.add_option("--manifest-list", o.manifest_list,
                  "GC mode: write '<repository> <index> <digest> <tag or ->' per manifest here");
   CLI11_PARSE(app, argc, argv);
