@@ -140,8 +140,10 @@ GC_WORKLOADS = [
     ("gc_delete", "GC: delete half the manifests (API)", t_info),
     ("gc_sweep", "GC: sweep after the deletes (s)", t_speedup(10)),
     ("gc_reclaimed", "GC: blobs reclaimed by the sweep", t_reclaimed),
-    ("gc_push_p99", "GC: push p99 during sweep / without", t_p99_ratio(2)),
-    ("gc_pull_p99", "GC: pull p99 during sweep / without", t_p99_ratio(2)),
+    ("gc_push_p99", "GC: push p99, berth gc beside / without", t_p99_ratio(2)),
+    ("gc_pull_p99", "GC: pull p99, berth gc beside / without", t_p99_ratio(2)),
+    ("gc_inproc_push_p99", "GC: push p99, sweep in serve / without", t_p99_ratio(2)),
+    ("gc_inproc_pull_p99", "GC: pull p99, sweep in serve / without", t_p99_ratio(2)),
 ]
 
 

@@ -284,6 +284,68 @@ def sweep_under_load(server, binary, live, p, log):
     return res
 
 
+def sweep_in_server(server, live, p, log):
+    """berth's scheduled collection inside `berth serve` (--gc-interval,
+    --gc-delay 2s so a push's blob is never due before its manifest): the
+    load runs from the start; operations that start before the first
+    scheduled run are the baseline, those between it and the server's
+    "gc: deleted" log line are "during"."""
+    interval = p["baseline_s"] + 3.0
+    base_cmd = type(server).command(server)
+    extra = ["--gc-interval", f"{interval:.0f}s", "--gc-delay", "2s"]
+    server.command = lambda: [("info" if a == "warn" else a) for a in base_cmd] + extra
+    log_path = server.log.name
+    offset = os.path.getsize(log_path)
+    server.start()
+    t_sched = time.perf_counter() - server.startup_s - 0.3 + interval  # start() slept 0.3 s
+    load = Load(server.port, live, p["pace_s"], p["load_conns"])
+    state = {"end": None}
+
+    def finished():
+        with open(log_path, "rb") as f:
+            f.seek(offset)
+            return b"gc: deleted" in f.read()
+
+    def until():
+        if state["end"] is None and time.perf_counter() > t_sched and finished():
+            state["end"] = time.perf_counter()
+        return state["end"] is not None or time.perf_counter() > t_sched + 3600
+
+    async def go():
+        await load.setup()
+        await load.run(until)
+    asyncio.run(go())
+    t_end = state["end"] or time.perf_counter()
+    base = [s for s in load.samples if s[1] + s[2] < t_sched - 0.5]
+    during = [s for s in load.samples if t_sched <= s[1] < t_end]
+    with open(log_path, "rb") as f:
+        f.seek(offset)
+        line = next((ln for ln in f.read().decode(errors="replace").splitlines()
+                     if "gc: deleted" in ln), "")
+    res = {"gc": {"wall_s": t_end - t_sched, "log": line[-300:], "interval_s": interval}}
+    for kind in ("push", "pull"):
+        res[kind] = {"baseline": _latency(base, kind), "during": _latency(during, kind)}
+    return res
+
+
+def _p99_rows(row, key, res, log, where):
+    for kind in ("push", "pull"):
+        b, d = res[kind]["baseline"], res[kind]["during"]
+        log(f"gc: {kind} ({where}): p99 {b.get('p99_ms', 0):.2f} ms without a sweep "
+            f"({b['requests']} ops), {d.get('p99_ms', 0):.2f} ms during it "
+            f"({d['requests']} ops)")
+        if not d.get("requests") or not b.get("requests"):
+            row(f"{key}_{kind}_p99", "berth", {"skipped": "error: no operations measured"})
+            continue
+        row(f"{key}_{kind}_p99", "berth", {
+            "value": d["p99_ms"] / b["p99_ms"], "unit": "x", "higher_better": False,
+            "p99_ms": d["p99_ms"], "p50_ms": d["p50_ms"], "baseline_p99_ms": b["p99_ms"],
+            "baseline_p50_ms": b["p50_ms"], "requests": d["requests"] + b["requests"],
+            "errors": d["errors"] + b["errors"], "sweep_s": res["gc"]["wall_s"]})
+        row(f"{key}_{kind}_p99", "distribution", {
+            "skipped": "cannot serve during its garbage-collect (offline)"})
+
+
 # ---------------------------------------------------------------- driver
 
 def run(berth_binary, workdir, quick, log, fill_binary=None, manifests=None):
@@ -322,6 +384,10 @@ def run(berth_binary, workdir, quick, log, fill_binary=None, manifests=None):
         first = [(r, d) for r, i, d, t in manifests if i % 2 == 1 and t is None]
         second = [(r, d) for r, i, d, t in manifests if i % 4 == 2 and t is None]
         live = [(r, d) for r, i, d, t in manifests if i % 4 == 0]
+        # An eighth more for the sweep inside the server: index 4 mod 8.
+        third = [(r, d) for r, i, d, t in manifests if i % 8 == 4 and t is None]
+        live_in_server = [(r, d) for r, i, d, t in manifests
+                          if i % 8 == 0 or (i % 8 == 4 and t is not None)]
         details["deleted_first"], details["deleted_second"] = len(first), len(second)
         berth_blobs = os.path.join(berth.store_dir, "blobs")
         dist_blobs = os.path.join(dist_root, "docker", "registry", "v2", "blobs")
@@ -378,21 +444,17 @@ def run(berth_binary, workdir, quick, log, fill_binary=None, manifests=None):
         details["under_load"] = res
         log(f"gc: sweep beside the server: {res['gc']['wall_s']:.2f} s, reclaimed "
             f"{res['gc']['report']['blobs_reclaimed']['count']:,} blobs")
-        for kind in ("push", "pull"):
-            b, d = res[kind]["baseline"], res[kind]["during"]
-            log(f"gc: {kind}: p99 {b.get('p99_ms', 0):.2f} ms without a sweep "
-                f"({b['requests']} ops), {d.get('p99_ms', 0):.2f} ms during it "
-                f"({d['requests']} ops)")
-            if not d.get("requests") or not b.get("requests"):
-                row(f"gc_{kind}_p99", "berth", {"skipped": "error: no operations measured"})
-                continue
-            row(f"gc_{kind}_p99", "berth", {
-                "value": d["p99_ms"] / b["p99_ms"], "unit": "x", "higher_better": False,
-                "p99_ms": d["p99_ms"], "p50_ms": d["p50_ms"], "baseline_p99_ms": b["p99_ms"],
-                "baseline_p50_ms": b["p50_ms"], "requests": d["requests"] + b["requests"],
-                "errors": d["errors"] + b["errors"], "sweep_s": res["gc"]["wall_s"]})
-            row(f"gc_{kind}_p99", "distribution", {
-                "skipped": "cannot serve during its garbage-collect (offline)"})
+        _p99_rows(row, "gc", res, log, "berth gc beside the server")
+
+        # The same with the collector inside the server (--gc-interval).
+        row("gc_delete_3", "berth", delete_manifests(berth, third, p["delete_conc"], log,
+                                                      "another eighth"))
+        berth.stop(keep=True)
+        berth.log = open(os.path.join(berth.workdir, "server.log"), "ab")
+        res = sweep_in_server(berth, live_in_server, p, log)
+        details["under_load_in_server"] = res
+        log(f"gc: sweep inside berth serve: {res['gc']['wall_s']:.2f} s; {res['gc']['log']}")
+        _p99_rows(row, "gc_inproc", res, log, "inside berth serve")
     except Exception as e:  # noqa: BLE001 - reported as a failed row
         traceback.print_exc()
         rows.append({"workload": "gc_sweep", "system": "berth", "round": 1,
@@ -430,6 +492,13 @@ def text(details):
                      f"du {du0['distribution'] / 2**20:,.0f} -> "
                      f"{du1['distribution'] / 2**20:,.0f} MiB; speedup "
                      f"{d['wall_s'] / b['wall_s']:.1f}x")
+    u = details.get("under_load_in_server")
+    if u:
+        lines.append(f"  sweep inside berth serve (--gc-interval): {u['gc']['wall_s']:.2f} s; " +
+                     "; ".join(f"{k} p99 {u[k]['baseline'].get('p99_ms', 0):.2f} -> "
+                               f"{u[k]['during'].get('p99_ms', 0):.2f} ms "
+                               f"({u[k]['during']['requests']} ops during)"
+                               for k in ("push", "pull")))
     u = details.get("under_load")
     if u:
         lines.append(f"  sweep beside berth serve: {u['gc']['wall_s']:.2f} s, "
