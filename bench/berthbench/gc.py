@@ -31,6 +31,12 @@ online garbage collection side by side with CNCF Distribution's offline
    while `berth gc --apply --gc-delay 0` runs beside the server on the same
    store. Target: p99 during the sweep <= 2x the baseline p99. Distribution
    has no counterpart: its GC needs the registry stopped (or read-only).
+5. The same with the collector inside the server, as deployed: an eighth
+   more deleted (index 4 mod 8, untagged), `berth serve --gc-interval
+   <baseline + 3 s> --gc-delay 2s` restarted on the store, the same load
+   from its start; operations before the first scheduled run are the
+   baseline, those between it and the server's "gc: deleted" log line are
+   "during" (rows gc_inproc_*).
 
 Rows go into the run's "rows" with system "berth" / "distribution", so
 run.py's table prints them with the other families' columns and targets;
