@@ -4,6 +4,7 @@ Distribution (OCI /v2/) and moto_server (ECR API) on 127.0.0.1.
 
     bench/run.py [--quick] [--rounds N] [--only oci,ecr,KEY...] [--berth PATH]
     bench/run.py [--quick] --only scale    # large stores (berthbench/scale.py); only on request
+    bench/run.py [--quick] --only gc       # garbage collection vs Distribution (berthbench/gc.py)
 
 Every server gets a fresh temp store. Workloads alternate between the two
 systems (A B in odd rounds, B A in even ones), several rounds; the table
@@ -25,7 +26,7 @@ import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from berthbench import ecr, limits, oci, report, scale  # noqa: E402
+from berthbench import ecr, gc, limits, oci, report, scale  # noqa: E402
 from berthbench.procs import Berth, Distribution, Moto, real_python  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -117,6 +118,35 @@ ECR_WORKLOADS = [
 ]
 
 
+def t_p99_ratio(x):
+    def f(a, b, sp, lim):
+        return a["median"] <= x, f"p99 during the sweep <= {x}x p99 without"
+    return f
+
+
+def t_info(a, b, sp, lim):
+    return None, "informational"
+
+
+def t_reclaimed(a, b, sp, lim):
+    """berth frees exactly the own blobs of the dropped manifests (its
+    manifests live in metadata); Distribution's count adds the manifests'
+    own blobs."""
+    return None, "berth: own blobs of the dropped manifests; peer: + manifest blobs"
+
+
+# Run only when --only names gc (berthbench/gc.py): one fill, one sweep each.
+GC_WORKLOADS = [
+    ("gc_delete", "GC: delete half the manifests (API)", t_info),
+    ("gc_sweep", "GC: sweep after the deletes (s)", t_speedup(10)),
+    ("gc_reclaimed", "GC: blobs reclaimed by the sweep", t_reclaimed),
+    ("gc_push_p99", "GC: push p99, berth gc beside / without", t_p99_ratio(2)),
+    ("gc_pull_p99", "GC: pull p99, berth gc beside / without", t_p99_ratio(2)),
+    ("gc_inproc_push_p99", "GC: push p99, sweep in serve / without", t_p99_ratio(2)),
+    ("gc_inproc_pull_p99", "GC: pull p99, sweep in serve / without", t_p99_ratio(2)),
+]
+
+
 def log(msg):
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
 
@@ -196,6 +226,12 @@ def want_scale(args):
     """The scale workload fills stores of up to a million manifests (minutes,
     gigabytes), so it runs only when --only names it."""
     return bool(args.only) and "scale" in args.only.split(",")
+
+
+def want_gc(args):
+    """The GC workload fills two stores of up to a million blobs each, so it
+    runs only when --only names it."""
+    return bool(args.only) and "gc" in args.only.split(",")
 
 
 def run_oci(args, p, workdir, rows, servers):
@@ -308,7 +344,8 @@ def versions(args):
 
 def all_workloads():
     return [(k, l, "berth", "distribution", t) for k, l, t in OCI_WORKLOADS] + \
-           [(k, l, "berth-ecr", "moto", t) for k, l, t in ECR_WORKLOADS]
+           [(k, l, "berth-ecr", "moto", t) for k, l, t in ECR_WORKLOADS] + \
+           [(k, l, "berth", "distribution", t) for k, l, t in GC_WORKLOADS]
 
 
 def reprint(path):
@@ -327,17 +364,21 @@ def reprint(path):
         print(text)
     if d.get("scale"):
         print(scale.table(d["scale"]))
+    if d.get("gc"):
+        print(gc.text(d["gc"]))
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="small sizes, 1 round, < 1 minute")
     ap.add_argument("--rounds", type=int, help="override the number of rounds")
-    ap.add_argument("--only", help="comma list of families (limits,oci,ecr,scale) or workload "
-                    "keys; scale runs only when named here")
+    ap.add_argument("--only", help="comma list of families (limits,oci,ecr,scale,gc) or "
+                    "workload keys; scale and gc run only when named here")
     ap.add_argument("--berth", default=os.path.join(ROOT, "build-bench", "src", "app", "berth"))
-    ap.add_argument("--scale-fill", help="berth_scale_fill for --only scale (default: the one "
+    ap.add_argument("--scale-fill", help="berth_scale_fill for --only scale,gc (default: the one "
                     "in --berth's build tree, <build>/bench/scale/berth_scale_fill)")
+    ap.add_argument("--gc-manifests", type=int, help="--only gc: store size in manifests "
+                    "(10 own blobs each; default 100,000, --quick 2,000)")
     ap.add_argument("--workdir", default=None, help="where temp stores go (default /tmp)")
     ap.add_argument("--out", default=os.path.join(ROOT, "bench", "results"))
     ap.add_argument("--keep", action="store_true", help="keep the temp stores")
@@ -361,7 +402,7 @@ def main():
     workdir = tempfile.mkdtemp(prefix="berth-bench-", dir=args.workdir)
     log(f"berth bench ({'quick' if args.quick else 'full'}), workdir {workdir}, params {p}")
     rows, servers, lim = [], [], {}
-    scale_result = None
+    scale_result = gc_result = None
     t_start = time.perf_counter()
     try:
         berth = dist = big = None
@@ -379,13 +420,17 @@ def main():
         if want_scale(args):
             scale_result = scale.run(args.berth, workdir, args.quick, log, args.scale_fill)
             rows += scale.rows(scale_result)
+        if want_gc(args):
+            gc_rows, gc_result = gc.run(args.berth, workdir, args.quick, log, args.scale_fill,
+                                        args.gc_manifests)
+            rows += gc_rows
         for s in servers:
             s.note_idle(1.0 if args.quick else 5.0)
     finally:
         for s in servers:
             s.stop(keep=True)
     try:
-        report_run(args, p, started, t_start, lim, rows, servers, scale_result)
+        report_run(args, p, started, t_start, lim, rows, servers, scale_result, gc_result)
     finally:
         # Stores of a full run hold ~15 GB in ~80k files: removed last, once
         # the results are safe.
@@ -413,7 +458,7 @@ def berth_failures(rows):
     return [r for r in rows if str(r.get("system", "")).startswith("berth") and failed(r)]
 
 
-def report_run(args, p, started, t_start, lim, rows, servers, scale_result=None):
+def report_run(args, p, started, t_start, lim, rows, servers, scale_result=None, gc_result=None):
     text, summary = report.table(all_workloads(), rows, lim, servers)
     mem_targets = []
     for s in servers:
@@ -433,6 +478,8 @@ def report_run(args, p, started, t_start, lim, rows, servers, scale_result=None)
         print("\n".join(mem_targets))
     if scale_result:
         print(scale.table(scale_result))
+    if gc_result:
+        print(gc.text(gc_result))
     os.makedirs(args.out, exist_ok=True)
     path = os.path.join(args.out, f"{started:%Y%m%dT%H%M%S}{'-quick' if args.quick else ''}.json")
     with open(path, "w") as f:
@@ -440,7 +487,8 @@ def report_run(args, p, started, t_start, lim, rows, servers, scale_result=None)
                    "params": p, "versions": versions(args), "limits": lim,
                    "servers": {s.name: {"mem": s.mem, "startup_s": getattr(s, "startup_s", None)}
                                for s in servers},
-                   "summary": summary, "rows": rows, "scale": scale_result}, f, indent=1,
+                   "summary": summary, "rows": rows, "scale": scale_result,
+                   "gc": gc_result}, f, indent=1,
                   default=str)
     print(f"results: {path}")
 
