@@ -251,8 +251,40 @@ def lifecycle_policies():
     return {name: spec + "\n" + json.dumps({"rules": rules}) for name, rules in policies.items()}
 
 
+def iam_policies():
+    """The ECR user guide's repository policy examples and identity-policy
+    shapes, each after a request spec line (see iam_policy_fuzzer.cpp)."""
+    pull = ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
+    push = ["ecr:CompleteLayerUpload", "ecr:UploadLayerPart", "ecr:InitiateLayerUpload",
+            "ecr:BatchCheckLayerAvailability", "ecr:PutImage"]
+    stmt = lambda effect, principal, action, **kw: {"Effect": effect, "Principal": principal,
+                                                     "Action": action, **kw}
+    policies = {
+        "allow-pull-other-account": [stmt("Allow", {"AWS": "arn:aws:iam::222222222222:root"}, pull)],
+        "allow-push-role": [stmt("Allow", {"AWS": "arn:aws:iam::111111111111:role/ci"}, push)],
+        "deny-all-but-one-user": [
+            stmt("Allow", {"AWS": "arn:aws:iam::111111111111:user/alice"}, "ecr:*"),
+            stmt("Deny", "*", "ecr:*", Condition={
+                "StringNotEquals": {"aws:PrincipalArn": "arn:aws:iam::111111111111:user/alice"}})],
+        "deny-outside-ip": [stmt("Deny", "*", "ecr:*", Condition={
+            "NotIpAddress": {"aws:SourceIp": ["10.0.0.0/8", "2001:db8::/32"]}})],
+        "not-principal": [{"Effect": "Deny", "NotPrincipal": {"AWS": ["111111111111"]},
+                           "NotAction": "ecr:Describe*", "NotResource": "arn:aws:ecr:*:*:repository/open/*"}],
+        "conditions": [stmt("Allow", {"AWS": "*"}, "ecr:Batch*", Condition={
+            "ForAnyValue:StringLike": {"aws:TagKeys": ["team*"]},
+            "DateLessThanIfExists": {"aws:CurrentTime": "2030-01-01T00:00:00Z"},
+            "Bool": {"aws:SecureTransport": True}, "StringEquals": {"aws:ResourceTag/team": "blue"},
+            "Null": {"aws:username": "false"}, "NumericGreaterThan": {"aws:EpochTime": 1}})],
+        "identity": [{"Effect": "Allow", "Action": ["ecr:*"],
+                      "Resource": "arn:aws:ecr:*:111111111111:repository/team/*"}],
+    }
+    spec = "".join(chr(c) for c in range(33, 45))
+    return {name: spec + "\n" + json.dumps({"Version": "2012-10-17", "Statement": st})
+            for name, st in policies.items()}
+
+
 def main():
-    corpora = {"manifest": manifests(), "reference": references(), "sigv4": sigv4(),
+    corpora = {"iam_policy": iam_policies(), "manifest": manifests(), "reference": references(), "sigv4": sigv4(),
                "ecr_input": ecr_input(), "http_request": http_request(),
                "lifecycle_policy": lifecycle_policies()}
     for target, seeds in corpora.items():

@@ -32,7 +32,7 @@ done
 shift $((OPTIND - 1))
 targets=("$@")
 if ((${#targets[@]} == 0)); then
-  targets=(manifest reference sigv4 ecr_input http_request lifecycle_policy)
+  targets=(manifest reference sigv4 ecr_input http_request lifecycle_policy iam_policy)
 fi
 
 # abort_on_error turns every sanitizer report (UBSan lives in a runtime of

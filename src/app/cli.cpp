@@ -155,6 +155,19 @@ void add_limit_options(CLI::App& serve, Config& c) {
       ->envname("BERTH_IDLE_TIMEOUT")
       ->check(CLI::Range(1u, 86400u))
       ->capture_default_str();
+  serve.add_option("--rate-limit", c.rate_limit,
+                   "Requests per second each access key may make per operation family (pull, "
+                   "push, delete, other), a token bucket per process; beyond: ECR "
+                   "ThrottlingException, /v2/ 429 TOOMANYREQUESTS with Retry-After (0 = off)")
+      ->envname("BERTH_RATE_LIMIT")
+      ->check(CLI::Range(0.0, 1e6))
+      ->capture_default_str();
+  serve.add_option("--rate-burst", c.rate_burst,
+                   "Requests a key may make at once before --rate-limit applies (0 = twice "
+                   "the rate, at least 1)")
+      ->envname("BERTH_RATE_BURST")
+      ->check(CLI::Range(0.0, 1e7))
+      ->capture_default_str();
   serve.add_option("--min-body-rate", c.min_body_rate,
                    "Slowest request body in bytes per second: after --read-timeout seconds of "
                    "slack (a burst banks at most that much), a body arriving slower is cut with "

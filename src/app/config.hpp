@@ -62,6 +62,8 @@ struct Config {
   unsigned idle_timeout_seconds = 60;                  // keep-alive wait for the next head
   std::uint64_t min_body_rate = 1024;                  // request body bytes/s; 0 = off
   unsigned max_json_depth = 64;                        // ECR request JSON nesting
+  double rate_limit = 0;   // requests/s per access key and operation family; 0 = off
+  double rate_burst = 0;   // bucket size; 0 = twice rate_limit (at least 1)
 
   // ---- authentication and ECR ----
   std::string auth = "sigv4";              // sigv4 | none

@@ -16,6 +16,7 @@
 #include "api/ecr/ecr_api.hpp"
 #include "api/oci/oci_api.hpp"
 #include "access/access_control.hpp"
+#include "access/rate_limiter.hpp"
 #include "api/oci/registry_auth.hpp"
 #include "app/front_door.hpp"
 #include "app/local_secrets.hpp"
@@ -278,6 +279,12 @@ int run_serve(const Config& config) {
   // One enforcement point for both front ends (repository, registry and
   // identity policies); only authenticated requests have someone to decide for.
   std::shared_ptr<access::AccessControl> access_control;
+  // Per-key token buckets, off unless --rate-limit; shared by both APIs.
+  std::shared_ptr<access::RateLimiter> rate_limiter;
+  if (config.auth == "sigv4" && config.rate_limit > 0) {
+    const double burst = config.rate_burst > 0 ? config.rate_burst : 2 * config.rate_limit;
+    rate_limiter = std::make_shared<access::RateLimiter>(access::RateLimit{config.rate_limit, burst});
+  }
   if (config.auth == "sigv4") {
     access_control = std::make_shared<access::AccessControl>(core);
     registry_gate.cross_account_by_policy = true;
@@ -293,6 +300,7 @@ int run_serve(const Config& config) {
   oci_options.upload_limit = upload_limit;
   oci_options.auth = registry_gate;
   oci_options.access = access_control;
+  oci_options.rate_limiter = rate_limiter;
   oci_options.secure_transport = config.tls();
   api::oci::OciApi oci(core, blocking, oci_options);
 
@@ -330,6 +338,7 @@ int run_serve(const Config& config) {
   ecr_options.max_json_depth = config.max_json_depth;
   ecr_options.upload_limit = upload_limit;
   ecr_options.access = access_control;
+  ecr_options.rate_limiter = rate_limiter;
   ecr_options.secure_transport = config.tls();
   api::ecr::EcrApi ecr(core, blocking, ecr_settings, ecr_services, ecr_options);
 

@@ -19,6 +19,7 @@
 #include "crypto/ids.hpp"
 #include "http/offload.hpp"
 #include "util/log.hpp"
+#include "util/time.hpp"
 
 namespace berth::api::ecr {
 
@@ -343,6 +344,13 @@ asio::awaitable<EcrResult> EcrApi::serve(http::Request& request, std::string& op
   // 5. May the caller do it?
   EcrContext ctx{registry_, blocking_, settings_, services_, caller, request_id};
   ctx.facts = access::RequestFacts{request.remote_address, options_.secure_transport};
+  if (options_.auth_mode == EcrAuthMode::kSigV4 && options_.rate_limiter) {
+    const std::string action = "ecr:" + operation;
+    if (auto wait = options_.rate_limiter->try_take(caller.access_key_id,
+                                                    access::operation_family(action), now_ms())) {
+      co_return failure(kThrottling, "Rate exceeded");
+    }
+  }
   if (options_.auth_mode == EcrAuthMode::kSigV4) {
     if (options_.access) {
       ctx.access = options_.access.get();

@@ -17,7 +17,9 @@
 //      else SerializationException; empty body = {}) and validate it against
 //      the model (ShapeModel); an UploadLayerPart part larger than
 //      options.max_layer_part_bytes is an InvalidLayerPartException;
-//   5. in sigv4 mode, authorize the operation as the action
+//   5. in sigv4 mode, take a token of the key's bucket for the
+//      operation's family (options.rate_limiter; ThrottlingException when
+//      empty), then authorize the operation as the action
 //      "ecr:<Operation>" on the resources it names (authorization.hpp,
 //      access/access_control.hpp): AccessDeniedException when refused;
 //      without an AccessControl, a caller reaches only its own account;
@@ -40,6 +42,7 @@
 #include <memory>
 
 #include "access/access_control.hpp"
+#include "access/rate_limiter.hpp"
 #include "api/ecr/operation.hpp"
 #include "auth/credentials.hpp"
 #include "http/concurrency_limit.hpp"
@@ -70,6 +73,8 @@ struct EcrApiOptions {
   std::shared_ptr<access::AccessControl> access;
   // The listener speaks TLS (aws:SecureTransport).
   bool secure_transport = false;
+  // Per-key request rates (null: unlimited); ThrottlingException beyond.
+  std::shared_ptr<access::RateLimiter> rate_limiter;
 };
 
 class EcrApi {

@@ -34,6 +34,9 @@ inline constexpr std::string_view kRequestEntityTooLarge = "RequestEntityTooLarg
 inline constexpr std::string_view kSerialization = "SerializationException";
 inline constexpr std::string_view kInvalidParameter = "InvalidParameterException";
 inline constexpr std::string_view kServerException = "ServerException";
+// The caller's key is over its request rate (--rate-limit): AWS's common
+// throttling error, which the SDKs retry with backoff.
+inline constexpr std::string_view kThrottling = "ThrottlingException";
 
 struct EcrErrorDescriptor {
   std::string_view type;  // the exception shape name

@@ -1,6 +1,7 @@
 #include "api/oci/oci_api.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cctype>
 #include <boost/json/object.hpp>
 #include <utility>
@@ -10,6 +11,7 @@
 #include "api/oci/handlers.hpp"
 #include "api/oci/responses.hpp"
 #include "api/oci/router.hpp"
+#include "util/time.hpp"
 
 namespace berth::api::oci {
 
@@ -85,6 +87,20 @@ std::string operation_name(RouteKind kind, Verb method) {
   return "oci:" + std::string(route_name(kind)) + "." + verb;
 }
 
+// 429 for a key over its rate (--rate-limit), with the seconds until its
+// bucket has a token again.
+http::Response too_many_requests(double wait_seconds) {
+  http::Response response(Status::too_many_requests);
+  response.headers.set(http::beast_http::field::content_type, "application/json");
+  response.headers.set(kApiVersionHeader, kApiVersion);
+  response.headers.set(http::beast_http::field::retry_after,
+                       std::to_string(static_cast<long long>(std::ceil(wait_seconds))));
+  response.body = error_body("TOOMANYREQUESTS", "rate exceeded for this access key; retry later",
+                             "");
+  response.error_name = "TOOMANYREQUESTS";
+  return response;
+}
+
 boost::asio::awaitable<http::Response> dispatch(const HandlerContext& ctx,
                                                 http::Request& request) {
   Result<RouteMatch> route = parse_route(request.path);
@@ -110,6 +126,22 @@ boost::asio::awaitable<http::Response> OciApi::handle(http::Request& request) {
   }
   if (options_.access && options_.auth.required && access->authenticated) {
     Result<RouteMatch> route = parse_route(request.path);
+    if (route && options_.rate_limiter) {
+      auto required = required_access(*route, request, access->registry_id);
+      const std::string_view family = required.empty()
+                                          ? std::string_view("other")
+                                          : access::operation_family(required[0].any_of[0]);
+      if (auto wait = options_.rate_limiter->try_take(access->access_key_id, family, now_ms())) {
+        http::Response throttled = too_many_requests(*wait);
+        throttled.operation = operation_name(route->kind, request.method);
+        throttled.principal = access->identity.arn();
+        if (request.method == Verb::head) {
+          throttled.head_content_length = throttled.body.size();
+          throttled.body.clear();
+        }
+        co_return throttled;
+      }
+    }
     if (route) {
       berth::Status allowed = co_await authorize_request(
           *options_.access, blocking_, access->identity,

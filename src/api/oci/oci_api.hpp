@@ -20,6 +20,7 @@
 #include <string_view>
 
 #include "access/access_control.hpp"
+#include "access/rate_limiter.hpp"
 #include "api/oci/registry_auth.hpp"
 #include "http/concurrency_limit.hpp"
 #include "http/message.hpp"
@@ -44,6 +45,9 @@ struct OciApiOptions {
   // ECR API.
   std::shared_ptr<access::AccessControl> access;
   bool secure_transport = false;  // the listener speaks TLS (aws:SecureTransport)
+  // Per-key request rates (null: unlimited): 429 TOOMANYREQUESTS with
+  // Retry-After beyond. May be shared with the ECR API.
+  std::shared_ptr<access::RateLimiter> rate_limiter;
 };
 
 class OciApi {
