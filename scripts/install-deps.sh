@@ -11,6 +11,9 @@ packages=(
   python3-pytest python3-boto3 python3-requests awscli skopeo curl openssl
   # a throwaway PostgreSQL server for the tests (scripts/test-backends/postgres.sh)
   postgresql-15 postgresql-client-15
+  # a throwaway Ceph RADOS Gateway, the S3-compatible store of the tests
+  # (scripts/test-backends/rgw.sh)
+  ceph-mon ceph-osd radosgw ceph-common uuid-runtime
   # fuzz targets (fuzz/, docs/fuzzing.md): the libFuzzer engine archive
   libclang-rt-14-dev
 )
