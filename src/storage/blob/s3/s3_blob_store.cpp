@@ -33,10 +33,13 @@ class S3BlobReader final : public BlobReader {
       const std::uint64_t length = std::min(kReadWindow, size_ - offset_);
       // Gone mid-read (collected, or the bucket emptied): the stream the
       // client already has cannot be completed.
-      auto window = context_->objects.get_range(key_, offset_, length, ErrorCode::kCorruption);
-      if (!window) return std::unexpected(std::move(window).error());
-      window_ = std::move(*window);
       window_at_ = 0;
+      auto fetched =
+          context_->objects.get_range_into(key_, offset_, length, window_, ErrorCode::kCorruption);
+      if (!fetched) {
+        window_.clear();  // a later read starts this window again
+        return std::unexpected(std::move(fetched).error());
+      }
       offset_ += length;
     }
     const std::size_t n = std::min(out.size(), window_.size() - window_at_);

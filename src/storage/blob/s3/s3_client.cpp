@@ -7,6 +7,7 @@
 #include <mutex>
 #include <random>
 #include <thread>
+#include <utility>
 
 #include "crypto/hasher.hpp"
 #include "storage/blob/s3/s3_address.hpp"
@@ -27,6 +28,8 @@ void init_curl_once() {
 struct Transfer {
   std::string_view upload;  // what remains to send
   S3Response* response;
+  std::string* body;        // response->body or the request's sink
+  CURL* curl;
   bool too_large = false;
 };
 
@@ -41,11 +44,20 @@ std::size_t read_body(char* out, std::size_t size, std::size_t count, void* user
 std::size_t write_body(char* data, std::size_t size, std::size_t count, void* user) {
   auto* transfer = static_cast<Transfer*>(user);
   const std::size_t n = size * count;
-  if (transfer->response->body.size() + n > kMaxResponseBody) {
+  std::string& body = *transfer->body;
+  if (body.size() + n > kMaxResponseBody) {
     transfer->too_large = true;
     return 0;  // aborts the transfer
   }
-  transfer->response->body.append(data, n);
+  if (body.empty()) {
+    // One allocation of the announced size rather than a doubling series.
+    curl_off_t length = -1;
+    curl_easy_getinfo(transfer->curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length);
+    if (length > 0 && static_cast<std::uint64_t>(length) <= kMaxResponseBody) {
+      body.reserve(static_cast<std::size_t>(length));
+    }
+  }
+  body.append(data, n);
   return n;
 }
 
@@ -159,7 +171,9 @@ Result<S3Response> S3Client::send_once(Handle& handle, const S3Request& request,
   list = curl_slist_append(list, "Accept:");
 
   S3Response response;
-  Transfer transfer{request.body, &response};
+  std::string* body = request.body_sink ? request.body_sink : &response.body;
+  body->clear();
+  Transfer transfer{request.body, &response, body, curl};
   curl_easy_setopt(curl, CURLOPT_URL, target.url.c_str());
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, list);
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
@@ -203,6 +217,8 @@ Result<S3Response> S3Client::send_once(Handle& handle, const S3Request& request,
   }
   sent = true;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
+  // An error document is the caller's to read, not the sink's to keep.
+  if (!response.ok() && body != &response.body) response.body = std::exchange(*body, {});
   return response;
 }
 

@@ -42,6 +42,10 @@ struct S3Request {
   auth::HeaderList headers;    // extra headers, signed with the rest
   std::string_view body;       // outlives send()
   bool idempotent = true;
+  // Where a successful response's body goes, instead of S3Response::body:
+  // a reader reuses one buffer for every window, so a long pull neither
+  // reallocates nor fragments the heap.
+  std::string* body_sink = nullptr;
 };
 
 struct S3Response {

@@ -54,17 +54,24 @@ Result<ObjectInfo> S3Objects::head(const std::string& key, ErrorCode not_found) 
 
 Result<std::string> S3Objects::get_range(const std::string& key, std::uint64_t offset,
                                          std::uint64_t length, ErrorCode not_found) {
-  S3Request request{.method = "GET", .key = key};
+  std::string out;
+  BERTH_TRY_STATUS(get_range_into(key, offset, length, out, not_found));
+  return out;
+}
+
+Status S3Objects::get_range_into(const std::string& key, std::uint64_t offset,
+                                 std::uint64_t length, std::string& out, ErrorCode not_found) {
+  S3Request request{.method = "GET", .key = key, .body_sink = &out};
   request.headers.emplace_back("Range", range_header(offset, length));
   S3Response response = BERTH_TRY(send(std::move(request), "read " + key, not_found));
-  if (response.status == 200 && offset == 0 && response.body.size() >= length) {
-    response.body.resize(length);  // a server that ignores Range sends it all
+  if (response.status == 200 && offset == 0 && out.size() >= length) {
+    out.resize(length);  // a server that ignores Range sends it all
   }
-  if (response.body.size() != length) {
+  if (out.size() != length) {
     return fail(ErrorCode::kCorruption, "S3 returned fewer bytes than the object holds",
                 key + " at " + std::to_string(offset));
   }
-  return std::move(response.body);
+  return ok();
 }
 
 Result<std::string> S3Objects::get(const std::string& key, ErrorCode not_found) {

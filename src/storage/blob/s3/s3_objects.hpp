@@ -36,6 +36,9 @@ class S3Objects {
   // REQUIRES: length > 0.
   Result<std::string> get_range(const std::string& key, std::uint64_t offset,
                                 std::uint64_t length, ErrorCode not_found);
+  // The same into `out`, reusing its capacity.
+  Status get_range_into(const std::string& key, std::uint64_t offset, std::uint64_t length,
+                        std::string& out, ErrorCode not_found);
   // The whole (small) object.
   Result<std::string> get(const std::string& key, ErrorCode not_found);
   Status put(const std::string& key, std::string_view body);
