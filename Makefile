@@ -25,16 +25,14 @@ run: build
 	$(BUILD_DIR)/src/app/berth serve --listen $(LISTEN) --data-dir $(DATA_DIR) \
 	  --public-url http://$(LISTEN) --log-level info
 
-# Both run beside throwaway backing servers (PostgreSQL today), started and
-# stopped by scripts/test-backends/with-backends.sh; a backend that does not
-# start fails the run instead of skipping its tests.
-WITH_BACKENDS := scripts/test-backends/with-backends.sh
-
+# Both start a throwaway PostgreSQL and Ceph RGW for their run
+# (scripts/test-backends/with-backends.sh), so no backend case is skipped.
 unit: build
-	$(WITH_BACKENDS) ctest --test-dir $(BUILD_DIR) --output-on-failure -j2
+	scripts/test-backends/with-backends.sh ctest --test-dir $(BUILD_DIR) --output-on-failure -j2
 
 integration: build
-	BERTH_BINARY=$(abspath $(BUILD_DIR))/src/app/berth $(WITH_BACKENDS) $(PYTHON) -m pytest -q tests/integration
+	BERTH_BINARY=$(abspath $(BUILD_DIR))/src/app/berth scripts/test-backends/with-backends.sh \
+	  $(PYTHON) -m pytest -q tests/integration
 
 # The README's test command: everything, as CI runs it (.ci/run).
 test: unit integration bench-smoke fuzz sanitize

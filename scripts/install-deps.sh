@@ -15,6 +15,9 @@ packages=(
   postgresql-15 postgresql-client-15
   # the load balancer of the scale-out topology (scripts/scale-out-local.sh)
   haproxy
+  # a throwaway Ceph RADOS Gateway, the S3-compatible store of the tests
+  # (scripts/test-backends/rgw.sh)
+  ceph-mon ceph-osd radosgw ceph-common uuid-runtime
   # fuzz targets (fuzz/, docs/fuzzing.md): the libFuzzer engine archive
   libclang-rt-14-dev
 )

@@ -1,31 +1,31 @@
 #!/usr/bin/env bash
-# Runs one command with berth's throwaway test backends up, then stops them:
+# Runs a command with the test backends up: a throwaway PostgreSQL
+# (postgres.sh) and Ceph RGW (rgw.sh), each in a state directory of its own
+# under /tmp, their BERTH_TEST_* variables exported and
+# BERTH_REQUIRE_BACKENDS=1 set, so a backend case that would skip fails
+# instead. Both are stopped afterwards, whatever the command's outcome.
 #
 #   scripts/test-backends/with-backends.sh ctest --test-dir build -j2
 #
-# Each backend's start script prints `export` lines (BERTH_TEST_POSTGRES_URL,
-# ...) that the unit and integration tests read; BERTH_REQUIRE_BACKENDS=1
-# then turns a missing backend into a failure instead of a skip, so CI
-# cannot pass by skipping. The command's exit status is the script's.
-#
-# BERTH_TEST_BACKEND_TAG keeps the state directories of concurrent runs
-# (several checkouts on one machine) apart; default: a hash of the cwd.
-set -uo pipefail
-
+# A backend that does not start fails the run (make test is CI's command).
+set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-tag=${BERTH_TEST_BACKEND_TAG:-$(pwd | cksum | cut -d' ' -f1)}
-export BERTH_TEST_POSTGRES_STATE=${BERTH_TEST_POSTGRES_STATE:-${TMPDIR:-/tmp}/berth-test-postgres-$tag}
 
-stop_all() {
-  "$here/postgres.sh" stop || true
+# /tmp rather than $TMPDIR: the PostgreSQL server runs as another user, and
+# bluestore needs a disk filesystem.
+run_dir=$(mktemp -d /tmp/berth-backends-XXXXXX)
+chmod 755 "$run_dir"
+export BERTH_TEST_POSTGRES_STATE=$run_dir/postgres
+export BERTH_TEST_RGW_STATE=$run_dir/rgw
+
+cleanup() {
+  "$here/rgw.sh" stop >/dev/null 2>&1 || true
+  "$here/postgres.sh" stop >/dev/null 2>&1 || true
+  rm -rf "$run_dir"
 }
-trap stop_all EXIT
+trap cleanup EXIT
 
-if ! exports=$("$here/postgres.sh" start); then
-  echo "with-backends.sh: PostgreSQL did not start" >&2
-  exit 1
-fi
-eval "$exports"
-
+eval "$("$here/postgres.sh" start)"
+eval "$("$here/rgw.sh" start)"
 export BERTH_REQUIRE_BACKENDS=1
 "$@"

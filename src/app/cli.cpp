@@ -49,7 +49,8 @@ void add_registry_options(CLI::App& cmd, Config& c) {
 void add_store_options(CLI::App& serve, Config& c) {
   serve.add_option("--blob-store", c.blob_store,
                    "Blob store URL: file://<path> (default file://<data-dir>) or "
-                   "s3://<bucket>[/<prefix>]?endpoint=http://host:port&region=...&path-style=true")
+                   "s3://<bucket>[/<prefix>]?endpoint=http://host:port&region=...&path-style=true"
+                   "&ca-bundle=FILE (endpoint omitted: AWS; path-style default false)")
       ->envname("BERTH_BLOB_STORE");
   serve.add_option("--meta-store", c.meta_store,
                    "Metadata store URL: sqlite://<path> (default sqlite://<data-dir>/metadata.db) "

@@ -315,9 +315,16 @@ int run_serve(const Config& config) {
   ecr_settings.authorization_token_ttl_ms = auth::kEcrTokenLifetimeMs;
 
   api::ecr::EcrServices ecr_services;
-  ecr_services.blob_download_url = [downloads, public_url](const registry::RepositoryRef& repo,
-                                                          const oci::Digest& digest,
-                                                          std::int64_t ttl_seconds) {
+  // With --blob-redirect, a presigned URL of the blob store itself (S3), as
+  // ECR hands out; else (or where the store cannot presign) berth's own.
+  ecr_services.blob_download_url = [downloads, public_url, redirect = config.blob_redirect,
+                                    &blob_store = **blobs](const registry::RepositoryRef& repo,
+                                                           const oci::Digest& digest,
+                                                           std::int64_t ttl_seconds) {
+    if (redirect) {
+      auto url = blob_store.redirect_url(digest, std::chrono::seconds(ttl_seconds));
+      if (url && url->has_value()) return std::move(**url);
+    }
     std::string token = downloads->issue(
         {repo.registry, repo.name, digest.str(), now_ms() + ttl_seconds * 1000});
     return public_url + api::oci::blob_download_target(repo.name, digest.str(), token);

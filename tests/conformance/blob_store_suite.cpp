@@ -151,6 +151,7 @@ GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(BlobStoreConformance);
 
 void BlobStoreConformance::SetUp() {
   store_ = GetParam().make();
+  if (IsSkipped() || HasFatalFailure()) return;  // an external backend that is not there
   ASSERT_NE(store_, nullptr) << "factory " << GetParam().name << " made no store";
 }
 

@@ -3,6 +3,9 @@
 #include <system_error>
 
 #include "storage/blob/fs/fs_blob_store.hpp"
+#include "storage/blob/s3/s3_blob_store.hpp"
+#include "storage/blob/s3/s3_credentials.hpp"
+#include "storage/factory/s3_store_url.hpp"
 #include "storage/factory/store_url.hpp"
 #include "storage/meta/postgres/pg_meta_store.hpp"
 #include "storage/meta/sqlite/sqlite_meta_store.hpp"
@@ -37,6 +40,23 @@ Result<std::unique_ptr<blob::BlobStore>> open_file_store(const StoreUrl& url,
     return refuse(url, root.string() + " holds no blob store (no blobs/ directory)");
   }
   auto store = blob::fs::open_fs_blob_store(root, {.fsync = options.fsync});
+  if (!store) return about(url, store.error());
+  return store;
+}
+
+// Nothing is created unless options.create_bucket: the bucket is checked
+// (one LIST) before the store is handed out.
+Result<std::unique_ptr<blob::BlobStore>> open_s3_store(const StoreUrl& url,
+                                                       const BlobStoreOpenOptions& options) {
+  blob::s3::S3Config config = BERTH_TRY(s3_config_from_url(url));
+  auto credential = options.credentials_file.empty()
+                        ? blob::s3::s3_credential_from_environment()
+                        : blob::s3::load_s3_credential_file(options.credentials_file);
+  if (!credential) return about(url, credential.error());
+  config.credential = std::move(*credential);
+  blob::s3::S3StoreOptions s3_options;
+  s3_options.create_bucket = options.create_bucket && !options.must_exist;
+  auto store = blob::s3::open_s3_blob_store(std::move(config), s3_options);
   if (!store) return about(url, store.error());
   return store;
 }
@@ -81,10 +101,7 @@ Result<std::unique_ptr<blob::BlobStore>> open_blob_store(std::string_view text,
                                                          const BlobStoreOpenOptions& options) {
   StoreUrl url = BERTH_TRY(parse_store_url(text));
   if (url.scheme == "file") return open_file_store(url, options);
-  if (url.scheme == "s3") {
-    return fail(ErrorCode::kUnsupported,
-                "store " + redact_url(url.text) + ": the S3 blob store is not built in yet");
-  }
+  if (url.scheme == "s3") return open_s3_store(url, options);
   return refuse(url, "unknown blob store scheme '" + url.scheme + "' (file:// or s3://)");
 }
 
