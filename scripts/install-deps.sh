@@ -13,6 +13,8 @@ packages=(
   postgresql-15 postgresql-client-15
   # the load balancer of the scale-out topology (scripts/scale-out-local.sh)
   haproxy
+  # the web console's browser test (tests/integration/test_console.py)
+  chromium chromium-driver python3-selenium
   # fuzz targets (fuzz/, docs/fuzzing.md): the libFuzzer engine archive
   libclang-rt-14-dev
 )
