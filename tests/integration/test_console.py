@@ -46,12 +46,12 @@ def seeded(console_env, layouts, tmp_path_factory):
     index), console/web:latest; pushed with skopeo over /v2/ with the ECR login."""
     skopeo = Skopeo(console_env.server, tmp_path_factory.mktemp("console-skopeo"))
     creds = f"AWS:{console_env.password()}"
-    pushes = [("single_dir", "img", "console/app", "v1"),
-              ("multi_dir", "multi", "console/app", "multi"),
-              ("single_dir", "img", "console/web", "latest")]
-    for layout, name, repo, tag in pushes:
+    pushes = [("single_dir", "img", "console/app", "v1", ()),
+              ("multi_dir", "multi", "console/app", "multi", ("--all",)),  # the index and every child
+              ("single_dir", "img", "console/web", "latest", ())]
+    for layout, name, repo, tag, extra in pushes:
         skopeo.copy(f"oci:{layouts[layout]}:{name}", skopeo.ref(repo, tag), "--dest-creds", creds,
-                    "--preserve-digests")
+                    "--preserve-digests", *extra)
     image = layouts["single"].manifest.digest
 
     # An SBOM-like artifact whose subject is v1: the referrers the console lists.
