@@ -18,6 +18,8 @@ packages=(
   # a throwaway Ceph RADOS Gateway, the S3-compatible store of the tests
   # (scripts/test-backends/rgw.sh)
   ceph-mon ceph-osd radosgw ceph-common uuid-runtime
+  # the web console's browser test (tests/integration/test_console.py)
+  chromium chromium-driver python3-selenium
   # fuzz targets (fuzz/, docs/fuzzing.md): the libFuzzer engine archive
   libclang-rt-14-dev
 )

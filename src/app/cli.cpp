@@ -484,7 +484,8 @@ void document_config_option(CLI::App& cmd, std::string& unused) {
 }  // namespace
 
 int run_cli(int argc, char** argv) {
-  CLI::App app{"berth: a container registry speaking OCI Distribution (/v2/) and the AWS ECR API",
+  CLI::App app{"berth: a container registry speaking OCI Distribution (/v2/) and the AWS ECR API, "
+               "with a web console at /console",
                "berth"};
   app.require_subcommand(1);
   std::string config_unused;

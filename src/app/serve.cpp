@@ -353,7 +353,18 @@ int run_serve(const Config& config) {
       observability.registry, blocking,
       [&metered_blobs, &metered_meta] { return check_stores(metered_blobs, metered_meta); },
       metrics_auth);
-  FrontDoor front_door(oci, ecr, &ops);
+
+  api::console::ConsoleOptions console_options;
+  console_options.sign_in.check_secrets = config.auth == "sigv4";
+  console_options.sign_in.credentials = *credentials;
+  console_options.sign_in.default_account_id = config.account_id;
+  console_options.default_region = config.region;
+  console_options.public_url = public_url;
+  console_options.repository_uri_template = ecr_settings.repository_uri_template;
+  console_options.tls = config.tls();
+  api::console::ConsoleApi console(core, blocking, console_options);
+
+  FrontDoor front_door(oci, ecr, console, &ops);
 
   http::ServerOptions server_options;
   server_options.listen_address = listen->host;

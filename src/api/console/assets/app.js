@@ -1,0 +1,502 @@
+// berth console: a small single-page app over /console/api/. Plain DOM, no
+// framework, no inline script (the Content-Security-Policy forbids it), and
+// every server-provided string goes in with textContent, never as HTML.
+"use strict";
+
+(() => {
+  const API = "/console/api/";
+  const state = { session: null, region: "", registries: [] };
+  const $ = (id) => document.getElementById(id);
+
+  // ---- DOM helpers ----
+  // h("a", {href: "#"}, "text", child...) builds an element.
+  function h(tag, attrs, ...children) {
+    const el = document.createElement(tag);
+    for (const [key, value] of Object.entries(attrs || {})) {
+      if (value === undefined || value === null || value === false) continue;
+      if (key === "class") el.className = value;
+      else if (key.startsWith("on")) el.addEventListener(key.slice(2), value);
+      else if (key === "dataset") Object.assign(el.dataset, value);
+      else el.setAttribute(key, value === true ? "" : value);
+    }
+    for (const child of children.flat()) {
+      if (child === undefined || child === null || child === false) continue;
+      el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    }
+    return el;
+  }
+
+  function formatSize(bytes) {
+    if (bytes === undefined || bytes === null) return "—";
+    const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let value = bytes, unit = 0;
+    while (value >= 1024 && unit < units.length - 1) { value /= 1024; unit++; }
+    return (unit === 0 ? value : value.toFixed(1)) + " " + units[unit];
+  }
+  function formatTime(ms) {
+    if (!ms) return "never";
+    const d = new Date(ms);
+    return d.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+  }
+  const timeCell = (ms) => h("time", ms ? { datetime: new Date(ms).toISOString() } : {}, formatTime(ms));
+  const shortDigest = (d) => d.replace(/^(sha256:|sha512:)/, "$1").slice(0, 19) + "…";
+
+  function notice(text, isError) {
+    const el = $("notice");
+    el.textContent = text;
+    el.classList.toggle("is-error", !!isError);
+    el.setAttribute("role", isError ? "alert" : "status");
+    el.hidden = !text;
+  }
+
+  // ---- API ----
+  class ApiError extends Error {
+    constructor(status, code, message) { super(message); this.status = status; this.code = code; }
+  }
+
+  async function api(method, path, params, body) {
+    const url = new URL(API + path, location.origin);
+    for (const [k, v] of Object.entries(params || {})) {
+      if (v !== undefined && v !== null && v !== "") url.searchParams.set(k, v);
+    }
+    const headers = { "Accept": "application/json" };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    if (method !== "GET" && state.session) headers["X-CSRF-Token"] = state.session.csrfToken;
+    let response;
+    try {
+      response = await fetch(url, {
+        method, headers, credentials: "same-origin", cache: "no-store",
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (e) {
+      throw new ApiError(0, "NetworkError", "berth did not answer; check that it is running.");
+    }
+    if (response.status === 204) return null;
+    let data = null;
+    try { data = await response.json(); } catch (e) { data = null; }
+    if (!response.ok) {
+      const message = (data && data.message) || ("Request failed with HTTP " + response.status);
+      const error = new ApiError(response.status, data && data.error, message);
+      if (response.status === 401 && path !== "session") signedOut("Your session has ended. Sign in again.");
+      throw error;
+    }
+    return data;
+  }
+
+  // ---- sign in / out ----
+  function showSignIn(message) {
+    state.session = null;
+    $("account-bar").hidden = true;
+    $("view").hidden = true;
+    $("view").replaceChildren();
+    $("sign-in-view").hidden = false;
+    const error = $("sign-in-error");
+    error.textContent = message || "";
+    error.hidden = !message;
+    $("access-key").focus();
+  }
+
+  function signedOut(message) {
+    showSignIn(message);
+  }
+
+  async function startSession(session) {
+    state.session = session;
+    notice("");
+    $("sign-in-view").hidden = true;
+    $("account-bar").hidden = false;
+    $("who").textContent = session.accessKeyId + " · account " + session.accountId;
+    state.region = sessionStorage.getItem("berth-region") || session.defaultRegion;
+    try {
+      const data = await api("GET", "registries");
+      state.registries = data.registries;
+    } catch (e) {
+      state.registries = [{ region: session.defaultRegion, host: "" }];
+    }
+    if (!state.registries.some((r) => r.region === state.region)) state.region = session.defaultRegion;
+    const select = $("region");
+    select.replaceChildren(...state.registries.map((r) =>
+      h("option", { value: r.region, selected: r.region === state.region }, r.region)));
+    $("view").hidden = false;
+    route();
+  }
+
+  async function onSignIn(event) {
+    event.preventDefault();
+    const key = $("access-key").value.trim();
+    const secret = $("secret-key").value;
+    const error = $("sign-in-error");
+    if (!key || !secret) {
+      error.textContent = "Enter both the access key ID and the secret access key.";
+      error.hidden = false;
+      return;
+    }
+    $("sign-in-button").disabled = true;
+    try {
+      const session = await api("POST", "session", null, { accessKeyId: key, secretAccessKey: secret });
+      $("secret-key").value = "";
+      error.hidden = true;
+      await startSession(session);
+    } catch (e) {
+      error.textContent = e.status === 401
+        ? "Sign-in failed: that access key ID and secret access key do not match a key this registry accepts."
+        : e.message;
+      error.hidden = false;
+      $("secret-key").focus();
+    } finally {
+      $("sign-in-button").disabled = false;
+    }
+  }
+
+  async function onSignOut() {
+    try { await api("DELETE", "session"); } catch (e) { /* signed out either way */ }
+    sessionStorage.removeItem("berth-region");
+    // Back to the start without a hashchange (which would render a page).
+    history.replaceState(null, "", "#/");
+    showSignIn("");
+    notice("You have signed out.");
+  }
+
+  // ---- routing: #/, #/repo?name=…, #/image?name=…&digest=… ----
+  function parseHash() {
+    const hash = location.hash.replace(/^#/, "") || "/";
+    const [path, query] = hash.split("?");
+    return { path, params: new URLSearchParams(query || "") };
+  }
+  const link = (path, params) => "#" + path + (params ? "?" + new URLSearchParams(params) : "");
+
+  async function route(moveFocus) {
+    if (!state.session) return;
+    const { path, params } = parseHash();
+    const view = $("view");
+    view.replaceChildren(h("p", { class: "muted" }, "Loading…"));
+    try {
+      if (path === "/repo" && params.get("name")) await renderRepository(view, params.get("name"));
+      else if (path === "/image" && params.get("name") && params.get("digest")) {
+        await renderImage(view, params.get("name"), params.get("digest"));
+      } else await renderRepositories(view, params);
+    } catch (e) {
+      if (e.status === 401) return;
+      view.replaceChildren(h("div", { class: "card" }, h("h1", {}, "Something went wrong"),
+        h("p", { class: "error", role: "alert" }, e.message),
+        h("p", {}, h("a", { href: "#/" }, "Back to repositories"))));
+    }
+    const heading = view.querySelector("h1");
+    if (heading) {
+      // Screen readers hear the new page's title after a navigation.
+      heading.setAttribute("tabindex", "-1");
+      if (moveFocus) heading.focus({ preventScroll: true });
+    }
+  }
+
+  // ---- copyable commands ----
+  function command(label, text) {
+    const pre = h("pre", {}, h("code", {}, text));
+    const button = h("button", { type: "button", class: "secondary small", "aria-label": "Copy: " + label }, "Copy");
+    button.addEventListener("click", async () => {
+      try {
+        await navigator.clipboard.writeText(text);
+        button.textContent = "Copied";
+      } catch (e) {
+        // No clipboard outside secure contexts: select the text instead.
+        const range = document.createRange();
+        range.selectNodeContents(pre);
+        const selection = getSelection();
+        selection.removeAllRanges();
+        selection.addRange(range);
+        button.textContent = "Selected";
+      }
+      setTimeout(() => { button.textContent = "Copy"; }, 1500);
+    });
+    return h("div", { class: "command", role: "group", "aria-label": label }, pre, button);
+  }
+
+  function loginCommands(repo) {
+    const region = repo.region;
+    const tls = repo.insecure ? " --tls-verify=false" : "";
+    const base = `aws ecr get-login-password --region ${region} --endpoint-url ${repo.publicUrl}`;
+    return [
+      ["podman login", `${base} | podman login --username AWS --password-stdin${tls} ${repo.host}`],
+      ["docker login", `${base} | docker login --username AWS --password-stdin ${repo.host}`],
+    ];
+  }
+  function pullCommands(repo, ref) {
+    const tls = repo.insecure ? " --tls-verify=false" : "";
+    const sep = ref.startsWith("sha256:") || ref.startsWith("sha512:") ? "@" : ":";
+    return [
+      ["podman pull", `podman pull${tls} ${repo.uri}${sep}${ref}`],
+      ["docker pull", `docker pull ${repo.uri}${sep}${ref}`],
+    ];
+  }
+
+  // ---- repositories ----
+  async function renderRepositories(view, params) {
+    const q = params.get("q") || "";
+    const match = params.get("match") || "substring";
+    const after = params.get("after") || "";
+    const data = await api("GET", "repositories", { region: state.region, q, match, after, limit: 50 });
+
+    const search = h("input", { id: "repo-search", type: "search", value: q, placeholder: "e.g. team/app",
+                                autocomplete: "off", spellcheck: "false" });
+    const mode = h("select", { id: "repo-match" },
+      h("option", { value: "substring", selected: match === "substring" }, "contains"),
+      h("option", { value: "prefix", selected: match === "prefix" }, "starts with"));
+    const form = h("form", { class: "toolbar", role: "search", onsubmit: (e) => {
+      e.preventDefault();
+      location.hash = link("/", { q: search.value.trim(), match: mode.value });
+    } },
+      h("div", { class: "grow" }, h("label", { for: "repo-search" }, "Search repositories"), search),
+      h("div", {}, h("label", { for: "repo-match" }, "Match"), mode),
+      h("button", { type: "submit" }, "Search"));
+
+    const children = [h("h1", {}, "Repositories"),
+      h("p", { class: "muted" }, `Registry ${state.session.accountId} in ${state.region}`), form];
+    const repos = data.repositories;
+    if (repos.length === 0) {
+      children.push(h("div", { class: "card empty", id: "repos-empty" },
+        q || after ? [h("strong", {}, "No repositories match."),
+                      h("span", {}, data.next ? "None in this stretch of names; try the next page." : "Try another search.")]
+          : [h("strong", {}, "No repositories yet."),
+             h("span", {}, "Push an image (podman push, skopeo copy) or create one with aws ecr create-repository.")]));
+    } else {
+      children.push(repositoryTable(repos));
+    }
+    const pager = h("div", { class: "pager" });
+    if (after) pager.append(h("a", { href: link("/", { q, match }), id: "repos-first" }, "← First page"));
+    if (data.next) {
+      pager.append(h("a", { href: link("/", { q, match, after: data.next }), id: "repos-next" }, "Next page →"));
+    }
+    children.push(pager);
+    view.replaceChildren(...children);
+  }
+
+  function repositoryTable(repos) {
+    let sortKey = "name", ascending = true;
+    const body = h("tbody", {});
+    const headers = {};
+    function fill() {
+      const rows = [...repos].sort((a, b) => {
+        const x = a[sortKey], y = b[sortKey];
+        return (x < y ? -1 : x > y ? 1 : 0) * (ascending ? 1 : -1);
+      });
+      body.replaceChildren(...rows.map((r) => h("tr", {},
+        h("td", { "data-label": "Name" }, h("a", { href: link("/repo", { name: r.name }), class: "repo-link" }, r.name)),
+        h("td", { "data-label": "URI", class: "mono" }, r.uri),
+        h("td", { "data-label": "Created" }, timeCell(r.createdAt)),
+        h("td", { "data-label": "Tags" }, r.tagMutability === "MUTABLE" ? "mutable" : "immutable"))));
+      for (const [key, th] of Object.entries(headers)) {
+        th.setAttribute("aria-sort", key === sortKey ? (ascending ? "ascending" : "descending") : "none");
+      }
+    }
+    function sortable(key, label) {
+      const th = h("th", { scope: "col" }, h("button", { type: "button", onclick: () => {
+        ascending = sortKey === key ? !ascending : true;
+        sortKey = key;
+        fill();
+      } }, label));
+      headers[key] = th;
+      return th;
+    }
+    const table = h("table", { class: "stack", id: "repos-table" },
+      h("caption", { class: "muted" }, "Sorting applies to this page; pages follow name order."),
+      h("thead", {}, h("tr", {}, sortable("name", "Name"), h("th", { scope: "col" }, "URI"),
+        sortable("createdAt", "Created"), h("th", { scope: "col" }, "Tags"))),
+      body);
+    fill();
+    return h("div", { class: "table-wrap" }, table);
+  }
+
+  // ---- one repository ----
+  async function renderRepository(view, name) {
+    const [repo, images] = await Promise.all([
+      api("GET", "repository", { region: state.region, name }),
+      api("GET", "images", { region: state.region, name, limit: 100 }),
+    ]);
+    const firstTag = images.images.flatMap((i) => i.tags)[0] || "latest";
+    const children = [
+      h("nav", { class: "breadcrumb", "aria-label": "Breadcrumb" }, h("a", { href: "#/" }, "Repositories"), " / "),
+      h("h1", {}, repo.name),
+      h("section", { class: "card", "aria-labelledby": "pull-heading" },
+        h("h2", { id: "pull-heading" }, "Pull"),
+        h("p", { class: "muted" }, "Log in with the AWS CLI, then pull:"),
+        ...loginCommands(repo).map(([label, text]) => command(label, text)),
+        ...pullCommands(repo, firstTag).map(([label, text]) => command(label, text))),
+      h("section", { "aria-labelledby": "images-heading" },
+        h("h2", { id: "images-heading" }, "Images"), imagesTable(repo, images.images),
+        images.next ? h("p", { class: "muted" }, "Showing the first 100 images.") : null),
+      settingsSection(repo),
+    ];
+    view.replaceChildren(...children);
+  }
+
+  function imageKind(image) {
+    if (image.subject) {
+      const type = image.artifactType || "";
+      if (/sbom|spdx|cyclonedx/i.test(type)) return "SBOM";
+      if (/signature|cosign|notary/i.test(type)) return "signature";
+      return "referrer";
+    }
+    return image.index ? "index" : "image";
+  }
+
+  function imagesTable(repo, images) {
+    if (images.length === 0) {
+      return h("div", { class: "card empty", id: "images-empty" }, h("strong", {}, "No images in this repository."),
+        h("span", {}, "Push one with the commands above (podman push " + repo.uri + ":TAG)."));
+    }
+    const rows = [...images].sort((a, b) => b.pushedAt - a.pushedAt).map((image) => h("tr", { dataset: { digest: image.digest } },
+      h("td", { "data-label": "Tags" }, image.tags.length ? image.tags.map((t) => h("span", { class: "tag" }, t))
+        : h("span", { class: "muted" }, "untagged")),
+      h("td", { "data-label": "Digest", class: "mono" },
+        h("a", { href: link("/image", { name: repo.name, digest: image.digest }), class: "image-link",
+                 "aria-label": "Image " + image.digest }, shortDigest(image.digest))),
+      h("td", { "data-label": "Kind" }, h("span", { class: "badge" }, imageKind(image)),
+        (image.platforms || []).map((p) => h("span", { class: "badge" }, p)),
+        image.subject ? h("div", { class: "muted" }, "for ", h("a", { href: link("/image", { name: repo.name, digest: image.subject }) }, shortDigest(image.subject))) : null),
+      h("td", { "data-label": "Size" }, formatSize(image.size)),
+      h("td", { "data-label": "Pushed" }, timeCell(image.pushedAt)),
+      h("td", { "data-label": "Last pulled" }, timeCell(image.lastPulledAt)),
+      h("td", { "data-label": "Media type", class: "mono" }, image.artifactType || image.mediaType),
+      h("td", { "data-label": "Actions" }, h("button", { type: "button", class: "danger small delete-image",
+        "aria-label": "Delete image " + image.digest, onclick: () => confirmDelete(repo.name, image) }, "Delete"))));
+    return h("div", { class: "table-wrap" }, h("table", { class: "stack", id: "images-table" },
+      h("thead", {}, h("tr", {}, ...["Tags", "Digest", "Kind", "Size", "Pushed", "Last pulled", "Media type", "Actions"]
+        .map((t) => h("th", { scope: "col" }, t)))),
+      h("tbody", {}, rows)));
+  }
+
+  function settingsSection(repo) {
+    const filters = repo.tagMutabilityExclusionFilters || [];
+    return h("section", { class: "card", "aria-labelledby": "settings-heading", id: "settings" },
+      h("h2", { id: "settings-heading" }, "Settings"),
+      h("dl", { class: "facts" },
+        h("dt", {}, "Tag mutability"), h("dd", { id: "tag-mutability" }, repo.tagMutability),
+        filters.length ? [h("dt", {}, "Exceptions"), h("dd", {}, filters.map((f) => f.filter).join(", "))] : null,
+        h("dt", {}, "Scan on push"), h("dd", {}, repo.scanOnPush ? "on" : "off"),
+        h("dt", {}, "Encryption"), h("dd", {}, repo.encryptionType),
+        h("dt", {}, "Created"), h("dd", {}, timeCell(repo.createdAt)),
+        h("dt", {}, "URI"), h("dd", { class: "mono" }, repo.uri)),
+      h("h3", {}, "Lifecycle policy"),
+      repo.lifecyclePolicy
+        ? [h("pre", { class: "manifest", id: "lifecycle-policy" }, pretty(repo.lifecyclePolicy)),
+           repo.lifecyclePolicyEvaluatedAt ? h("p", { class: "muted" }, "Last evaluated ", timeCell(repo.lifecyclePolicyEvaluatedAt)) : null]
+        : h("p", { class: "muted", id: "lifecycle-policy" }, "No lifecycle policy: images stay until deleted. Set one with aws ecr put-lifecycle-policy."));
+  }
+
+  function pretty(text) {
+    try { return JSON.stringify(JSON.parse(text), null, 2); } catch (e) { return text; }
+  }
+
+  // ---- one image ----
+  async function renderImage(view, name, digest) {
+    const [repo, image] = await Promise.all([
+      api("GET", "repository", { region: state.region, name }),
+      api("GET", "image", { region: state.region, name, digest }),
+    ]);
+    const ref = image.tags[0] || image.digest;
+    const layers = image.layers || [];
+    const children = [
+      h("nav", { class: "breadcrumb", "aria-label": "Breadcrumb" }, h("a", { href: "#/" }, "Repositories"), " / ",
+        h("a", { href: link("/repo", { name }) }, name), " /"),
+      h("h1", { class: "mono" }, image.digest),
+      h("section", { class: "card", "aria-labelledby": "facts-heading" },
+        h("h2", { id: "facts-heading" }, "Image"),
+        h("dl", { class: "facts" },
+          h("dt", {}, "Tags"), h("dd", {}, image.tags.length ? image.tags.map((t) => h("span", { class: "tag" }, t)) : "untagged"),
+          h("dt", {}, "Kind"), h("dd", {}, imageKind(image)),
+          h("dt", {}, "Media type"), h("dd", { class: "mono" }, image.mediaType),
+          image.artifactType ? [h("dt", {}, "Artifact type"), h("dd", { class: "mono" }, image.artifactType)] : null,
+          h("dt", {}, "Size"), h("dd", {}, formatSize(image.size)),
+          h("dt", {}, "Pushed"), h("dd", {}, timeCell(image.pushedAt)),
+          h("dt", {}, "Last pulled"), h("dd", {}, timeCell(image.lastPulledAt)),
+          image.subject ? [h("dt", {}, "Refers to"), h("dd", { class: "mono" },
+            h("a", { href: link("/image", { name, digest: image.subject }) }, image.subject))] : null,
+          (image.platforms || []).length ? [h("dt", {}, "Platforms"), h("dd", {}, image.platforms.map((p) => h("span", { class: "badge" }, p)))] : null),
+        h("div", { class: "pager" }, h("button", { type: "button", class: "danger delete-image", id: "delete-this-image",
+          onclick: () => confirmDelete(name, image, true) }, "Delete image"))),
+      h("section", { class: "card", "aria-labelledby": "image-pull-heading" },
+        h("h2", { id: "image-pull-heading" }, "Pull"),
+        ...loginCommands(repo).map(([l, t]) => command(l, t)),
+        ...pullCommands(repo, ref).map(([l, t]) => command(l, t)),
+        ref !== image.digest ? pullCommands(repo, image.digest).slice(0, 1).map(([l, t]) => command(l + " by digest", t)) : null),
+    ];
+    if (image.config || layers.length) {
+      children.push(h("section", { "aria-labelledby": "layers-heading" }, h("h2", { id: "layers-heading" }, "Layers"),
+        descriptorTable("layers-table", [...(image.config ? [{ ...image.config, role: "config" }] : []),
+          ...layers.map((l, i) => ({ ...l, role: "layer " + (i + 1) }))], false)));
+    }
+    if ((image.manifests || []).length) {
+      children.push(h("section", { "aria-labelledby": "children-heading" }, h("h2", { id: "children-heading" }, "Manifests in this index"),
+        descriptorTable("children-table", image.manifests.map((m) => ({ ...m, role: m.platform || "" })), true, name)));
+    }
+    children.push(h("section", { "aria-labelledby": "referrers-heading" }, h("h2", { id: "referrers-heading" }, "Referrers"),
+      image.referrers.length
+        ? descriptorTable("referrers-table", image.referrers.map((r) => ({ ...r, role: r.artifactType || "" })), true, name)
+        : h("p", { class: "muted", id: "referrers-empty" }, "No signatures, SBOMs or other artifacts refer to this image.")));
+    children.push(h("section", { "aria-labelledby": "manifest-heading" }, h("h2", { id: "manifest-heading" }, "Manifest"),
+      h("pre", { class: "manifest", id: "manifest-json", tabindex: "0", "aria-label": "Manifest JSON" }, pretty(image.manifest))));
+    view.replaceChildren(...children);
+  }
+
+  function descriptorTable(id, rows, linkDigests, repoName) {
+    return h("div", { class: "table-wrap" }, h("table", { class: "stack", id },
+      h("thead", {}, h("tr", {}, ...["", "Digest", "Size", "Media type"].map((t) => h("th", { scope: "col" }, t)))),
+      h("tbody", {}, rows.map((d) => h("tr", {},
+        h("td", { "data-label": "Role" }, d.role),
+        h("td", { "data-label": "Digest", class: "mono" }, linkDigests
+          ? h("a", { href: link("/image", { name: repoName, digest: d.digest }) }, d.digest) : d.digest),
+        h("td", { "data-label": "Size" }, formatSize(d.size)),
+        h("td", { "data-label": "Media type", class: "mono" }, d.mediaType))))));
+  }
+
+  // ---- delete ----
+  function confirmDelete(name, image, leaveAfter) {
+    const dialog = $("confirm-dialog");
+    const tags = image.tags.length ? " and its tags " + image.tags.join(", ") : "";
+    $("confirm-text").textContent =
+      `Delete ${image.digest}${tags} from ${name}? Clients can no longer pull it. This cannot be undone.`;
+    dialog.returnValue = "";
+    dialog.onclose = async () => {
+      dialog.onclose = null;
+      if (dialog.returnValue !== "ok") return;
+      try {
+        await apiDelete("image", { region: state.region, name, digest: image.digest });
+        if (leaveAfter) {
+          state.pendingNotice = `Deleted ${image.digest} from ${name}.`;
+          location.hash = link("/repo", { name });
+        } else {
+          await route();
+          notice(`Deleted ${image.digest} from ${name}.`);
+        }
+      } catch (e) {
+        if (e.status !== 401) notice("Could not delete the image: " + e.message, true);
+      }
+    };
+    dialog.showModal();
+  }
+  const apiDelete = (path, params) => api("DELETE", path, params);
+
+  // ---- start ----
+  document.addEventListener("DOMContentLoaded", async () => {
+    $("sign-in-form").addEventListener("submit", onSignIn);
+    $("sign-out").addEventListener("click", onSignOut);
+    $("region").addEventListener("change", (e) => {
+      state.region = e.target.value;
+      sessionStorage.setItem("berth-region", state.region);
+      location.hash = "#/";
+      route();
+    });
+    window.addEventListener("hashchange", () => {
+      if (!state.session) return;
+      notice(state.pendingNotice || "");
+      state.pendingNotice = "";
+      route(true);
+    });
+    try {
+      const session = await api("GET", "session");
+      await startSession(session);
+    } catch (e) {
+      showSignIn(e.status === 401 || e.status === undefined ? "" : e.message);
+    }
+  });
+})();

@@ -1,0 +1,343 @@
+#include "api/console/browse.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <optional>
+#include <string>
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+
+#include "api/console/console_api.hpp"
+#include "api/console/repository_search.hpp"
+#include "api/console/responses.hpp"
+#include "api/ecr/repository_settings.hpp"
+#include "registry/image_status.hpp"
+#include "http/offload.hpp"
+#include "oci/manifest.hpp"
+#include "oci/media_types.hpp"
+#include "oci/reference.hpp"
+
+namespace berth::api::console {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+using Verb = http::beast_http::verb;
+using HttpStatus = http::beast_http::status;
+
+namespace {
+
+constexpr std::size_t kDefaultPage = 50;
+constexpr std::size_t kMaxPage = 200;
+constexpr std::size_t kMaxRegions = 64;
+
+std::string param(const BrowseContext& ctx, std::string_view key) {
+  auto value = ctx.request.query_param(key);
+  return value ? std::string(*value) : std::string();
+}
+
+std::size_t page_limit(const BrowseContext& ctx) {
+  const std::string text = param(ctx, "limit");
+  std::size_t limit = kDefaultPage;
+  if (!text.empty()) std::from_chars(text.data(), text.data() + text.size(), limit);
+  return std::clamp<std::size_t>(limit, 1, kMaxPage);
+}
+
+// A region as ECR spells them (us-east-1): lower-case letters, digits, dashes.
+bool is_region(std::string_view region) {
+  return !region.empty() && region.size() <= 32 &&
+         std::all_of(region.begin(), region.end(), [](char c) {
+           return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+         });
+}
+
+// The registry the request addresses: the session's account in ?region=.
+Result<std::string> registry_of(const BrowseContext& ctx) {
+  std::string region = param(ctx, "region");
+  if (region.empty()) region = ctx.options.default_region;
+  if (!is_region(region)) return fail(ErrorCode::kInvalidArgument, "Not a region: " + region);
+  return ctx.session.account_id + ":" + region;
+}
+
+Result<registry::RepositoryRef> repository_of(const BrowseContext& ctx) {
+  std::string registry_name = BERTH_TRY(registry_of(ctx));
+  std::string name = param(ctx, "name");
+  BERTH_TRY_STATUS(oci::validate_repository_name(name));
+  return registry::RepositoryRef{std::move(registry_name), std::move(name)};
+}
+
+ecr::EcrSettings uri_settings(const ConsoleOptions& options) {
+  ecr::EcrSettings settings;
+  settings.public_url = options.public_url;
+  settings.repository_uri_template = options.repository_uri_template;
+  return settings;
+}
+
+std::string registry_host(const ConsoleOptions& options, std::string_view registry_name) {
+  std::string uri = ecr::repository_uri(uri_settings(options), registry_name, "");
+  uri.pop_back();  // repository_uri ends with "/<name>"; the name is empty
+  return uri;
+}
+
+json::object repository_summary(const ConsoleOptions& options,
+                                const registry::RepositoryRecord& record) {
+  const ecr::RepositorySettings settings = ecr::RepositorySettings::from_json(record.settings_json);
+  json::object out;
+  out["name"] = record.name;
+  out["createdAt"] = record.created_at_ms;
+  out["uri"] = ecr::repository_uri(uri_settings(options), record.registry, record.name);
+  out["tagMutability"] = settings.image_tag_mutability;
+  return out;
+}
+
+json::array platforms_of(const oci::ParsedManifest& parsed) {
+  json::array platforms;
+  for (const oci::Descriptor& child : parsed.manifests) {
+    if (!child.platform) continue;
+    std::string text = child.platform->os + "/" + child.platform->architecture;
+    if (!child.platform->variant.empty()) text += "/" + child.platform->variant;
+    // Attestation manifests (buildx) carry unknown/unknown: not a platform.
+    if (text == "unknown/unknown") continue;
+    platforms.emplace_back(text);
+  }
+  return platforms;
+}
+
+json::object descriptor_json(const oci::Descriptor& d) {
+  json::object out;
+  out["digest"] = d.digest.str();
+  out["mediaType"] = d.media_type;
+  out["size"] = d.size;
+  if (!d.artifact_type.empty()) out["artifactType"] = d.artifact_type;
+  if (d.platform) {
+    std::string text = d.platform->os + "/" + d.platform->architecture;
+    if (!d.platform->variant.empty()) text += "/" + d.platform->variant;
+    out["platform"] = text;
+  }
+  return out;
+}
+
+json::object image_summary(const registry::ManifestRecord& m, const std::vector<std::string>& tags) {
+  json::object out;
+  out["digest"] = m.digest.str();
+  json::array tag_list;
+  for (const std::string& tag : tags) tag_list.emplace_back(tag);
+  out["tags"] = std::move(tag_list);
+  out["mediaType"] = m.media_type;
+  if (!m.artifact_type.empty()) out["artifactType"] = m.artifact_type;
+  out["size"] = m.image_size;
+  out["manifestSize"] = m.size;
+  out["pushedAt"] = m.pushed_at_ms;
+  if (m.last_pulled_at_ms != 0) out["lastPulledAt"] = m.last_pulled_at_ms;
+  if (m.subject) out["subject"] = m.subject->str();
+  out["index"] = oci::media_types::is_index_media_type(m.media_type);
+  out["archived"] = m.storage_class == registry::StorageClass::kArchive;
+  return out;
+}
+
+http::Response answer(Result<json::object> result) {
+  if (!result) return error_response(result.error());
+  return json_response(HttpStatus::ok, *result);
+}
+
+// ---- handlers ----
+
+asio::awaitable<http::Response> get_registries(const BrowseContext& ctx) {
+  const std::string account = ctx.session.account_id;
+  Result<json::object> result = co_await http::offload(ctx.blocking, [&]() -> Result<json::object> {
+    // Registry names are "<account>:<region>": the account's sort together.
+    const std::string prefix = account + ":";
+    std::vector<std::string> regions;
+    std::string after = prefix;
+    while (regions.size() < kMaxRegions) {
+      std::vector<std::string> page = BERTH_TRY(ctx.registry.registries(after, 32));
+      bool done = page.size() < 32;
+      for (const std::string& registry_name : page) {
+        if (!registry_name.starts_with(prefix)) {
+          done = true;
+          break;
+        }
+        regions.push_back(registry_name.substr(prefix.size()));
+        after = registry_name;
+      }
+      if (done) break;
+    }
+    if (std::find(regions.begin(), regions.end(), ctx.options.default_region) == regions.end()) {
+      regions.push_back(ctx.options.default_region);
+    }
+    std::sort(regions.begin(), regions.end());
+    json::array list;
+    for (const std::string& region : regions) {
+      list.emplace_back(json::object{{"region", region},
+                                     {"registryId", account},
+                                     {"host", registry_host(ctx.options, prefix + region)}});
+    }
+    return json::object{{"accountId", account},
+                        {"defaultRegion", ctx.options.default_region},
+                        {"registries", std::move(list)}};
+  });
+  co_return answer(std::move(result));
+}
+
+asio::awaitable<http::Response> get_repositories(const BrowseContext& ctx) {
+  Result<std::string> registry_name = registry_of(ctx);
+  if (!registry_name) co_return error_response(registry_name.error());
+  SearchRequest search;
+  search.query = param(ctx, "q");
+  search.mode = param(ctx, "match") == "prefix" ? MatchMode::kPrefix : MatchMode::kSubstring;
+  search.after = param(ctx, "after");
+  search.limit = page_limit(ctx);
+  Result<json::object> result = co_await http::offload(ctx.blocking, [&]() -> Result<json::object> {
+    SearchPage page = BERTH_TRY(search_repositories(
+        [&](std::string_view after, std::size_t limit) {
+          return ctx.registry.list_repository_records(*registry_name, after, limit);
+        },
+        search));
+    json::array list;
+    for (const registry::RepositoryRecord& record : page.repositories) {
+      list.emplace_back(repository_summary(ctx.options, record));
+    }
+    json::object out{{"repositories", std::move(list)}};
+    out["next"] = page.next.empty() ? json::value(nullptr) : json::value(page.next);
+    return out;
+  });
+  co_return answer(std::move(result));
+}
+
+asio::awaitable<http::Response> get_repository(const BrowseContext& ctx) {
+  Result<registry::RepositoryRef> ref = repository_of(ctx);
+  if (!ref) co_return error_response(ref.error());
+  Result<json::object> result = co_await http::offload(ctx.blocking, [&]() -> Result<json::object> {
+    registry::RepositoryRecord record = BERTH_TRY(ctx.registry.repository(*ref));
+    const ecr::RepositorySettings s = ecr::RepositorySettings::from_json(record.settings_json);
+    json::object out = repository_summary(ctx.options, record);
+    out["region"] = ecr::split_registry(record.registry).second;
+    out["host"] = registry_host(ctx.options, record.registry);
+    out["insecure"] = !ctx.options.public_url.starts_with("https://");
+    out["publicUrl"] = ctx.options.public_url;
+    json::array filters;
+    for (const json::value& f : s.tag_mutability_exclusion_filters) filters.push_back(f);
+    out["tagMutabilityExclusionFilters"] = std::move(filters);
+    out["scanOnPush"] = s.scan_on_push;
+    out["encryptionType"] = s.encryption_type;
+    out["lifecyclePolicy"] =
+        s.lifecycle_policy ? json::value(*s.lifecycle_policy) : json::value(nullptr);
+    if (s.lifecycle_policy_evaluated_ms != 0) {
+      out["lifecyclePolicyEvaluatedAt"] = s.lifecycle_policy_evaluated_ms;
+    }
+    return out;
+  });
+  co_return answer(std::move(result));
+}
+
+asio::awaitable<http::Response> get_images(const BrowseContext& ctx) {
+  Result<registry::RepositoryRef> ref = repository_of(ctx);
+  if (!ref) co_return error_response(ref.error());
+  const std::string after = param(ctx, "after");
+  const std::size_t limit = page_limit(ctx);
+  Result<json::object> result = co_await http::offload(ctx.blocking, [&]() -> Result<json::object> {
+    std::vector<registry::ManifestSummary> page =
+        BERTH_TRY(ctx.registry.list_images(*ref, after, limit));
+    json::array list;
+    for (const registry::ManifestSummary& summary : page) {
+      json::object image = image_summary(summary.manifest, summary.tags);
+      if (oci::media_types::is_index_media_type(summary.manifest.media_type)) {
+        // Summaries come without content; an index's platforms need it.
+        auto full = ctx.registry.get_manifest(*ref, oci::Reference::of_digest(summary.manifest.digest),
+                                              false);
+        if (full) {
+          if (auto parsed = oci::parse_manifest(full->content, full->media_type)) {
+            image["platforms"] = platforms_of(*parsed);
+          }
+        }
+      }
+      list.emplace_back(std::move(image));
+    }
+    json::object out{{"images", std::move(list)}};
+    out["next"] = page.size() == limit ? json::value(page.back().manifest.digest.str())
+                                       : json::value(nullptr);
+    return out;
+  });
+  co_return answer(std::move(result));
+}
+
+asio::awaitable<http::Response> get_image(const BrowseContext& ctx) {
+  Result<registry::RepositoryRef> ref = repository_of(ctx);
+  if (!ref) co_return error_response(ref.error());
+  Result<oci::Digest> digest = oci::Digest::parse(param(ctx, "digest"));
+  if (!digest) co_return error_response(digest.error());
+  Result<json::object> result = co_await http::offload(ctx.blocking, [&]() -> Result<json::object> {
+    registry::ManifestRecord m =
+        BERTH_TRY(ctx.registry.get_manifest(*ref, oci::Reference::of_digest(*digest), false));
+    std::vector<std::string> tags = BERTH_TRY(ctx.registry.tags_of(*ref, *digest));
+    json::object out = image_summary(m, tags);
+    out["manifest"] = m.content;
+    if (auto parsed = oci::parse_manifest(m.content, m.media_type)) {
+      if (parsed->config) out["config"] = descriptor_json(*parsed->config);
+      json::array layers;
+      for (const oci::Descriptor& d : parsed->layers) layers.emplace_back(descriptor_json(d));
+      out["layers"] = std::move(layers);
+      json::array children;
+      for (const oci::Descriptor& d : parsed->manifests) children.emplace_back(descriptor_json(d));
+      out["manifests"] = std::move(children);
+      out["platforms"] = platforms_of(*parsed);
+    }
+    registry::ReferrersResult referrers = BERTH_TRY(ctx.registry.referrers(*ref, *digest, std::nullopt));
+    json::array referrer_list;
+    for (const oci::Descriptor& d : referrers.manifests) referrer_list.emplace_back(descriptor_json(d));
+    out["referrers"] = std::move(referrer_list);
+    return out;
+  });
+  co_return answer(std::move(result));
+}
+
+asio::awaitable<http::Response> delete_image(const BrowseContext& ctx) {
+  Result<registry::RepositoryRef> ref = repository_of(ctx);
+  if (!ref) co_return error_response(ref.error());
+  Result<oci::Digest> digest = oci::Digest::parse(param(ctx, "digest"));
+  if (!digest) co_return error_response(digest.error());
+  Status deleted = co_await http::offload(ctx.blocking, [&] {
+    return ctx.registry.delete_manifest(*ref, oci::Reference::of_digest(*digest));
+  });
+  if (!deleted) {
+    if (deleted.error().code == ErrorCode::kReferencedByIndex) {
+      co_return error_response(HttpStatus::conflict, "ImageInUse",
+                               "An image index in this repository lists this image; delete the "
+                               "index first");
+    }
+    co_return error_response(deleted.error());
+  }
+  http::Response response(HttpStatus::no_content);
+  add_security_headers(response);
+  response.headers.set(http::beast_http::field::cache_control, "no-store");
+  co_return response;
+}
+
+struct Route {
+  Verb method;
+  std::string_view path;
+  BrowseHandler handler;
+};
+
+constexpr Route kRoutes[] = {
+    {Verb::get, "registries", &get_registries},
+    {Verb::get, "repositories", &get_repositories},
+    {Verb::get, "repository", &get_repository},
+    {Verb::get, "images", &get_images},
+    {Verb::get, "image", &get_image},
+    {Verb::delete_, "image", &delete_image},
+};
+
+}  // namespace
+
+BrowseHandler find_browse_handler(Verb method, std::string_view route, bool& known_route) {
+  known_route = false;
+  for (const Route& r : kRoutes) {
+    if (r.path != route) continue;
+    known_route = true;
+    if (r.method == method) return r.handler;
+  }
+  return nullptr;
+}
+
+}  // namespace berth::api::console

@@ -1,0 +1,270 @@
+// ConsoleApi end to end without sockets: requests built in memory, handle()
+// run on an io_context over a memory-backed Registry.
+#include "api/console/console_api.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+#include <boost/json.hpp>
+
+#include "api/console/request_checks.hpp"
+#include "api/console/responses.hpp"
+#include "crypto/hasher.hpp"
+#include "http/target.hpp"
+#include "storage/blob/memory/memory_blob_store.hpp"
+#include "storage/meta/memory/memory_meta_store.hpp"
+
+namespace berth::api::console {
+namespace {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+using Verb = http::beast_http::verb;
+
+constexpr std::string_view kKey = "AKIAEXAMPLEEXAMPLE01";
+constexpr std::string_view kSecret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+constexpr std::string_view kOrigin = "http://127.0.0.1:5000";
+
+class StringBody final : public http::BodyReader {
+ public:
+  explicit StringBody(std::string data) : data_(std::move(data)) {}
+  asio::awaitable<Result<std::size_t>> read_some(std::span<char> out) override {
+    std::size_t n = std::min(out.size(), data_.size() - offset_);
+    std::copy_n(data_.data() + offset_, n, out.data());
+    offset_ += n;
+    co_return n;
+  }
+  asio::awaitable<Result<std::string>> read_all(std::size_t limit) override {
+    if (data_.size() - offset_ > limit) co_return fail(ErrorCode::kLimitExceeded, "too large");
+    std::string rest = data_.substr(offset_);
+    offset_ = data_.size();
+    co_return rest;
+  }
+  std::optional<std::uint64_t> content_length() const override { return data_.size(); }
+  bool done() const override { return offset_ == data_.size(); }
+
+ private:
+  std::string data_;
+  std::size_t offset_ = 0;
+};
+
+class ConsoleApiTest : public ::testing::Test {
+ protected:
+  ConsoleApiTest()
+      : blobs_(storage::blob::memory::make_memory_blob_store()),
+        meta_(storage::meta::memory::make_memory_meta_store()),
+        registry_(*blobs_, *meta_, pool_) {
+    auto store = std::make_shared<auth::CredentialStore>();
+    EXPECT_TRUE(store->add(auth::Credential{std::string(kKey), std::string(kSecret), "111122223333",
+                                            std::nullopt, std::nullopt}));
+    ConsoleOptions options;
+    options.sign_in = SignInPolicy{true, store, "123456789012"};
+    options.default_region = "us-east-1";
+    options.public_url = std::string(kOrigin);
+    api_ = std::make_unique<ConsoleApi>(registry_, pool_, options);
+  }
+  ~ConsoleApiTest() override { pool_.join(); }
+
+  http::Request request(Verb method, std::string target, std::string body = "") {
+    http::Request r;
+    r.method = method;
+    r.target = target;
+    auto parsed = http::parse_target(target);
+    EXPECT_TRUE(parsed);
+    r.path = parsed->path;
+    r.query = parsed->query;
+    r.headers.set("Host", "127.0.0.1:5000");
+    if (method != Verb::get) r.headers.set("Origin", kOrigin);
+    if (!cookie_.empty()) r.headers.set("Cookie", std::string(kSessionCookie) + "=" + cookie_);
+    bodies_.push_back(std::make_unique<StringBody>(std::move(body)));
+    r.body = bodies_.back().get();
+    return r;
+  }
+
+  http::Response run(http::Request& r) {
+    asio::io_context io;
+    auto future = asio::co_spawn(io, api_->handle(r), asio::use_future);
+    io.run();
+    return future.get();
+  }
+
+  int status(const http::Response& r) { return static_cast<int>(r.status); }
+
+  json::value body(const http::Response& r) { return json::parse(r.body); }
+
+  // Signs in; remembers the cookie and returns the CSRF token.
+  std::string sign_in() {
+    http::Request r = request(Verb::post, "/console/api/session",
+                              R"({"accessKeyId":")" + std::string(kKey) +
+                                  R"(","secretAccessKey":")" + std::string(kSecret) + R"("})");
+    http::Response response = run(r);
+    EXPECT_EQ(status(response), 200) << response.body;
+    const std::string set_cookie(response.headers["Set-Cookie"]);
+    auto value = cookie_value(set_cookie, kSessionCookie);
+    EXPECT_TRUE(value);
+    cookie_ = std::string(*value);
+    return std::string(body(response).at("csrfToken").as_string());
+  }
+
+  oci::Digest put_image(std::string_view repo, std::string_view tag) {
+    const std::string layer = "sha256:" + crypto::sha256_hex(std::string("layer") + std::string(tag));
+    const std::string config = "sha256:" + crypto::sha256_hex(std::string("config") + std::string(tag));
+    const std::string manifest =
+        R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",)"
+        R"("config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":")" +
+        config + R"(","size":10},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":")" +
+        layer + R"(","size":20}]})";
+    registry::PutManifestRequest put{*oci::Reference::parse(tag), manifest,
+                                     "application/vnd.oci.image.manifest.v1+json", true, {}};
+    auto result = registry_.put_manifest({"111122223333:us-east-1", std::string(repo)}, put);
+    EXPECT_TRUE(result) << result.error().message;
+    return result->digest;
+  }
+
+  std::unique_ptr<storage::blob::BlobStore> blobs_;
+  std::unique_ptr<storage::meta::MetaStore> meta_;
+  asio::thread_pool pool_{1};
+  registry::Registry registry_;
+  std::unique_ptr<ConsoleApi> api_;
+  std::vector<std::unique_ptr<StringBody>> bodies_;
+  std::string cookie_;
+};
+
+TEST_F(ConsoleApiTest, OwnsOnlyTheConsolePaths) {
+  http::Request r = request(Verb::get, "/console");
+  EXPECT_TRUE(ConsoleApi::owns(r));
+  r = request(Verb::get, "/console/api/session");
+  EXPECT_TRUE(ConsoleApi::owns(r));
+  r = request(Verb::get, "/consoles");
+  EXPECT_FALSE(ConsoleApi::owns(r));
+  r = request(Verb::get, "/v2/");
+  EXPECT_FALSE(ConsoleApi::owns(r));
+}
+
+TEST_F(ConsoleApiTest, ThePageIsServedWithCspAndEtagAndRevalidates) {
+  http::Request r = request(Verb::get, "/console/");
+  http::Response page = run(r);
+  EXPECT_EQ(status(page), 200);
+  EXPECT_EQ(std::string(page.headers["Content-Type"]), "text/html; charset=utf-8");
+  EXPECT_EQ(std::string(page.headers["Content-Security-Policy"]), kContentSecurityPolicy);
+  EXPECT_EQ(std::string(page.headers["Cache-Control"]), "no-cache");
+  const std::string etag(page.headers["ETag"]);
+  ASSERT_FALSE(etag.empty());
+  http::Request again = request(Verb::get, "/console");
+  again.headers.set("If-None-Match", etag);
+  http::Response not_modified = run(again);
+  EXPECT_EQ(status(not_modified), 304);
+  EXPECT_TRUE(not_modified.body.empty());
+  http::Request script = request(Verb::get, "/console/assets/app.js");
+  EXPECT_EQ(std::string(run(script).headers["Content-Type"]), "text/javascript; charset=utf-8");
+  http::Request missing = request(Verb::get, "/console/assets/nope.js");
+  EXPECT_EQ(status(run(missing)), 404);
+}
+
+TEST_F(ConsoleApiTest, WrongCredentialsAreRefusedWithOneMessage) {
+  http::Request r = request(Verb::post, "/console/api/session",
+                            R"({"accessKeyId":")" + std::string(kKey) + R"(","secretAccessKey":"wrong"})");
+  http::Response response = run(r);
+  EXPECT_EQ(status(response), 401);
+  EXPECT_EQ(std::string_view(body(response).at("message").as_string()), kSignInRefused);
+  EXPECT_TRUE(std::string(response.headers["Set-Cookie"]).empty());
+}
+
+TEST_F(ConsoleApiTest, SignInSetsAStrictHttpOnlyCookieAndTheSessionIsTheKeys) {
+  sign_in();
+  http::Request r = request(Verb::get, "/console/api/session");
+  http::Response response = run(r);
+  ASSERT_EQ(status(response), 200);
+  EXPECT_EQ(std::string_view(body(response).at("accountId").as_string()), "111122223333");
+  EXPECT_EQ(std::string_view(body(response).at("accessKeyId").as_string()), kKey);
+}
+
+TEST_F(ConsoleApiTest, ApiCallsWithoutASessionAreUnauthorized) {
+  http::Request r = request(Verb::get, "/console/api/repositories");
+  EXPECT_EQ(status(run(r)), 401);
+  cookie_ = "0000";
+  r = request(Verb::get, "/console/api/repositories");
+  EXPECT_EQ(status(run(r)), 401);
+}
+
+TEST_F(ConsoleApiTest, StateChangesNeedTheCsrfTokenAndTheOwnOrigin) {
+  const std::string csrf = sign_in();
+  const oci::Digest digest = put_image("team/app", "v1");
+  const std::string target = "/console/api/image?name=team%2Fapp&digest=" + digest.str();
+
+  http::Request no_token = request(Verb::delete_, target);
+  EXPECT_EQ(status(run(no_token)), 403);
+
+  http::Request wrong_token = request(Verb::delete_, target);
+  wrong_token.headers.set(kCsrfHeader, std::string(64, '0'));
+  EXPECT_EQ(status(run(wrong_token)), 403);
+
+  http::Request foreign = request(Verb::delete_, target);
+  foreign.headers.set(kCsrfHeader, csrf);
+  foreign.headers.set("Origin", "http://evil.example");
+  EXPECT_EQ(status(run(foreign)), 403);
+
+  http::Request no_origin = request(Verb::delete_, target);
+  no_origin.headers.set(kCsrfHeader, csrf);
+  no_origin.headers.erase("Origin");
+  EXPECT_EQ(status(run(no_origin)), 403);
+
+  // Still there after all of them.
+  http::Request images = request(Verb::get, "/console/api/images?name=team%2Fapp");
+  EXPECT_EQ(body(run(images)).at("images").as_array().size(), 1u);
+
+  http::Request good = request(Verb::delete_, target);
+  good.headers.set(kCsrfHeader, csrf);
+  EXPECT_EQ(status(run(good)), 204);
+  images = request(Verb::get, "/console/api/images?name=team%2Fapp");
+  EXPECT_EQ(body(run(images)).at("images").as_array().size(), 0u);
+}
+
+TEST_F(ConsoleApiTest, SignOutEndsTheSession) {
+  const std::string csrf = sign_in();
+  http::Request out = request(Verb::delete_, "/console/api/session");
+  out.headers.set(kCsrfHeader, csrf);
+  http::Response response = run(out);
+  EXPECT_EQ(status(response), 204);
+  EXPECT_NE(std::string(response.headers["Set-Cookie"]).find("Max-Age=0"), std::string::npos);
+  http::Request after = request(Verb::get, "/console/api/session");
+  EXPECT_EQ(status(run(after)), 401);
+}
+
+TEST_F(ConsoleApiTest, BrowsesRepositoriesImagesAndOneImage) {
+  sign_in();
+  const oci::Digest digest = put_image("team/app", "v1");
+  put_image("team/web", "v2");
+  // Another account's repository never shows.
+  ASSERT_TRUE(registry_.create_repository({"999988887777:us-east-1", "team/secret"}, "{}"));
+
+  http::Request list = request(Verb::get, "/console/api/repositories?q=team&match=prefix");
+  json::value repos = body(run(list));
+  ASSERT_EQ(repos.at("repositories").as_array().size(), 2u);
+  EXPECT_EQ(repos.at("repositories").at(0).at("name").as_string(), "team/app");
+  EXPECT_EQ(repos.at("repositories").at(0).at("uri").as_string(), "127.0.0.1:5000/team/app");
+
+  list = request(Verb::get, "/console/api/repositories?q=web");
+  EXPECT_EQ(body(run(list)).at("repositories").as_array().size(), 1u);
+
+  http::Request image = request(Verb::get, "/console/api/image?name=team%2Fapp&digest=" + digest.str());
+  json::value detail = body(run(image));
+  EXPECT_EQ(detail.at("tags").at(0).as_string(), "v1");
+  EXPECT_EQ(detail.at("layers").as_array().size(), 1u);
+  EXPECT_TRUE(detail.at("manifest").is_string());
+
+  http::Request repo = request(Verb::get, "/console/api/repository?name=team%2Fapp");
+  json::value settings = body(run(repo));
+  EXPECT_EQ(settings.at("tagMutability").as_string(), "MUTABLE");
+  EXPECT_TRUE(settings.at("lifecyclePolicy").is_null());
+
+  http::Request other = request(Verb::get, "/console/api/repository?name=team%2Fsecret");
+  EXPECT_EQ(status(run(other)), 404);
+  http::Request bad = request(Verb::get, "/console/api/repository?name=Bad..Name");
+  EXPECT_EQ(status(run(bad)), 400);
+}
+
+}  // namespace
+}  // namespace berth::api::console

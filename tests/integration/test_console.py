@@ -1,0 +1,308 @@
+"""The web console (/console) end to end: a real berth with SigV4, seeded with skopeo
+pushes, driven in Debian's headless chromium through Selenium (python3-selenium,
+chromium-driver), plus the console API's CSRF and cookie rules checked with plain HTTP.
+
+Screenshots at 1280 and 390 px go to the test's tmp dir; with
+BERTH_UPDATE_SCREENSHOTS=1 they replace the ones docs/console.md shows.
+Every wait is an explicit condition with a generous timeout; nothing asserts on timing."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+import requests
+
+import conftest
+import ocihelpers
+from conftest import Skopeo
+from ecrhelpers import REGION, sha256_digest
+
+pytestmark = pytest.mark.berth_only
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMEDRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
+WAIT = 30  # seconds; a generous bound, never an expectation
+DOCS = conftest.REPO_ROOT / "docs" / "images"
+SBOM_TYPE = "application/vnd.example.sbom.v1+json"
+
+
+# ---------------------------------------------------------------------------
+# fixtures
+
+
+@pytest.fixture(scope="module")
+def console_env(ecr_berth_factory):
+    """A berth of its own (sigv4), so the console sees exactly what this module seeds."""
+    return ecr_berth_factory("console")
+
+
+@pytest.fixture(scope="module")
+def seeded(console_env, layouts, tmp_path_factory):
+    """console/app:v1 (an image with an SBOM referring to it), console/app:multi (an
+    index), console/web:latest; pushed with skopeo over /v2/ with the ECR login."""
+    skopeo = Skopeo(console_env.server, tmp_path_factory.mktemp("console-skopeo"))
+    creds = f"AWS:{console_env.password()}"
+    pushes = [("single_dir", "img", "console/app", "v1", ()),
+              ("multi_dir", "multi", "console/app", "multi", ("--all",)),  # the index and every child
+              ("single_dir", "img", "console/web", "latest", ())]
+    for layout, name, repo, tag, extra in pushes:
+        skopeo.copy(f"oci:{layouts[layout]}:{name}", skopeo.ref(repo, tag), "--dest-creds", creds,
+                    "--preserve-digests", *extra)
+    image = layouts["single"].manifest.digest
+
+    # An SBOM-like artifact whose subject is v1: the referrers the console lists.
+    session = requests.Session()
+    session.headers.update(console_env.basic_auth())
+    oci = ocihelpers.OciClient(console_env.server.base_url, session)
+    empty = oci.push_blob("console/app", b"{}")
+    payload = oci.push_blob("console/app", b'{"packages": []}')
+    sbom = json.dumps({
+        "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "artifactType": SBOM_TYPE,
+        "config": {"mediaType": "application/vnd.oci.empty.v1+json", "digest": empty, "size": 2},
+        "layers": [{"mediaType": "application/json", "digest": payload, "size": 16}],
+        "subject": {"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": image,
+                    "size": len(layouts["single"].manifest.data)},
+    }).encode()
+    sbom_digest = oci.push_manifest("console/app", sha256_digest(sbom), sbom)
+    return {"image": image, "index": layouts["multi"].index.digest, "sbom": sbom_digest, "oci": oci}
+
+
+@pytest.fixture
+def browser(tmp_path):
+    if not (os.access(CHROMIUM, os.X_OK) and os.access(CHROMEDRIVER, os.X_OK)):
+        pytest.fail(f"{CHROMIUM} and {CHROMEDRIVER} are needed (scripts/install-deps.sh installs "
+                    "chromium and chromium-driver)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                "--window-size=1280,900", "--no-first-run", "--disable-extensions",
+                f"--user-data-dir={tmp_path / 'chromium-profile'}"):
+        options.add_argument(arg)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(WAIT)
+    yield driver
+    driver.quit()
+
+
+# ---------------------------------------------------------------------------
+# helpers
+
+
+def wait_for(driver, condition, message: str):
+    from selenium.webdriver.support.ui import WebDriverWait
+    return WebDriverWait(driver, WAIT, poll_frequency=0.1).until(condition, message)
+
+
+def visible(driver, css: str):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    return wait_for(driver, ec.visibility_of_element_located((By.CSS_SELECTOR, css)), f"{css} visible")
+
+
+def text_in(driver, css: str, text: str):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    return wait_for(driver, ec.text_to_be_present_in_element((By.CSS_SELECTOR, css), text),
+                    f"{text!r} in {css}")
+
+
+def screenshot(driver, tmp_path: Path, name: str, width: int) -> None:
+    """A full-height screenshot at `width` CSS pixels."""
+    height = driver.execute_script("return Math.max(document.body.scrollHeight, 600)")
+    driver.set_window_size(width, min(int(height) + 40, 2400))
+    path = tmp_path / f"console-{name}-{width}.png"
+    driver.save_screenshot(str(path))
+    if os.environ.get("BERTH_UPDATE_SCREENSHOTS") == "1":
+        DOCS.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, DOCS / path.name)
+
+
+def sign_in_form(driver, key: str, secret: str) -> None:
+    from selenium.webdriver.common.by import By
+    for field, value in (("access-key", key), ("secret-key", secret)):
+        el = driver.find_element(By.ID, field)
+        el.clear()
+        el.send_keys(value)
+    driver.find_element(By.ID, "sign-in-button").click()
+
+
+# ---------------------------------------------------------------------------
+# the browser
+
+
+def test_console_in_a_browser(console_env, seeded, layouts, browser, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+
+    driver = browser
+    base = console_env.server.base_url
+    key = console_env.default
+    driver.get(base + "/console")
+
+    # A wrong secret: a clear error, no hint which part was wrong, no cookie.
+    visible(driver, "#access-key")
+    sign_in_form(driver, key.access_key, key.secret_key + "x")
+    text_in(driver, "#sign-in-error", "do not match")
+    assert driver.get_cookie("berth_console") is None
+
+    # The right one: the repositories of the key's account.
+    sign_in_form(driver, key.access_key, key.secret_key)
+    visible(driver, "#repos-table")
+    text_in(driver, "#who", key.access_key)
+    cookie = driver.get_cookie("berth_console")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and cookie["path"] == "/console"
+    assert not cookie["secure"]
+    names = [a.text for a in driver.find_elements(By.CSS_SELECTOR, "#repos-table .repo-link")]
+    assert {"console/app", "console/web"} <= set(names), names
+    screenshot(driver, tmp_path, "repositories", 1280)
+
+    # Search narrows the list.
+    search = driver.find_element(By.ID, "repo-search")
+    search.send_keys("web")
+    driver.find_element(By.CSS_SELECTOR, "form[role=search] button[type=submit]").click()
+    wait_for(driver, lambda d: [a.text for a in d.find_elements(By.CSS_SELECTOR, "#repos-table .repo-link")]
+             == ["console/web"], "the search shows console/web only")
+    driver.get(base + "/console/#/?q=nothing-like-this")
+    visible(driver, "#repos-empty")
+
+    # A repository: its images, the pull and login commands, its settings.
+    driver.get(base + "/console/#/")
+    visible(driver, "#repos-table")
+    driver.find_element(By.LINK_TEXT, "console/app").click()
+    visible(driver, "#images-table")
+    rows = driver.find_elements(By.CSS_SELECTOR, "#images-table tbody tr")
+    assert len(rows) == 3 + len(layouts["multi"].images)  # v1, the index and its children, the SBOM
+    table = driver.find_element(By.ID, "images-table").text
+    assert "v1" in table and "multi" in table and "SBOM" in table and "linux/" in table
+    commands = " ".join(c.text for c in driver.find_elements(By.CSS_SELECTOR, ".command pre"))
+    host = console_env.server.hostport
+    assert f"aws ecr get-login-password --region {REGION} --endpoint-url {base}" in commands
+    assert f"podman login --username AWS --password-stdin --tls-verify=false {host}" in commands
+    assert f"podman pull --tls-verify=false {host}/console/app:" in commands
+    assert driver.find_element(By.ID, "tag-mutability").text == "MUTABLE"
+    assert "No lifecycle policy" in driver.find_element(By.ID, "lifecycle-policy").text
+    screenshot(driver, tmp_path, "repository", 1280)
+
+    # One image: manifest, layers, referrers.
+    driver.set_window_size(1280, 900)
+    driver.find_element(By.CSS_SELECTOR, f"a[aria-label='Image {seeded['image']}']").click()
+    visible(driver, "#manifest-json")
+    shown = driver.find_element(By.ID, "manifest-json").get_attribute("textContent")
+    assert json.loads(shown) == json.loads(layouts["single"].manifest.data)
+    assert len(driver.find_elements(By.CSS_SELECTOR, "#layers-table tbody tr")) == 5  # config + 4
+    assert seeded["sbom"] in driver.find_element(By.ID, "referrers-table").get_attribute("textContent")
+    screenshot(driver, tmp_path, "image", 1280)
+
+    # The phone width: the same pages stay usable.
+    driver.set_window_size(390, 844)
+    driver.get(base + "/console/#/repo?name=console%2Fapp")
+    visible(driver, "#images-table")
+    screenshot(driver, tmp_path, "repository", 390)
+    driver.set_window_size(1280, 900)
+
+    # Delete v1 through the UI, with the confirmation dialog; then /v2/ no longer has it.
+    digest = seeded["image"]
+    row = f"#images-table tr[data-digest='{digest}']"
+    visible(driver, row)
+    driver.find_element(By.CSS_SELECTOR, f"{row} .delete-image").click()
+    dialog = visible(driver, "#confirm-dialog")
+    assert digest in dialog.text and "v1" in dialog.text
+    driver.find_element(By.ID, "confirm-cancel").click()  # cancelling keeps it
+    wait_for(driver, ec.invisibility_of_element_located((By.ID, "confirm-dialog")), "dialog closed")
+    assert driver.find_elements(By.CSS_SELECTOR, row)
+    driver.find_element(By.CSS_SELECTOR, f"{row} .delete-image").click()
+    visible(driver, "#confirm-dialog")
+    driver.find_element(By.ID, "confirm-ok").click()
+    wait_for(driver, lambda d: not d.find_elements(By.CSS_SELECTOR, row), "the deleted row is gone")
+    text_in(driver, "#notice", "Deleted")
+    r = seeded["oci"].get_manifest("console/app", digest)
+    assert r.status_code == 404, r.text
+    assert seeded["oci"].get_manifest("console/app", "v1").status_code == 404
+
+    # Sign out: back to the form, and the old session is dead on the server too.
+    old = driver.get_cookie("berth_console")["value"]
+    driver.find_element(By.ID, "sign-out").click()
+    visible(driver, "#sign-in-view")
+    text_in(driver, "#notice", "signed out")
+    r = requests.get(base + "/console/api/session", cookies={"berth_console": old}, timeout=30)
+    assert r.status_code == 401
+
+
+# ---------------------------------------------------------------------------
+# the rules, without a browser
+
+
+def test_console_refuses_cross_site_and_tokenless_changes(console_env, seeded):
+    base = console_env.server.base_url
+    key = console_env.default
+    own = {"Origin": base}
+    s = requests.Session()
+
+    page = s.get(base + "/console", timeout=30)
+    assert page.status_code == 200
+    csp = page.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "default-src 'none'" in csp
+    assert page.headers["X-Frame-Options"] == "DENY"
+    etag = page.headers["ETag"]
+    assert s.get(base + "/console/", headers={"If-None-Match": etag}, timeout=30).status_code == 304
+    js = s.get(base + "/console/assets/app.js", timeout=30)
+    assert js.headers["Content-Type"].startswith("text/javascript") and js.headers["ETag"]
+
+    # Sign-in itself must come from the console's origin.
+    creds = {"accessKeyId": key.access_key, "secretAccessKey": key.secret_key}
+    for headers in ({}, {"Origin": "http://evil.example"}, {"Origin": "null"}):
+        r = s.post(base + "/console/api/session", json=creds, headers=headers, timeout=30)
+        assert r.status_code == 403, (headers, r.text)
+    assert s.get(base + "/console/api/repositories", timeout=30).status_code == 401
+
+    r = s.post(base + "/console/api/session", json=creds, headers=own, timeout=30)
+    assert r.status_code == 200, r.text
+    set_cookie = r.headers["Set-Cookie"]
+    for attribute in ("HttpOnly", "SameSite=Strict", "Path=/console"):
+        assert attribute in set_cookie
+    assert "Secure" not in set_cookie  # plain HTTP here; under TLS it is Secure
+    csrf = r.json()["csrfToken"]
+
+    # A throwaway image to try to delete.
+    oci = seeded["oci"]
+    pushed = oci.push_image("console/csrf", "doomed", seed=77)
+    target = base + "/console/api/image"
+    params = {"name": "console/csrf", "region": REGION, "digest": pushed.digest}
+    refused = [
+        own,                                                      # no token
+        {**own, "X-CSRF-Token": "0" * 64},                        # someone else's token
+        {"Origin": "http://evil.example", "X-CSRF-Token": csrf},  # right token, foreign page
+        {"X-CSRF-Token": csrf},                                   # no Origin at all
+    ]
+    for headers in refused:
+        r = s.delete(target, params=params, headers=headers, timeout=30)
+        assert r.status_code == 403, (headers, r.status_code, r.text)
+    assert oci.get_manifest("console/csrf", "doomed").status_code == 200
+
+    r = s.delete(target, params=params, headers={**own, "X-CSRF-Token": csrf}, timeout=30)
+    assert r.status_code == 204, r.text
+    assert oci.get_manifest("console/csrf", pushed.digest).status_code == 404
+
+    # Another account's key sees only its own (empty) registry.
+    other = requests.Session()
+    other_key = console_env.creds[1]
+    r = other.post(base + "/console/api/session", headers=own, timeout=30,
+                   json={"accessKeyId": other_key.access_key, "secretAccessKey": other_key.secret_key})
+    assert r.status_code == 200 and r.json()["accountId"] == other_key.account
+    assert other.get(base + "/console/api/repositories", timeout=30).json()["repositories"] == []
+    r = other.get(base + "/console/api/repository", params={"name": "console/app"}, timeout=30)
+    assert r.status_code == 404
+
+    # Sign-out needs the token too, then the session is gone.
+    assert s.delete(base + "/console/api/session", headers=own, timeout=30).status_code == 403
+    r = s.delete(base + "/console/api/session", headers={**own, "X-CSRF-Token": csrf}, timeout=30)
+    assert r.status_code == 204
+    assert s.get(base + "/console/api/session", timeout=30).status_code == 401
