@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 from pathlib import Path
 
@@ -19,7 +20,7 @@ import requests
 import conftest
 import ocihelpers
 from conftest import Skopeo
-from ecrhelpers import REGION, sha256_digest
+from ecrhelpers import ACCOUNT, REGION, Creds, EcrEnv, EcrServer, sha256_digest
 
 pytestmark = pytest.mark.berth_only
 
@@ -306,3 +307,83 @@ def test_console_refuses_cross_site_and_tokenless_changes(console_env, seeded):
     r = s.delete(base + "/console/api/session", headers={**own, "X-CSRF-Token": csrf}, timeout=30)
     assert r.status_code == 204
     assert s.get(base + "/console/api/session", timeout=30).status_code == 401
+
+
+# ---------------------------------------------------------------------------
+# policies: the console decides as the ECR API does
+
+
+@pytest.fixture(scope="module")
+def policy_env(tmp_path_factory):
+    """A berth with the account's root and a user/viewer whose identity policy allows reading
+    console/shown only (no delete, nothing else)."""
+    if conftest.ECR_TARGET != "berth":
+        pytest.skip("berth only")
+    root_dir = tmp_path_factory.mktemp("console-policies")
+    root = Creds("AKIACONSOLEROOT00001", secrets.token_urlsafe(30), ACCOUNT)
+    viewer = Creds("AKIACONSOLEVIEWER001", secrets.token_urlsafe(30), ACCOUNT)
+    server = EcrServer(root_dir, conftest.BERTH_BINARY, [root, viewer])
+    (root_dir / "viewer.json").write_text(json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow",
+         "Action": ["ecr:DescribeRepositories", "ecr:DescribeImages", "ecr:ListImages",
+                    "ecr:BatchGetImage"],
+         "Resource": f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/console/shown"}]}))
+    server.credentials_file.write_text(
+        f"{root.access_key} {root.secret_key} {ACCOUNT}\n"
+        f"{viewer.access_key} {viewer.secret_key} {ACCOUNT} user/viewer viewer.json\n")
+    server.start()
+    env = EcrEnv(server, [root, viewer], root_dir)
+    yield env, root, viewer
+    server.stop()
+
+
+def console_session(base: str, creds: Creds) -> tuple[requests.Session, dict]:
+    s = requests.Session()
+    r = s.post(base + "/console/api/session", headers={"Origin": base}, timeout=30,
+               json={"accessKeyId": creds.access_key, "secretAccessKey": creds.secret_key})
+    assert r.status_code == 200, r.text
+    return s, r.json()
+
+
+def test_console_applies_identity_policies(policy_env):
+    env, root, viewer = policy_env
+    base = env.server.base_url
+    session = requests.Session()
+    session.headers.update(env.basic_auth())
+    oci = ocihelpers.OciClient(base, session)
+    shown = oci.push_image("console/shown", "v1", seed=11)
+    hidden = oci.push_image("console/hidden", "v1", seed=12)
+
+    s, info = console_session(base, viewer)
+    assert info["principalArn"] == f"arn:aws:iam::{ACCOUNT}:user/viewer"
+    own = {"Origin": base, "X-CSRF-Token": info["csrfToken"]}
+
+    # The list holds what the user may describe, and nothing else.
+    listed = s.get(base + "/console/api/repositories", timeout=30).json()
+    assert [r["name"] for r in listed["repositories"]] == ["console/shown"]
+    assert listed["next"] is None
+    images = s.get(base + "/console/api/images", params={"name": "console/shown"}, timeout=30)
+    assert images.status_code == 200 and images.json()["images"][0]["digest"] == shown.digest
+    page = s.get(base + "/console/api/repository", params={"name": "console/shown"}, timeout=30).json()
+    assert "ecr:GetLifecyclePolicy" in page["lifecyclePolicyDenied"]
+
+    # Another repository of the same account, and deleting, are refused as the ECR API would.
+    r = s.get(base + "/console/api/image", params={"name": "console/hidden", "digest": hidden.digest},
+              timeout=30)
+    assert r.status_code == 403 and r.json()["error"] == "AccessDeniedException", r.text
+    assert "is not authorized to perform: ecr:BatchGetImage" in r.json()["message"]
+    params = {"name": "console/shown", "region": REGION, "digest": shown.digest}
+    r = s.delete(base + "/console/api/image", params=params, headers=own, timeout=30)
+    assert r.status_code == 403 and r.json()["error"] == "AccessDeniedException", r.text
+    assert r.json()["message"].startswith(
+        f"User: arn:aws:iam::{ACCOUNT}:user/viewer is not authorized to perform: ecr:BatchDeleteImage")
+    assert oci.get_manifest("console/shown", shown.digest).status_code == 200
+
+    # The account's root sees both and may delete.
+    rs, root_info = console_session(base, root)
+    listed = rs.get(base + "/console/api/repositories", params={"q": "console/"}, timeout=30).json()
+    assert [r["name"] for r in listed["repositories"]] == ["console/hidden", "console/shown"]
+    r = rs.delete(base + "/console/api/image", params=params, timeout=30,
+                  headers={"Origin": base, "X-CSRF-Token": root_info["csrfToken"]})
+    assert r.status_code == 204, r.text
+    assert oci.get_manifest("console/shown", shown.digest).status_code == 404

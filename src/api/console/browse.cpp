@@ -8,6 +8,7 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
+#include "api/console/console_access.hpp"
 #include "api/console/console_api.hpp"
 #include "api/console/repository_search.hpp"
 #include "api/console/responses.hpp"
@@ -64,6 +65,11 @@ Result<registry::RepositoryRef> repository_of(const BrowseContext& ctx) {
   std::string name = param(ctx, "name");
   BERTH_TRY_STATUS(oci::validate_repository_name(name));
   return registry::RepositoryRef{std::move(registry_name), std::move(name)};
+}
+
+// What the session may do here (console_access.hpp).
+ConsoleAccess access_of(const BrowseContext& ctx) {
+  return ConsoleAccess(ctx.options.access.get(), ctx.session, ctx.request, ctx.options.tls);
 }
 
 ecr::EcrSettings uri_settings(const ConsoleOptions& options) {
@@ -187,6 +193,12 @@ asio::awaitable<http::Response> get_repositories(const BrowseContext& ctx) {
   search.mode = param(ctx, "match") == "prefix" ? MatchMode::kPrefix : MatchMode::kSubstring;
   search.after = param(ctx, "after");
   search.limit = page_limit(ctx);
+  // A page shows what the caller may describe; the rest is skipped rather
+  // than failing the page (a narrow policy still gets a working list).
+  const ConsoleAccess allowed = access_of(ctx);
+  search.visible = [&](const registry::RepositoryRecord& record) {
+    return allowed.may_describe(record);
+  };
   Result<json::object> result = co_await http::offload(ctx.blocking, [&]() -> Result<json::object> {
     SearchPage page = BERTH_TRY(search_repositories(
         [&](std::string_view after, std::size_t limit) {
@@ -207,7 +219,9 @@ asio::awaitable<http::Response> get_repositories(const BrowseContext& ctx) {
 asio::awaitable<http::Response> get_repository(const BrowseContext& ctx) {
   Result<registry::RepositoryRef> ref = repository_of(ctx);
   if (!ref) co_return error_response(ref.error());
+  const ConsoleAccess allowed = access_of(ctx);
   Result<json::object> result = co_await http::offload(ctx.blocking, [&]() -> Result<json::object> {
+    BERTH_TRY_STATUS(allowed.authorize(actions::kDescribeRepositories, *ref));
     registry::RepositoryRecord record = BERTH_TRY(ctx.registry.repository(*ref));
     const ecr::RepositorySettings s = ecr::RepositorySettings::from_json(record.settings_json);
     json::object out = repository_summary(ctx.options, record);
@@ -220,10 +234,32 @@ asio::awaitable<http::Response> get_repository(const BrowseContext& ctx) {
     out["tagMutabilityExclusionFilters"] = std::move(filters);
     out["scanOnPush"] = s.scan_on_push;
     out["encryptionType"] = s.encryption_type;
-    out["lifecyclePolicy"] =
-        s.lifecycle_policy ? json::value(*s.lifecycle_policy) : json::value(nullptr);
-    if (s.lifecycle_policy_evaluated_ms != 0) {
-      out["lifecyclePolicyEvaluatedAt"] = s.lifecycle_policy_evaluated_ms;
+    // The policies are shown only to whom the ECR API would show them; a
+    // denial is a fact of the page ("not permitted"), not a failed page.
+    Status may_read_lifecycle = allowed.authorize(actions::kGetLifecyclePolicy, *ref);
+    if (!may_read_lifecycle && may_read_lifecycle.error().code != ErrorCode::kDenied) {
+      return std::unexpected(std::move(may_read_lifecycle).error());
+    }
+    if (may_read_lifecycle) {
+      out["lifecyclePolicy"] =
+          s.lifecycle_policy ? json::value(*s.lifecycle_policy) : json::value(nullptr);
+      if (s.lifecycle_policy_evaluated_ms != 0) {
+        out["lifecyclePolicyEvaluatedAt"] = s.lifecycle_policy_evaluated_ms;
+      }
+    } else {
+      out["lifecyclePolicy"] = nullptr;
+      out["lifecyclePolicyDenied"] = may_read_lifecycle.error().message;
+    }
+    Status may_read_policy = allowed.authorize(actions::kGetRepositoryPolicy, *ref);
+    if (!may_read_policy && may_read_policy.error().code != ErrorCode::kDenied) {
+      return std::unexpected(std::move(may_read_policy).error());
+    }
+    if (may_read_policy) {
+      out["repositoryPolicy"] =
+          s.repository_policy ? json::value(*s.repository_policy) : json::value(nullptr);
+    } else {
+      out["repositoryPolicy"] = nullptr;
+      out["repositoryPolicyDenied"] = may_read_policy.error().message;
     }
     return out;
   });
@@ -235,7 +271,11 @@ asio::awaitable<http::Response> get_images(const BrowseContext& ctx) {
   if (!ref) co_return error_response(ref.error());
   const std::string after = param(ctx, "after");
   const std::size_t limit = page_limit(ctx);
+  const ConsoleAccess allowed = access_of(ctx);
   Result<json::object> result = co_await http::offload(ctx.blocking, [&]() -> Result<json::object> {
+    // Either ECR call lists a repository's images.
+    constexpr std::string_view kListing[] = {actions::kDescribeImages, actions::kListImages};
+    BERTH_TRY_STATUS(allowed.authorize(kListing, *ref));
     std::vector<registry::ManifestSummary> page =
         BERTH_TRY(ctx.registry.list_images(*ref, after, limit));
     json::array list;
@@ -266,7 +306,9 @@ asio::awaitable<http::Response> get_image(const BrowseContext& ctx) {
   if (!ref) co_return error_response(ref.error());
   Result<oci::Digest> digest = oci::Digest::parse(param(ctx, "digest"));
   if (!digest) co_return error_response(digest.error());
+  const ConsoleAccess allowed = access_of(ctx);
   Result<json::object> result = co_await http::offload(ctx.blocking, [&]() -> Result<json::object> {
+    BERTH_TRY_STATUS(allowed.authorize(actions::kBatchGetImage, *ref));
     registry::ManifestRecord m =
         BERTH_TRY(ctx.registry.get_manifest(*ref, oci::Reference::of_digest(*digest), false));
     std::vector<std::string> tags = BERTH_TRY(ctx.registry.tags_of(*ref, *digest));
@@ -296,7 +338,9 @@ asio::awaitable<http::Response> delete_image(const BrowseContext& ctx) {
   if (!ref) co_return error_response(ref.error());
   Result<oci::Digest> digest = oci::Digest::parse(param(ctx, "digest"));
   if (!digest) co_return error_response(digest.error());
-  Status deleted = co_await http::offload(ctx.blocking, [&] {
+  const ConsoleAccess allowed = access_of(ctx);
+  Status deleted = co_await http::offload(ctx.blocking, [&]() -> Status {
+    BERTH_TRY_STATUS(allowed.authorize(actions::kBatchDeleteImage, *ref));
     return ctx.registry.delete_manifest(*ref, oci::Reference::of_digest(*digest));
   });
   if (!deleted) {

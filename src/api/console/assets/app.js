@@ -105,7 +105,7 @@
     notice("");
     $("sign-in-view").hidden = true;
     $("account-bar").hidden = false;
-    $("who").textContent = session.accessKeyId + " · account " + session.accountId;
+    $("who").textContent = session.accessKeyId + " · " + (session.principalArn || "account " + session.accountId);
     state.region = sessionStorage.getItem("berth-region") || session.defaultRegion;
     try {
       const data = await api("GET", "registries");
@@ -177,7 +177,10 @@
       } else await renderRepositories(view, params);
     } catch (e) {
       if (e.status === 401) return;
-      view.replaceChildren(h("div", { class: "card" }, h("h1", {}, "Something went wrong"),
+      // A policy refusal is not a fault: say plainly that this key may not.
+      const denied = e.code === "AccessDeniedException";
+      view.replaceChildren(h("div", { class: "card", id: denied ? "access-denied" : "view-error" },
+        h("h1", {}, denied ? "Not permitted" : "Something went wrong"),
         h("p", { class: "error", role: "alert" }, e.message),
         h("p", {}, h("a", { href: "#/" }, "Back to repositories"))));
     }
@@ -377,10 +380,23 @@
         h("dt", {}, "Created"), h("dd", {}, timeCell(repo.createdAt)),
         h("dt", {}, "URI"), h("dd", { class: "mono" }, repo.uri)),
       h("h3", {}, "Lifecycle policy"),
-      repo.lifecyclePolicy
+      repo.lifecyclePolicyDenied
+        ? notPermitted("lifecycle-policy", repo.lifecyclePolicyDenied)
+        : repo.lifecyclePolicy
         ? [h("pre", { class: "manifest", id: "lifecycle-policy" }, pretty(repo.lifecyclePolicy)),
            repo.lifecyclePolicyEvaluatedAt ? h("p", { class: "muted" }, "Last evaluated ", timeCell(repo.lifecyclePolicyEvaluatedAt)) : null]
-        : h("p", { class: "muted", id: "lifecycle-policy" }, "No lifecycle policy: images stay until deleted. Set one with aws ecr put-lifecycle-policy."));
+        : h("p", { class: "muted", id: "lifecycle-policy" }, "No lifecycle policy: images stay until deleted. Set one with aws ecr put-lifecycle-policy."),
+      h("h3", {}, "Repository policy"),
+      repo.repositoryPolicyDenied
+        ? notPermitted("repository-policy", repo.repositoryPolicyDenied)
+        : repo.repositoryPolicy
+        ? h("pre", { class: "manifest", id: "repository-policy" }, pretty(repo.repositoryPolicy))
+        : h("p", { class: "muted", id: "repository-policy" }, "No repository policy: the account's identity policies decide."));
+  }
+
+  // A setting this key may not read: the refusal, not an empty value.
+  function notPermitted(id, message) {
+    return h("p", { class: "error", id, title: message }, "Not permitted: " + message);
   }
 
   function pretty(text) {
@@ -469,7 +485,9 @@
           notice(`Deleted ${image.digest} from ${name}.`);
         }
       } catch (e) {
-        if (e.status !== 401) notice("Could not delete the image: " + e.message, true);
+        if (e.status !== 401) {
+          notice((e.code === "AccessDeniedException" ? "Not permitted to delete the image: " : "Could not delete the image: ") + e.message, true);
+        }
       }
     };
     dialog.showModal();
