@@ -21,8 +21,8 @@ void add_ops_options(CLI::App& serve, Config& c) {
       ->capture_default_str();
   serve.add_option("--admin-listen", c.admin_listen,
                    "host:port of a second listener serving only GET /metrics, /livez and /readyz "
-                   "(metrics open to whoever reaches it unless --metrics-auth); it stays up while "
-                   "the main listener drains")
+                   "(metrics open to whoever reaches it unless --metrics-auth); it closes with "
+                   "the main listener, after --shutdown-delay")
       ->envname("BERTH_ADMIN_LISTEN");
   serve.add_option("--metrics-auth", c.metrics_auth,
                    "USER:PASSWORD: GET /metrics needs these HTTP Basic credentials, on every "
