@@ -86,7 +86,8 @@ AccessControl::Loaded AccessControl::parse_settings(const Target& target,
                                                     std::string_view member, bool want_tags) {
   Loaded loaded;
   const bool has_policy = mentions(settings, member);
-  if (!has_policy && !want_tags) return loaded;
+  // Nothing to parse without a policy or tags (most records of a listing).
+  if (!has_policy && !(want_tags && mentions(settings, kResourceTagsSetting))) return loaded;
   // Tags matter to conditions, of the resource policy or the identity's.
   want_tags = want_tags || (has_policy && target.scope == Scope::kRepository);
   boost::system::error_code ec;

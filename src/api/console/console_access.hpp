@@ -10,6 +10,12 @@
 //   its images                   ecr:DescribeImages or ecr:ListImages
 //   an image, manifest, layers   ecr:BatchGetImage
 //   deleting an image            ecr:BatchDeleteImage
+//   changing tag mutability      ecr:PutImageTagMutability
+//
+// The repository may be another account's (?registryId=): the decision is
+// then the ECR API's cross-account one, so only what that account's
+// repository policies grant the caller is listed or reachable, and a
+// repository that does not exist there is refused like one that does.
 //
 // A refusal is the kDenied Error of AccessControl, with AWS's
 // AccessDeniedException message. Without an AccessControl (--auth none: the
@@ -39,6 +45,7 @@ inline constexpr std::string_view kBatchGetImage = "ecr:BatchGetImage";
 inline constexpr std::string_view kBatchDeleteImage = "ecr:BatchDeleteImage";
 inline constexpr std::string_view kGetRepositoryPolicy = "ecr:GetRepositoryPolicy";
 inline constexpr std::string_view kGetLifecyclePolicy = "ecr:GetLifecyclePolicy";
+inline constexpr std::string_view kPutImageTagMutability = "ecr:PutImageTagMutability";
 }  // namespace actions
 
 class ConsoleAccess {

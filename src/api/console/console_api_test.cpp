@@ -126,7 +126,8 @@ class ConsoleApiTest : public ::testing::Test {
     return std::string(body(response).at("csrfToken").as_string());
   }
 
-  oci::Digest put_image(std::string_view repo, std::string_view tag) {
+  oci::Digest put_image(std::string_view repo, std::string_view tag,
+                        std::string_view registry = "111122223333:us-east-1") {
     const std::string layer = "sha256:" + crypto::sha256_hex(std::string("layer") + std::string(tag));
     const std::string config = "sha256:" + crypto::sha256_hex(std::string("config") + std::string(tag));
     const std::string manifest =
@@ -136,7 +137,7 @@ class ConsoleApiTest : public ::testing::Test {
         layer + R"(","size":20}]})";
     registry::PutManifestRequest put{*oci::Reference::parse(tag), manifest,
                                      "application/vnd.oci.image.manifest.v1+json", true, {}};
-    auto result = registry_.put_manifest({"111122223333:us-east-1", std::string(repo)}, put);
+    auto result = registry_.put_manifest({std::string(registry), std::string(repo)}, put);
     EXPECT_TRUE(result) << result.error().message;
     return result->digest;
   }
@@ -417,6 +418,98 @@ TEST_F(ConsoleApiTest, ARepositoryPolicyGrantLetsTheUserIn) {
   http::Request del = request(Verb::delete_, "/console/api/image?name=shared&digest=" + digest.str());
   del.headers.set(kCsrfHeader, csrf);
   EXPECT_EQ(status(run(del)), 204);
+}
+
+// Another account's registry, as the ECR API's registryId reaches it: only
+// what its repository policies grant is listed or usable.
+TEST_F(ConsoleApiTest, AnotherAccountsRepositoriesAreReachableAsTheirPoliciesAllow) {
+  constexpr std::string_view kOther = "444455556666:us-east-1";
+  const std::string grant =
+      R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow",)"
+      R"("Principal":{"AWS":"arn:aws:iam::111122223333:root"},)"
+      R"("Action":["ecr:DescribeRepositories","ecr:ListImages","ecr:BatchGetImage"]}]})";
+  ASSERT_TRUE(registry_.create_repository({std::string(kOther), "opened"},
+                                          json::serialize(json::object{{"repositoryPolicy", grant}})));
+  const oci::Digest opened = put_image("opened", "v1", kOther);
+  const oci::Digest closed = put_image("closed", "v1", kOther);
+  const std::string csrf = sign_in();
+
+  http::Request r = request(Verb::get, "/console/api/repositories?registryId=444455556666");
+  json::value page = body(run(r));
+  EXPECT_EQ(names_of(page), "opened ");
+  EXPECT_EQ(page.at("repositories").at(0).at("registryId").as_string(), "444455556666");
+  r = request(Verb::get, "/console/api/images?registryId=444455556666&name=opened");
+  http::Response images = run(r);
+  ASSERT_EQ(status(images), 200) << images.body;
+  EXPECT_EQ(body(images).at("images").at(0).at("digest").as_string(), opened.str());
+  r = request(Verb::get, "/console/api/image?registryId=444455556666&name=opened&digest=" +
+                             opened.str());
+  EXPECT_EQ(status(run(r)), 200);
+  r = request(Verb::get, "/console/api/repository?registryId=444455556666&name=opened");
+  json::value repo = body(run(r));
+  EXPECT_FALSE(repo.at("permissions").at("deleteImage").as_bool());
+
+  // Not granted: the other repository, a missing one, deleting.
+  const auto expect_denied = [&](http::Request denied) {
+    http::Response response = run(denied);
+    EXPECT_EQ(status(response), 403) << denied.target << " " << response.body;
+    EXPECT_EQ(body(response).at("error").as_string(), "AccessDeniedException");
+  };
+  expect_denied(request(Verb::get, "/console/api/images?registryId=444455556666&name=closed"));
+  expect_denied(request(Verb::get, "/console/api/image?registryId=444455556666&name=closed&digest=" +
+                                       closed.str()));
+  expect_denied(request(Verb::get, "/console/api/repository?registryId=444455556666&name=missing"));
+  http::Request del = request(
+      Verb::delete_, "/console/api/image?registryId=444455556666&name=opened&digest=" + opened.str());
+  del.headers.set(kCsrfHeader, csrf);
+  expect_denied(std::move(del));
+  EXPECT_TRUE(registry_.get_manifest({std::string(kOther), "opened"},
+                                     oci::Reference::of_digest(opened), false));
+
+  // The owner's registry is still the default, and a registry id is 12 digits.
+  r = request(Verb::get, "/console/api/repositories");
+  EXPECT_EQ(names_of(body(run(r))), "");
+  r = request(Verb::get, "/console/api/repositories?registryId=4444");
+  EXPECT_EQ(status(run(r)), 400);
+}
+
+TEST_F(ConsoleApiTest, ChangingTagMutabilityIsPutImageTagMutability) {
+  put_image("team/app", "v1");
+  const auto put = [&](std::string_view csrf, std::string_view mode) {
+    http::Request r = request(Verb::put, "/console/api/repository/tag-mutability?name=team%2Fapp",
+                              R"({"imageTagMutability":")" + std::string(mode) + R"("})");
+    r.headers.set(kCsrfHeader, std::string(csrf));
+    return run(r);
+  };
+  // The reader may look but not change it; the page says so beforehand.
+  std::string csrf = sign_in(kReaderKey, kReaderSecret);
+  http::Request r = request(Verb::get, "/console/api/repository?name=team%2Fapp");
+  json::value page = body(run(r));
+  EXPECT_FALSE(page.at("permissions").at("putImageTagMutability").as_bool());
+  EXPECT_FALSE(page.at("permissions").at("deleteImage").as_bool());
+  http::Response refused = put(csrf, "IMMUTABLE");
+  EXPECT_EQ(status(refused), 403);
+  EXPECT_NE(refused.body.find("ecr:PutImageTagMutability"), std::string::npos) << refused.body;
+
+  csrf = sign_in();
+  r = request(Verb::get, "/console/api/repository?name=team%2Fapp");
+  page = body(run(r));
+  EXPECT_TRUE(page.at("permissions").at("putImageTagMutability").as_bool());
+  EXPECT_EQ(page.at("tagMutability").as_string(), "MUTABLE");
+  EXPECT_EQ(status(put(csrf, "SOMETIMES")), 400);
+  http::Response saved = put(csrf, "IMMUTABLE");
+  ASSERT_EQ(status(saved), 200) << saved.body;
+  EXPECT_EQ(body(saved).at("tagMutability").as_string(), "IMMUTABLE");
+  r = request(Verb::get, "/console/api/repository?name=team%2Fapp");
+  EXPECT_EQ(body(run(r)).at("tagMutability").as_string(), "IMMUTABLE");
+  // And the core holds it: the tag no longer moves.
+  EXPECT_FALSE(registry_.put_manifest(
+      {"111122223333:us-east-1", "team/app"},
+      registry::PutManifestRequest{*oci::Reference::parse("v1"),
+                                   R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:)" +
+                                       crypto::sha256_hex("other") +
+                                       R"(","size":1},"layers":[]})",
+                                   "application/vnd.oci.image.manifest.v1+json", true, {}}));
 }
 
 }  // namespace
