@@ -455,7 +455,7 @@ def test_console_reaches_another_accounts_repositories_by_their_policies(policy_
     r = s.get(base + "/console/api/images", params=where, timeout=30)
     assert r.status_code == 200 and [i["digest"] for i in r.json()["images"]] == [shared.digest], r.text
     r = s.get(base + "/console/api/image", params={**where, "digest": shared.digest}, timeout=30)
-    assert r.status_code == 200 and json.loads(r.json()["manifest"]) == json.loads(shared.manifest), r.text
+    assert r.status_code == 200 and json.loads(r.json()["manifest"]) == json.loads(shared.manifest_bytes), r.text
     # Not granted: deleting there, another repository, one that does not exist (refused alike).
     assert_denied(s.delete(base + "/console/api/image", params={**where, "digest": shared.digest},
                            headers=own, timeout=30), "ecr:BatchDeleteImage")
