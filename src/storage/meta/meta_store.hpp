@@ -247,6 +247,13 @@ class MetaStore {
                                                          const SettingsChange& change) = 0;
   // Number of manifests in the repository (DeleteRepository without force).
   virtual Result<std::uint64_t> count_manifests(RepositoryId id) = 0;
+  // Number of repositories in the registry (0 when it holds none), for the
+  // repositories-per-registry quota.
+  virtual Result<std::uint64_t> count_repositories(std::string_view registry) = 0;
+  // The sum of the sizes of every blob link in the registry's repositories
+  // (a blob linked in two repositories counts twice; 0 when none), for the
+  // storage quota.
+  virtual Result<std::uint64_t> sum_blob_link_sizes(std::string_view registry) = 0;
 
   // ---- blob links ----
   // Idempotent. kUnavailable while the blob is being collected (see

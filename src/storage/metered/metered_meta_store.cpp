@@ -134,6 +134,14 @@ Result<std::uint64_t> MeteredMetaStore::count_manifests(RepositoryId id) {
   return measure("count_manifests", [&] { return inner_.count_manifests(id); });
 }
 
+Result<std::uint64_t> MeteredMetaStore::count_repositories(std::string_view registry) {
+  return measure("count_repositories", [&] { return inner_.count_repositories(registry); });
+}
+
+Result<std::uint64_t> MeteredMetaStore::sum_blob_link_sizes(std::string_view registry) {
+  return measure("sum_blob_link_sizes", [&] { return inner_.sum_blob_link_sizes(registry); });
+}
+
 // ---- blob links ----
 
 Status MeteredMetaStore::link_blob(RepositoryId repo, const oci::Digest& digest, std::uint64_t size,

@@ -158,6 +158,16 @@ Result<std::uint64_t> FaultyMetaStore::count_manifests(RepositoryId id) {
   return inject(*plan_, "meta.count_manifests", kRead, [&] { return inner_.count_manifests(id); });
 }
 
+Result<std::uint64_t> FaultyMetaStore::count_repositories(std::string_view registry) {
+  return inject(*plan_, "meta.count_repositories", kRead,
+                [&] { return inner_.count_repositories(registry); });
+}
+
+Result<std::uint64_t> FaultyMetaStore::sum_blob_link_sizes(std::string_view registry) {
+  return inject(*plan_, "meta.sum_blob_link_sizes", kRead,
+                [&] { return inner_.sum_blob_link_sizes(registry); });
+}
+
 // ---- blob links ----
 
 Status FaultyMetaStore::link_blob(RepositoryId repo, const oci::Digest& digest, std::uint64_t size,

@@ -179,6 +179,23 @@ class MemoryMetaStore final : public MetaStore {
     return repo->manifests.size();
   }
 
+  Result<std::uint64_t> count_repositories(std::string_view registry) override {
+    std::shared_lock lock(mu_);
+    auto it = names_.find(registry);
+    return it == names_.end() ? 0 : static_cast<std::uint64_t>(it->second.size());
+  }
+
+  Result<std::uint64_t> sum_blob_link_sizes(std::string_view registry) override {
+    std::shared_lock lock(mu_);
+    std::uint64_t total = 0;
+    auto names = names_.find(registry);
+    if (names == names_.end()) return total;
+    for (const auto& [name, id] : names->second) {
+      for (const auto& [digest, size] : repos_.at(id).blob_links) total += size;
+    }
+    return total;
+  }
+
   Status link_blob(RepositoryId id, const oci::Digest& digest, std::uint64_t size,
                    std::int64_t now_ms) override {
     std::unique_lock lock(mu_);

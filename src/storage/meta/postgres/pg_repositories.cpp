@@ -251,6 +251,25 @@ Result<std::uint64_t> PostgresMetaStore::count_manifests(RepositoryId id) {
   });
 }
 
+Result<std::uint64_t> PostgresMetaStore::count_repositories(std::string_view registry) {
+  return read([&](Connection& c) -> Result<std::uint64_t> {
+    auto rows = BERTH_TRY(
+        c.query("SELECT count(*) FROM repositories WHERE registry = $1", Params().text(registry)));
+    return static_cast<std::uint64_t>(rows.int64(0, 0));
+  });
+}
+
+Result<std::uint64_t> PostgresMetaStore::sum_blob_link_sizes(std::string_view registry) {
+  // sum(bigint) is numeric: cast back, the total fits an int8 for any disk.
+  return read([&](Connection& c) -> Result<std::uint64_t> {
+    auto rows = BERTH_TRY(
+        c.query("SELECT coalesce(sum(b.size), 0)::bigint FROM repositories r "
+                "JOIN blob_links b ON b.repository_id = r.id WHERE r.registry = $1",
+                Params().text(registry)));
+    return static_cast<std::uint64_t>(rows.int64(0, 0));
+  });
+}
+
 // ---- blob links ----
 //
 // Linking takes the blob's shared lock and then checks for a tombstone

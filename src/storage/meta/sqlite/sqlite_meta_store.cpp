@@ -403,6 +403,28 @@ Result<std::uint64_t> SqliteMetaStore::count_manifests(RepositoryId id) {
   });
 }
 
+Result<std::uint64_t> SqliteMetaStore::count_repositories(std::string_view registry) {
+  return read([&](Connection& c) -> Result<std::uint64_t> {
+    auto stmt = BERTH_TRY(c.prepare("SELECT count(*) FROM repositories WHERE registry = ?1"));
+    stmt.bind(1, registry);
+    BERTH_TRY(stmt.step());
+    return static_cast<std::uint64_t>(stmt.column_int64(0));
+  });
+}
+
+Result<std::uint64_t> SqliteMetaStore::sum_blob_link_sizes(std::string_view registry) {
+  // Walks the registry's repositories, then each one's links by the
+  // primary key's prefix: no scan of other registries' links.
+  return read([&](Connection& c) -> Result<std::uint64_t> {
+    auto stmt = BERTH_TRY(
+        c.prepare("SELECT coalesce(sum(b.size), 0) FROM repositories r "
+                  "JOIN blob_links b ON b.repository_id = r.id WHERE r.registry = ?1"));
+    stmt.bind(1, registry);
+    BERTH_TRY(stmt.step());
+    return static_cast<std::uint64_t>(stmt.column_int64(0));
+  });
+}
+
 // ---- blob links ----
 
 namespace {
