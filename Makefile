@@ -88,7 +88,7 @@ bench-micro: bench-build
 #                  against that berth; any sanitizer report fails it, including
 #                  leaks reported when a server exits. SANITIZE_PYTEST_ARGS
 #                  selects the integration tests; the default skips only the
-#                  RSS bound test (ASan's shadow memory and quarantine put
+#                  RSS bound tests, named *bounded_memory* (ASan's shadow memory and quarantine put
 #                  RSS at ~180 MiB whatever berth does).
 FUZZ_BUILD_DIR ?= build-fuzz
 FUZZ_SMOKE_SECONDS ?= 20

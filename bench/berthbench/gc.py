@@ -63,9 +63,9 @@ PARAMS = {
     # manifests in all, repositories, tags in all (one per 10 manifests),
     # own blobs per manifest, bytes per blob; load: seconds of baseline,
     # connections per kind, pause between one connection's operations.
-    # quick: 1,000 manifests / 10,100 blobs keeps the run under a minute at
-    # the sweep rates measured on the shared machine (~2 ms per blob each).
-    "quick": dict(manifests=1000, repositories=10, tags=100, blobs_per_manifest=10,
+    # quick: 500 manifests / 5,100 blobs keeps the run near a minute at the
+    # sweep rates measured on the shared machine (2-9 ms per blob for berth).
+    "quick": dict(manifests=500, repositories=5, tags=50, blobs_per_manifest=10,
                   blob_bytes=1024, delete_conc=8, baseline_s=3.0, load_conns=2,
                   pace_s=0.01, min_sweep_load_s=0.0),
     "full": dict(manifests=100000, repositories=100, tags=10000, blobs_per_manifest=10,

@@ -5,6 +5,13 @@
 namespace berth::app {
 
 void add_ops_options(CLI::App& serve, Config& c) {
+  serve.footer(
+      "Health and metrics, on --listen and --admin-listen:\n"
+      "  GET /livez    200 while the process answers (Kubernetes livenessProbe)\n"
+      "  GET /readyz   200 when both stores answer; 503 from SIGTERM on (readinessProbe;\n"
+      "                haproxy: option httpchk GET /readyz + http-check expect status 200)\n"
+      "  GET /metrics  Prometheus text format (loopback or --admin-listen, or --metrics-auth)\n"
+      "README \"Running in production\" lists every metric and a probe configuration.");
   serve.add_option("--log-format", c.log_format,
                    "text: one human-readable line per event; json: one JSON object per line "
                    "(access lines carry request_id, principal, operation, status, bytes, "
@@ -14,8 +21,8 @@ void add_ops_options(CLI::App& serve, Config& c) {
       ->capture_default_str();
   serve.add_option("--admin-listen", c.admin_listen,
                    "host:port of a second listener serving only GET /metrics, /livez and /readyz "
-                   "(metrics open to whoever reaches it unless --metrics-auth); it stays up while "
-                   "the main listener drains")
+                   "(metrics open to whoever reaches it unless --metrics-auth); it closes with "
+                   "the main listener, after --shutdown-delay")
       ->envname("BERTH_ADMIN_LISTEN");
   serve.add_option("--metrics-auth", c.metrics_auth,
                    "USER:PASSWORD: GET /metrics needs these HTTP Basic credentials, on every "

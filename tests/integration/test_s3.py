@@ -357,7 +357,7 @@ def test_gateway_down_mid_push_loses_nothing_acknowledged(rgw, bucket, servers, 
 
 
 @pytest.mark.slow
-def test_one_gib_pull_streams_in_little_memory(rgw, bucket, servers, ecr_creds, tmp_path):
+def test_one_gib_pull_from_s3_with_bounded_memory(rgw, bucket, servers, ecr_creds, tmp_path):
     url = store_url(rgw, bucket)
     server = start_server(servers, tmp_path / "berth", ecr_creds, url, "--create-bucket",
                           env=s3_env(rgw))

@@ -181,6 +181,11 @@ Result<oci::Digest> MeteredMetaStore::resolve_tag(RepositoryId repo, std::string
   return measure("resolve_tag", [&] { return inner_.resolve_tag(repo, tag); });
 }
 
+Result<ManifestRecord> MeteredMetaStore::get_manifest_by_tag(RepositoryId repo,
+                                                             std::string_view tag) {
+  return measure("get_manifest_by_tag", [&] { return inner_.get_manifest_by_tag(repo, tag); });
+}
+
 Status MeteredMetaStore::put_tag(RepositoryId repo, std::string_view tag, const oci::Digest& digest,
                                 bool immutable_tags) {
   return measure("put_tag", [&] { return inner_.put_tag(repo, tag, digest, immutable_tags); });

@@ -93,6 +93,10 @@ class MeteredMetaStore final : public meta::MetaStore {
                       const meta::PutManifestOptions& options) override;
   Result<meta::ManifestRecord> get_manifest(meta::RepositoryId repo, const oci::Digest& digest) override;
   Result<oci::Digest> resolve_tag(meta::RepositoryId repo, std::string_view tag) override;
+  // Forwarded whole: the interface's default would split a pull by tag into
+  // two lookups and lose the backend's single query.
+  Result<meta::ManifestRecord> get_manifest_by_tag(meta::RepositoryId repo,
+                                                   std::string_view tag) override;
   Status put_tag(meta::RepositoryId repo, std::string_view tag, const oci::Digest& digest,
                  bool immutable_tags) override;
   Status delete_tag(meta::RepositoryId repo, std::string_view tag) override;

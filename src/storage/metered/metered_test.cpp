@@ -62,6 +62,20 @@ TEST(MeteredStores, CallsAndRealErrorsAreRecordedButNotFoundsAreNotErrors) {
   EXPECT_EQ(text.find("operation=\"get_repository\",code="), std::string::npos) << text;
 }
 
+// A pull by tag stays one backend call (one query on SQLite/PostgreSQL),
+// not the interface's default pair of lookups.
+TEST(MeteredStores, PullByTagIsForwardedWhole) {
+  metrics::Registry registry;
+  StoreMetrics metrics(registry);
+  MeteredMetaStore meta(meta::memory::make_memory_meta_store(), "memory", metrics);
+  auto repo = meta.ensure_repository("r", "a", 1);
+  ASSERT_TRUE(repo.has_value());
+  EXPECT_FALSE(meta.get_manifest_by_tag(repo->id, "absent").has_value());
+  const std::string text = registry.render();
+  EXPECT_NE(text.find(R"(operation="get_manifest_by_tag"} 1)"), std::string::npos) << text;
+  EXPECT_EQ(text.find(R"(operation="resolve_tag")"), std::string::npos) << text;
+}
+
 TEST(MeteredStores, EachBackendKeepsItsOwnSeriesWhenThreadsCacheThem) {
   metrics::Registry registry;
   StoreMetrics metrics(registry);
