@@ -6,25 +6,29 @@ namespace berth::registry {
 
 namespace meta = storage::meta;
 
-namespace {
-
 // AWS's LimitExceededException names the quota and its value; /v2/ clients
 // show the message as is, so one wording serves both.
-Status exceeded(std::string quota, std::uint64_t value, std::string detail) {
-  return fail(ErrorCode::kQuotaExceeded,
-              "The operation did not succeed because it would exceed the service quota '" +
-                  quota + "' of " + std::to_string(value) + ".",
-              std::move(detail));
+Error quota_exceeded(std::string_view quota, std::uint64_t value, std::string detail) {
+  return Error{ErrorCode::kQuotaExceeded,
+               "The operation did not succeed because it would exceed the service quota '" +
+                   std::string(quota) + "' of " + std::to_string(value) + ".",
+               std::move(detail)};
+}
+
+namespace {
+
+Status exceeded(std::string_view quota, std::uint64_t value, std::string detail) {
+  return std::unexpected(quota_exceeded(quota, value, std::move(detail)));
 }
 
 }  // namespace
 
 Status check_repository_quota(meta::MetaStore& meta, const Quotas& quotas,
                               std::string_view registry, std::string_view name) {
-  if (quotas.max_repositories == 0) return ok();
+  if (quotas.max_repositories_per_registry == 0) return ok();
   const std::uint64_t count = BERTH_TRY(meta.count_repositories(registry));
-  if (count < quotas.max_repositories) return ok();
-  return exceeded("repositories per registry", quotas.max_repositories, std::string(name));
+  if (count < quotas.max_repositories_per_registry) return ok();
+  return exceeded("repositories per registry", quotas.max_repositories_per_registry, std::string(name));
 }
 
 Status check_image_quota(meta::MetaStore& meta, const Quotas& quotas,
@@ -44,18 +48,17 @@ Status check_image_quota(meta::MetaStore& meta, const Quotas& quotas,
 Status check_storage_quota(meta::MetaStore& meta, const Quotas& quotas,
                            const meta::RepositoryRecord& repo, const oci::Digest& digest,
                            std::uint64_t size) {
-  if (quotas.max_registry_storage_bytes == 0) return ok();
+  if (quotas.storage_quota_bytes == 0) return ok();
   auto linked = meta.get_blob_link(repo.id, digest);
-  if (linked) return ok();
+  if (linked) return ok();  // the common re-push: one lookup, no sum
   if (linked.error().code != ErrorCode::kBlobNotFound) {
     return std::unexpected(std::move(linked).error());
   }
-  const std::uint64_t used = BERTH_TRY(meta.sum_blob_link_sizes(repo.registry));
-  if (used <= quotas.max_registry_storage_bytes &&
-      size <= quotas.max_registry_storage_bytes - used) {
-    return ok();
-  }
-  return exceeded("storage bytes per registry", quotas.max_registry_storage_bytes, digest.str());
+  const auto used = BERTH_TRY(meta.registry_storage(repo.registry, digest));
+  if (used.holds_digest) return ok();  // stored once already: no new bytes
+  const std::uint64_t limit = quotas.storage_quota_bytes;
+  if (used.bytes <= limit && size <= limit - used.bytes) return ok();
+  return exceeded("storage bytes per registry", limit, digest.str());
 }
 
 }  // namespace berth::registry

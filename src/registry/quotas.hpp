@@ -20,12 +20,21 @@
 
 namespace berth::registry {
 
-// 0 turns a quota off. Defaults are ECR's service quotas where ECR has one.
+// 0 turns a quota off. Defaults are ECR's service quotas where ECR has one
+// (https://docs.aws.amazon.com/AmazonECR/latest/userguide/service-quotas.html:
+// "Registered repositories" and "Images per repository", both 100,000).
 struct Quotas {
-  std::uint64_t max_repositories = 100000;           // per registry
-  std::uint64_t max_images_per_repository = 20000;   // manifests, tagged or not
-  std::uint64_t max_registry_storage_bytes = 0;      // berth's own: blob links' sizes
+  std::uint64_t max_repositories_per_registry = 100000;
+  std::uint64_t max_images_per_repository = 100000;  // manifests, tagged or not
+  // berth's own: the bytes of the distinct blobs linked in the registry
+  // (MetaStore::registry_storage); blobs not linked anywhere (an upload
+  // under way, garbage awaiting the collector) do not count.
+  std::uint64_t storage_quota_bytes = 0;
 };
+
+// The one spelling of a quota refusal: kQuotaExceeded, a message naming the
+// quota and its value (both edges show it as is), `detail` the thing refused.
+Error quota_exceeded(std::string_view quota, std::uint64_t value, std::string detail);
 
 // Before a repository `name` is created in `registry`.
 Status check_repository_quota(storage::meta::MetaStore& meta, const Quotas& quotas,
@@ -37,7 +46,7 @@ Status check_image_quota(storage::meta::MetaStore& meta, const Quotas& quotas,
                          const storage::meta::RepositoryRecord& repo, const oci::Digest& digest);
 
 // Before blob `digest` of `size` bytes is linked into `repo`: a blob already
-// linked there adds nothing.
+// linked anywhere in the registry adds nothing.
 Status check_storage_quota(storage::meta::MetaStore& meta, const Quotas& quotas,
                            const storage::meta::RepositoryRecord& repo, const oci::Digest& digest,
                            std::uint64_t size);

@@ -56,7 +56,10 @@ class QuotasTest : public ::testing::Test {
   const std::string registry_id_ = "123456789012:us-east-1";
 };
 
-bool is_quota(const Status& s) { return !s && s.error().code == ErrorCode::kQuotaExceeded; }
+template <typename R>
+bool is_quota(const R& r) {
+  return !r && r.error().code == ErrorCode::kQuotaExceeded;
+}
 
 class RepositoryQuota : public QuotasTest {
  protected:
@@ -72,7 +75,7 @@ TEST_F(RepositoryQuota, RefusesTheRepositoryPastTheQuotaOnEveryPath) {
   EXPECT_NE(created.error().message.find("'repositories per registry' of 2"), std::string::npos)
       << created.error().message;
   EXPECT_TRUE(is_quota(push({registry_id_, "c"}, "blob")));
-  EXPECT_TRUE(is_quota(registry_.begin_upload({registry_id_, "c"}).transform([](auto&&) {})));
+  EXPECT_TRUE(is_quota(registry_.begin_upload({registry_id_, "c"})));
   // Nothing was left: still two repositories.
   EXPECT_EQ(meta_->count_repositories(registry_id_).value_or(0), 2u);
   // Existing repositories still work; an existing name is still AlreadyExists.
@@ -135,20 +138,49 @@ TEST_F(StorageQuota, RefusesTheUploadThatWouldPassItAndLeavesNothing) {
   }));
   EXPECT_EQ(uploads, 0u);
   EXPECT_TRUE(push(repo, "1234"));  // exactly at the quota
-  EXPECT_EQ(meta_->sum_blob_link_sizes(registry_id_).value_or(0), 10u);
-  // A mount takes room too; a blob linked elsewhere counts again.
-  EXPECT_TRUE(is_quota(registry_.mount_blob({registry_id_, "other"}, repo, sha256_of("1234"))
-                           .transform([](auto&&) {})));
-  // Freed by an unlink.
-  ASSERT_TRUE(registry_.delete_blob(repo, sha256_of("123456")));
+  auto used = meta_->registry_storage(registry_id_, sha256_of("1234"));
+  ASSERT_TRUE(used);
+  EXPECT_EQ(used->bytes, 10u);
+  EXPECT_TRUE(used->holds_digest);
+  // A blob the registry holds already takes no room in another repository:
+  // by mount and by upload alike.
   EXPECT_TRUE(registry_.mount_blob({registry_id_, "other"}, repo, sha256_of("1234")));
+  EXPECT_TRUE(push({registry_id_, "third"}, "123456"));
+  EXPECT_EQ(meta_->registry_storage(registry_id_, sha256_of("1234"))->bytes, 10u);
+  EXPECT_TRUE(is_quota(push({registry_id_, "other"}, "x")));
+  // The quota is per registry.
+  EXPECT_TRUE(push({"other:us-east-1", "team/app"}, "12345"));
+  // Room comes back when the registry's last link to a blob goes.
+  ASSERT_TRUE(registry_.delete_blob(repo, sha256_of("123456")));
+  EXPECT_TRUE(is_quota(push(repo, "x")));  // "third" still holds it
+  ASSERT_TRUE(registry_.delete_blob({registry_id_, "third"}, sha256_of("123456")));
+  EXPECT_TRUE(push(repo, "12345"));  // 4 + 5
+}
+
+TEST_F(StorageQuota, AMountFromAnotherRegistryTakesRoomAndARefusalLinksNothing) {
+  const RepositoryRef source{"other:us-east-1", "src"};
+  const RepositoryRef target{registry_id_, "team/app"};
+  ASSERT_TRUE(push(source, "1234567"));
+  ASSERT_TRUE(push(target, "12345"));
+  EXPECT_TRUE(is_quota(registry_.mount_blob(target, source, sha256_of("1234567"))));  // 5 + 7
+  EXPECT_FALSE(registry_.stat_blob(target, sha256_of("1234567")));
+  EXPECT_TRUE(registry_.mount_blob({"other:us-east-1", "copy"}, source, sha256_of("1234567")));
 }
 
 TEST(QuotaDefaults, AreEcrsAndStorageIsOff) {
   Quotas quotas;
-  EXPECT_EQ(quotas.max_repositories, 100000u);
-  EXPECT_EQ(quotas.max_images_per_repository, 20000u);
-  EXPECT_EQ(quotas.max_registry_storage_bytes, 0u);
+  EXPECT_EQ(quotas.max_repositories_per_registry, 100000u);
+  EXPECT_EQ(quotas.max_images_per_repository, 100000u);
+  EXPECT_EQ(quotas.storage_quota_bytes, 0u);
+}
+
+TEST(QuotaExceeded, NamesTheQuotaAndItsValue) {
+  Error e = quota_exceeded("images per repository", 7, "team/app");
+  EXPECT_EQ(e.code, ErrorCode::kQuotaExceeded);
+  EXPECT_EQ(e.message,
+            "The operation did not succeed because it would exceed the service quota "
+            "'images per repository' of 7.");
+  EXPECT_EQ(e.detail, "team/app");
 }
 
 }  // namespace

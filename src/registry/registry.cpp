@@ -32,7 +32,7 @@ Result<meta::RepositoryRecord> Registry::find_repository(const RepositoryRef& re
 
 Result<meta::RepositoryRecord> Registry::ensure_repository(const RepositoryRef& repo) {
   BERTH_TRY_STATUS(oci::validate_repository_name(repo.name));
-  if (options_.quotas.max_repositories == 0) {
+  if (options_.quotas.max_repositories_per_registry == 0) {
     return meta_.ensure_repository(repo.registry, repo.name, now_ms());
   }
   // The common case, a repository that exists, costs one lookup and no

@@ -138,8 +138,9 @@ Result<std::uint64_t> MeteredMetaStore::count_repositories(std::string_view regi
   return measure("count_repositories", [&] { return inner_.count_repositories(registry); });
 }
 
-Result<std::uint64_t> MeteredMetaStore::sum_blob_link_sizes(std::string_view registry) {
-  return measure("sum_blob_link_sizes", [&] { return inner_.sum_blob_link_sizes(registry); });
+Result<meta::RegistryStorage> MeteredMetaStore::registry_storage(std::string_view registry,
+                                                                 const oci::Digest& digest) {
+  return measure("registry_storage", [&] { return inner_.registry_storage(registry, digest); });
 }
 
 // ---- blob links ----

@@ -163,9 +163,10 @@ Result<std::uint64_t> FaultyMetaStore::count_repositories(std::string_view regis
                 [&] { return inner_.count_repositories(registry); });
 }
 
-Result<std::uint64_t> FaultyMetaStore::sum_blob_link_sizes(std::string_view registry) {
-  return inject(*plan_, "meta.sum_blob_link_sizes", kRead,
-                [&] { return inner_.sum_blob_link_sizes(registry); });
+Result<RegistryStorage> FaultyMetaStore::registry_storage(std::string_view registry,
+                                                         const oci::Digest& digest) {
+  return inject(*plan_, "meta.registry_storage", kRead,
+                [&] { return inner_.registry_storage(registry, digest); });
 }
 
 // ---- blob links ----

@@ -185,15 +185,19 @@ class MemoryMetaStore final : public MetaStore {
     return it == names_.end() ? 0 : static_cast<std::uint64_t>(it->second.size());
   }
 
-  Result<std::uint64_t> sum_blob_link_sizes(std::string_view registry) override {
+  Result<RegistryStorage> registry_storage(std::string_view registry,
+                                           const oci::Digest& digest) override {
     std::shared_lock lock(mu_);
-    std::uint64_t total = 0;
+    RegistryStorage out;
     auto names = names_.find(registry);
-    if (names == names_.end()) return total;
+    if (names == names_.end()) return out;
+    TextMap<std::uint64_t> distinct;
     for (const auto& [name, id] : names->second) {
-      for (const auto& [digest, size] : repos_.at(id).blob_links) total += size;
+      for (const auto& [linked, size] : repos_.at(id).blob_links) distinct.try_emplace(linked, size);
     }
-    return total;
+    for (const auto& [linked, size] : distinct) out.bytes += size;
+    out.holds_digest = distinct.contains(digest.str());
+    return out;
   }
 
   Status link_blob(RepositoryId id, const oci::Digest& digest, std::uint64_t size,
