@@ -78,8 +78,16 @@ Result<AccessControl::Loaded> AccessControl::load(const Target& target, bool wan
   } else {
     return loaded;
   }
+  return parse_settings(target, settings, member, want_tags);
+}
+
+AccessControl::Loaded AccessControl::parse_settings(const Target& target,
+                                                    std::string_view settings,
+                                                    std::string_view member, bool want_tags) {
+  Loaded loaded;
   const bool has_policy = mentions(settings, member);
-  if (!has_policy && !want_tags) return loaded;
+  // Nothing to parse without a policy or tags (most records of a listing).
+  if (!has_policy && !(want_tags && mentions(settings, kResourceTagsSetting))) return loaded;
   // Tags matter to conditions, of the resource policy or the identity's.
   want_tags = want_tags || (has_policy && target.scope == Scope::kRepository);
   boost::system::error_code ec;
@@ -143,6 +151,22 @@ Status AccessControl::authorize_any(const auth::Identity& who,
                                     std::span<const std::string_view> actions,
                                     const Target& target, const RequestFacts& facts) {
   const Loaded loaded = BERTH_TRY(load(target, who.identity_policy != nullptr));
+  return first_allowed(who, actions, target, loaded, facts);
+}
+
+Status AccessControl::authorize_with_settings(const auth::Identity& who, std::string_view action,
+                                              const Target& target,
+                                              std::string_view settings_json,
+                                              const RequestFacts& facts) {
+  const Loaded loaded = parse_settings(target, settings_json, kRepositoryPolicySetting,
+                                       who.identity_policy != nullptr);
+  return first_allowed(who, std::span<const std::string_view>(&action, 1), target, loaded, facts);
+}
+
+Status AccessControl::first_allowed(const auth::Identity& who,
+                                    std::span<const std::string_view> actions,
+                                    const Target& target, const Loaded& loaded,
+                                    const RequestFacts& facts) {
   std::optional<policy::Decision> first;
   for (std::string_view action : actions) {
     const policy::Decision decision = decide(who, action, target, loaded, facts);

@@ -79,6 +79,13 @@ class AccessControl {
   Status authorize(const auth::Identity& who, std::string_view action, const Target& target,
                    const RequestFacts& facts = {});
 
+  // As authorize() for a kRepository target whose stored settings JSON the
+  // caller has already read (a listing's records): a page of repositories
+  // is decided without reading each one again.
+  Status authorize_with_settings(const auth::Identity& who, std::string_view action,
+                                 const Target& target, std::string_view settings_json,
+                                 const RequestFacts& facts = {});
+
   // Allowed when any of `actions` is allowed; a denial names the first.
   // (A /v2/ blob HEAD is a pull for pullers and a layer check for pushers.)
   // REQUIRES: actions is not empty.
@@ -98,6 +105,10 @@ class AccessControl {
  private:
   struct Loaded;
   Result<Loaded> load(const Target& target, bool want_tags);
+  Loaded parse_settings(const Target& target, std::string_view settings, std::string_view member,
+                        bool want_tags);
+  Status first_allowed(const auth::Identity& who, std::span<const std::string_view> actions,
+                       const Target& target, const Loaded& loaded, const RequestFacts& facts);
   policy::Decision decide(const auth::Identity& who, std::string_view action,
                           const Target& target, const Loaded& loaded, const RequestFacts& facts);
 

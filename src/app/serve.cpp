@@ -364,6 +364,8 @@ int run_serve(const Config& config) {
   console_options.public_url = public_url;
   console_options.repository_uri_template = ecr_settings.repository_uri_template;
   console_options.tls = config.tls();
+  // The console decides as the ECR API does, for the signed-in identity.
+  console_options.access = access_control;
   api::console::ConsoleApi console(core, blocking, console_options);
 
   FrontDoor front_door(oci, ecr, console, &ops);

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 from pathlib import Path
 
@@ -19,7 +20,7 @@ import requests
 import conftest
 import ocihelpers
 from conftest import Skopeo
-from ecrhelpers import REGION, sha256_digest
+from ecrhelpers import ACCOUNT, OTHER_ACCOUNT, REGION, Creds, EcrEnv, EcrServer, sha256_digest
 
 pytestmark = pytest.mark.berth_only
 
@@ -306,3 +307,223 @@ def test_console_refuses_cross_site_and_tokenless_changes(console_env, seeded):
     r = s.delete(base + "/console/api/session", headers={**own, "X-CSRF-Token": csrf}, timeout=30)
     assert r.status_code == 204
     assert s.get(base + "/console/api/session", timeout=30).status_code == 401
+
+
+# ---------------------------------------------------------------------------
+# policies: the console decides as the ECR API does
+
+
+
+@pytest.fixture(scope="module")
+def policy_env(tmp_path_factory):
+    """A berth with the account's root, a user/viewer whose identity policy allows reading
+    console/* only (no delete, no settings), and another account's root. Seeded over /v2/:
+      console/shown                 read by the viewer
+      console/nodelete, console/secret  repository policies that Deny (every principal)
+                                    BatchDeleteImage / the describe and list actions
+      console/shared                granted to the other account's root by its repository policy
+    """
+    if conftest.ECR_TARGET != "berth":
+        pytest.skip("berth only")
+    root_dir = tmp_path_factory.mktemp("console-policies")
+    root = Creds("AKIACONSOLEROOT00001", secrets.token_urlsafe(30), ACCOUNT)
+    viewer = Creds("AKIACONSOLEVIEWER001", secrets.token_urlsafe(30), ACCOUNT)
+    other = Creds("AKIACONSOLEOTHER0001", secrets.token_urlsafe(30), OTHER_ACCOUNT)
+    server = EcrServer(root_dir, conftest.BERTH_BINARY, [root, viewer, other])
+    (root_dir / "viewer.json").write_text(json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow",
+         "Action": ["ecr:DescribeRepositories", "ecr:DescribeImages", "ecr:ListImages",
+                    "ecr:BatchGetImage"],
+         "Resource": f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/console/shown"}]}))
+    server.credentials_file.write_text(
+        f"{root.access_key} {root.secret_key} {ACCOUNT}\n"
+        f"{viewer.access_key} {viewer.secret_key} {ACCOUNT} user/viewer viewer.json\n"
+        f"{other.access_key} {other.secret_key} {OTHER_ACCOUNT}\n")
+    server.start()
+    env = EcrEnv(server, [root, viewer, other], root_dir)
+    session = requests.Session()
+    session.headers.update(env.basic_auth(root))
+    oci = ocihelpers.OciClient(server.base_url, session)
+    images = {name: oci.push_image(name, "v1", seed=seed) for seed, name in enumerate(
+        ("console/shown", "console/hidden", "console/nodelete", "console/secret", "console/shared"),
+        start=11)}
+    ecr = env.client(root)
+    deny = lambda *actions: json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Sid": "Deny", "Effect": "Deny", "Principal": "*", "Action": list(actions)}]})
+    ecr.set_repository_policy(repositoryName="console/nodelete", policyText=deny("ecr:BatchDeleteImage"))
+    ecr.set_repository_policy(repositoryName="console/secret", policyText=deny(
+        "ecr:DescribeRepositories", "ecr:DescribeImages", "ecr:ListImages", "ecr:BatchGetImage"))
+    ecr.set_repository_policy(repositoryName="console/shared", policyText=json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Sid": "OtherAccountReads", "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{OTHER_ACCOUNT}:root"},
+            "Action": ["ecr:DescribeRepositories", "ecr:DescribeImages", "ecr:BatchGetImage"]}]}))
+    yield {"env": env, "root": root, "viewer": viewer, "other": other, "images": images, "oci": oci}
+    server.stop()
+
+
+def console_session(base: str, creds: Creds) -> tuple[requests.Session, dict]:
+    s = requests.Session()
+    r = s.post(base + "/console/api/session", headers={"Origin": base}, timeout=30,
+               json={"accessKeyId": creds.access_key, "secretAccessKey": creds.secret_key})
+    assert r.status_code == 200, r.text
+    return s, r.json()
+
+
+def listed_names(s: requests.Session, base: str, **params) -> list[str]:
+    r = s.get(base + "/console/api/repositories", params=params, timeout=30)
+    assert r.status_code == 200, r.text
+    return [repo["name"] for repo in r.json()["repositories"]]
+
+
+def assert_denied(r: requests.Response, action: str) -> None:
+    assert r.status_code == 403, (r.status_code, r.text)
+    assert r.json()["error"] == "AccessDeniedException", r.text
+    assert f"is not authorized to perform: {action}" in r.json()["message"], r.text
+
+
+def test_console_applies_identity_policies(policy_env):
+    base = policy_env["env"].server.base_url
+    viewer, images, oci = policy_env["viewer"], policy_env["images"], policy_env["oci"]
+    shown, hidden = images["console/shown"], images["console/hidden"]
+
+    s, info = console_session(base, viewer)
+    assert info["principalArn"] == f"arn:aws:iam::{ACCOUNT}:user/viewer"
+    own = {"Origin": base, "X-CSRF-Token": info["csrfToken"]}
+
+    # The list holds what the user may describe, and nothing else.
+    assert listed_names(s, base) == ["console/shown"]
+    images_page = s.get(base + "/console/api/images", params={"name": "console/shown"}, timeout=30)
+    assert images_page.status_code == 200 and images_page.json()["images"][0]["digest"] == shown.digest
+    page = s.get(base + "/console/api/repository", params={"name": "console/shown"}, timeout=30).json()
+    assert "ecr:GetLifecyclePolicy" in page["lifecyclePolicyDenied"]
+    assert page["permissions"] == {"deleteImage": False, "putImageTagMutability": False}
+
+    # Another repository of the same account, deleting and settings are refused as the ECR API would.
+    assert_denied(s.get(base + "/console/api/image", timeout=30,
+                        params={"name": "console/hidden", "digest": hidden.digest}), "ecr:BatchGetImage")
+    params = {"name": "console/shown", "region": REGION, "digest": shown.digest}
+    r = s.delete(base + "/console/api/image", params=params, headers=own, timeout=30)
+    assert_denied(r, "ecr:BatchDeleteImage")
+    assert r.json()["message"].startswith(
+        f"User: arn:aws:iam::{ACCOUNT}:user/viewer is not authorized to perform: ecr:BatchDeleteImage")
+    assert oci.get_manifest("console/shown", shown.digest).status_code == 200
+    r = s.put(base + "/console/api/repository/tag-mutability", params={"name": "console/shown"},
+              json={"imageTagMutability": "IMMUTABLE"}, headers=own, timeout=30)
+    assert_denied(r, "ecr:PutImageTagMutability")
+
+    # The ECR API answers the same key the same way.
+    ecr = policy_env["env"].client(viewer)
+    assert ecr.describe_images(repositoryName="console/shown")["imageDetails"]
+    with pytest.raises(Exception, match="AccessDenied"):
+        ecr.batch_delete_image(repositoryName="console/shown", imageIds=[{"imageDigest": shown.digest}])
+
+
+def test_console_applies_repository_policies(policy_env):
+    base = policy_env["env"].server.base_url
+    images, oci = policy_env["images"], policy_env["oci"]
+    s, info = console_session(base, policy_env["root"])
+    own = {"Origin": base, "X-CSRF-Token": info["csrfToken"]}
+
+    # A Deny of DescribeRepositories hides the repository even from the account's root.
+    assert listed_names(s, base, q="console/") == [
+        "console/hidden", "console/nodelete", "console/shared", "console/shown"]
+    assert_denied(s.get(base + "/console/api/images", params={"name": "console/secret"}, timeout=30),
+                  "ecr:DescribeImages")
+    # A Deny of BatchDeleteImage: listed and browsable, its delete refused.
+    page = s.get(base + "/console/api/repository", params={"name": "console/nodelete"}, timeout=30).json()
+    assert page["permissions"]["deleteImage"] is False and page["permissions"]["putImageTagMutability"]
+    locked = images["console/nodelete"]
+    r = s.delete(base + "/console/api/image", headers=own, timeout=30,
+                 params={"name": "console/nodelete", "digest": locked.digest})
+    assert_denied(r, "ecr:BatchDeleteImage")
+    assert "explicit deny in a resource-based policy" in r.json()["message"]
+    assert oci.get_manifest("console/nodelete", locked.digest).status_code == 200
+
+
+def test_console_reaches_another_accounts_repositories_by_their_policies(policy_env):
+    base = policy_env["env"].server.base_url
+    images = policy_env["images"]
+    s, info = console_session(base, policy_env["other"])
+    own = {"Origin": base, "X-CSRF-Token": info["csrfToken"]}
+    assert info["accountId"] == OTHER_ACCOUNT
+    assert listed_names(s, base) == []  # its own registry is empty
+    # ACCOUNT's registry: only the repository whose policy grants this account.
+    assert listed_names(s, base, registryId=ACCOUNT) == ["console/shared"]
+    shared = images["console/shared"]
+    where = {"registryId": ACCOUNT, "name": "console/shared"}
+    r = s.get(base + "/console/api/images", params=where, timeout=30)
+    assert r.status_code == 200 and [i["digest"] for i in r.json()["images"]] == [shared.digest], r.text
+    r = s.get(base + "/console/api/image", params={**where, "digest": shared.digest}, timeout=30)
+    assert r.status_code == 200 and json.loads(r.json()["manifest"]) == json.loads(shared.manifest_bytes), r.text
+    # Not granted: deleting there, another repository, one that does not exist (refused alike).
+    assert_denied(s.delete(base + "/console/api/image", params={**where, "digest": shared.digest},
+                           headers=own, timeout=30), "ecr:BatchDeleteImage")
+    for name in ("console/shown", "console/no-such-repository"):
+        assert_denied(s.get(base + "/console/api/repository", params={"registryId": ACCOUNT, "name": name},
+                            timeout=30), "ecr:DescribeRepositories")
+    assert s.get(base + "/console/api/repositories", params={"registryId": "12"}, timeout=30).status_code == 400
+
+
+def test_console_policies_in_a_browser(policy_env, browser, tmp_path):
+    """What a narrow key sees and is refused, as a person using the console sees it."""
+    from selenium.webdriver.common.by import By
+
+    driver = browser
+    base = policy_env["env"].server.base_url
+    viewer, other, images, oci = (policy_env[k] for k in ("viewer", "other", "images", "oci"))
+    driver.get(base + "/console")
+    visible(driver, "#access-key")
+    sign_in_form(driver, viewer.access_key, viewer.secret_key)
+    visible(driver, "#repos-table")
+    text_in(driver, "#who", f"arn:aws:iam::{ACCOUNT}:user/viewer")
+    names = [a.text for a in driver.find_elements(By.CSS_SELECTOR, "#repos-table .repo-link")]
+    assert names == ["console/shown"], names
+
+    # Its images show; its delete is refused with the reason, and the image stays.
+    driver.find_element(By.LINK_TEXT, "console/shown").click()
+    digest = images["console/shown"].digest
+    row = f"#images-table tr[data-digest='{digest}']"
+    visible(driver, row)
+    button = driver.find_element(By.CSS_SELECTOR, f"{row} .delete-image")
+    assert "ecr:BatchDeleteImage" in button.get_attribute("title")
+    button.click()
+    visible(driver, "#confirm-dialog")
+    driver.find_element(By.ID, "confirm-ok").click()
+    text_in(driver, "#notice", "Not permitted to delete the image")
+    text_in(driver, "#notice", "ecr:BatchDeleteImage")
+    assert driver.find_elements(By.CSS_SELECTOR, row)
+    assert oci.get_manifest("console/shown", digest).status_code == 200
+    assert "Not permitted" in driver.find_element(By.ID, "lifecycle-policy").text
+    # Settings: the change is refused, the shown value stays.
+    driver.find_element(By.CSS_SELECTOR, "#tag-mutability-select option[value=IMMUTABLE]").click()
+    driver.find_element(By.ID, "tag-mutability-save").click()
+    text_in(driver, "#notice", "Not permitted to change tag mutability")
+    assert driver.find_element(By.ID, "tag-mutability").text == "MUTABLE"
+    screenshot(driver, tmp_path, "not-permitted", 1280)
+
+    # A repository outside its policy: a clear refusal, not a broken page.
+    driver.get(base + "/console/#/repo?name=console%2Fhidden")
+    text_in(driver, "#access-denied", "Not permitted")
+    # (The page asks for the repository and its images at once; either refusal may be shown.)
+    text_in(driver, "#access-denied", f"User: arn:aws:iam::{ACCOUNT}:user/viewer is not authorized")
+    text_in(driver, "#access-denied", "console/hidden")
+
+    # Another account's root opens this account's registry: only what its policy shares.
+    driver.find_element(By.ID, "sign-out").click()
+    visible(driver, "#sign-in-view")
+    sign_in_form(driver, other.access_key, other.secret_key)
+    visible(driver, "#repos-empty")
+    field = driver.find_element(By.ID, "registry-id")
+    field.send_keys(ACCOUNT)
+    driver.find_element(By.CSS_SELECTOR, "#registry-form button[type=submit]").click()
+    text_in(driver, "#registry-shown", f"Registry {ACCOUNT}")
+    visible(driver, "#repos-table")
+    names = [a.text for a in driver.find_elements(By.CSS_SELECTOR, "#repos-table .repo-link")]
+    assert names == ["console/shared"], names
+    driver.find_element(By.LINK_TEXT, "console/shared").click()
+    shared = images["console/shared"].digest
+    visible(driver, f"#images-table tr[data-digest='{shared}']")
+    driver.find_element(By.CSS_SELECTOR, f"a[aria-label='Image {shared}']").click()
+    visible(driver, "#manifest-json")
+    assert f"registry={ACCOUNT}" in driver.current_url

@@ -7,7 +7,9 @@
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
 
+#include "api/console/console_access.hpp"
 #include "api/console/console_api.hpp"
 #include "api/console/repository_search.hpp"
 #include "api/console/responses.hpp"
@@ -30,6 +32,8 @@ namespace {
 constexpr std::size_t kDefaultPage = 50;
 constexpr std::size_t kMaxPage = 200;
 constexpr std::size_t kMaxRegions = 64;
+// A settings change body holds one short member.
+constexpr std::size_t kSettingsBodyLimit = 4096;
 
 std::string param(const BrowseContext& ctx, std::string_view key) {
   auto value = ctx.request.query_param(key);
@@ -51,12 +55,25 @@ bool is_region(std::string_view region) {
          });
 }
 
-// The registry the request addresses: the session's account in ?region=.
+// An account id as ECR spells registry ids: twelve digits.
+bool is_account_id(std::string_view id) {
+  return id.size() == 12 &&
+         std::all_of(id.begin(), id.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// The registry the request addresses: ?registryId= (default: the session's
+// account; another account's is reached as the ECR API's registryId reaches
+// it, where repository policies let the caller in) in ?region=.
 Result<std::string> registry_of(const BrowseContext& ctx) {
   std::string region = param(ctx, "region");
   if (region.empty()) region = ctx.options.default_region;
   if (!is_region(region)) return fail(ErrorCode::kInvalidArgument, "Not a region: " + region);
-  return ctx.session.account_id + ":" + region;
+  std::string account = param(ctx, "registryId");
+  if (account.empty()) account = ctx.session.account_id;
+  if (!is_account_id(account)) {
+    return fail(ErrorCode::kInvalidArgument, "Not a registry id (12 digits): " + account);
+  }
+  return account + ":" + region;
 }
 
 Result<registry::RepositoryRef> repository_of(const BrowseContext& ctx) {
@@ -64,6 +81,11 @@ Result<registry::RepositoryRef> repository_of(const BrowseContext& ctx) {
   std::string name = param(ctx, "name");
   BERTH_TRY_STATUS(oci::validate_repository_name(name));
   return registry::RepositoryRef{std::move(registry_name), std::move(name)};
+}
+
+// What the session may do here (console_access.hpp).
+ConsoleAccess access_of(const BrowseContext& ctx) {
+  return ConsoleAccess(ctx.options.access.get(), ctx.session, ctx.request, ctx.options.tls);
 }
 
 ecr::EcrSettings uri_settings(const ConsoleOptions& options) {
@@ -84,6 +106,7 @@ json::object repository_summary(const ConsoleOptions& options,
   const ecr::RepositorySettings settings = ecr::RepositorySettings::from_json(record.settings_json);
   json::object out;
   out["name"] = record.name;
+  out["registryId"] = ecr::split_registry(record.registry).first;
   out["createdAt"] = record.created_at_ms;
   out["uri"] = ecr::repository_uri(uri_settings(options), record.registry, record.name);
   out["tagMutability"] = settings.image_tag_mutability;
@@ -187,6 +210,12 @@ asio::awaitable<http::Response> get_repositories(const BrowseContext& ctx) {
   search.mode = param(ctx, "match") == "prefix" ? MatchMode::kPrefix : MatchMode::kSubstring;
   search.after = param(ctx, "after");
   search.limit = page_limit(ctx);
+  // A page shows what the caller may describe; the rest is skipped rather
+  // than failing the page (a narrow policy still gets a working list).
+  const ConsoleAccess allowed = access_of(ctx);
+  search.visible = [&](const registry::RepositoryRecord& record) {
+    return allowed.may_describe(record);
+  };
   Result<json::object> result = co_await http::offload(ctx.blocking, [&]() -> Result<json::object> {
     SearchPage page = BERTH_TRY(search_repositories(
         [&](std::string_view after, std::size_t limit) {
@@ -207,7 +236,9 @@ asio::awaitable<http::Response> get_repositories(const BrowseContext& ctx) {
 asio::awaitable<http::Response> get_repository(const BrowseContext& ctx) {
   Result<registry::RepositoryRef> ref = repository_of(ctx);
   if (!ref) co_return error_response(ref.error());
+  const ConsoleAccess allowed = access_of(ctx);
   Result<json::object> result = co_await http::offload(ctx.blocking, [&]() -> Result<json::object> {
+    BERTH_TRY_STATUS(allowed.authorize(actions::kDescribeRepositories, *ref));
     registry::RepositoryRecord record = BERTH_TRY(ctx.registry.repository(*ref));
     const ecr::RepositorySettings s = ecr::RepositorySettings::from_json(record.settings_json);
     json::object out = repository_summary(ctx.options, record);
@@ -220,10 +251,45 @@ asio::awaitable<http::Response> get_repository(const BrowseContext& ctx) {
     out["tagMutabilityExclusionFilters"] = std::move(filters);
     out["scanOnPush"] = s.scan_on_push;
     out["encryptionType"] = s.encryption_type;
-    out["lifecyclePolicy"] =
-        s.lifecycle_policy ? json::value(*s.lifecycle_policy) : json::value(nullptr);
-    if (s.lifecycle_policy_evaluated_ms != 0) {
-      out["lifecyclePolicyEvaluatedAt"] = s.lifecycle_policy_evaluated_ms;
+    // The policies are shown only to whom the ECR API would show them; a
+    // denial is a fact of the page ("not permitted"), not a failed page.
+    Status may_read_lifecycle = allowed.authorize(actions::kGetLifecyclePolicy, *ref);
+    if (!may_read_lifecycle && may_read_lifecycle.error().code != ErrorCode::kDenied) {
+      return std::unexpected(std::move(may_read_lifecycle).error());
+    }
+    if (may_read_lifecycle) {
+      out["lifecyclePolicy"] =
+          s.lifecycle_policy ? json::value(*s.lifecycle_policy) : json::value(nullptr);
+      if (s.lifecycle_policy_evaluated_ms != 0) {
+        out["lifecyclePolicyEvaluatedAt"] = s.lifecycle_policy_evaluated_ms;
+      }
+    } else {
+      out["lifecyclePolicy"] = nullptr;
+      out["lifecyclePolicyDenied"] = may_read_lifecycle.error().message;
+    }
+    // What the page offers to do, so it can say so up front; the calls
+    // themselves are decided again when made.
+    json::object permissions;
+    for (const auto& [key, action] :
+         {std::pair{"deleteImage", actions::kBatchDeleteImage},
+          std::pair{"putImageTagMutability", actions::kPutImageTagMutability}}) {
+      Status may = allowed.authorize(action, *ref);
+      if (!may && may.error().code != ErrorCode::kDenied) {
+        return std::unexpected(std::move(may).error());
+      }
+      permissions[key] = may.has_value();
+    }
+    out["permissions"] = std::move(permissions);
+    Status may_read_policy = allowed.authorize(actions::kGetRepositoryPolicy, *ref);
+    if (!may_read_policy && may_read_policy.error().code != ErrorCode::kDenied) {
+      return std::unexpected(std::move(may_read_policy).error());
+    }
+    if (may_read_policy) {
+      out["repositoryPolicy"] =
+          s.repository_policy ? json::value(*s.repository_policy) : json::value(nullptr);
+    } else {
+      out["repositoryPolicy"] = nullptr;
+      out["repositoryPolicyDenied"] = may_read_policy.error().message;
     }
     return out;
   });
@@ -235,7 +301,11 @@ asio::awaitable<http::Response> get_images(const BrowseContext& ctx) {
   if (!ref) co_return error_response(ref.error());
   const std::string after = param(ctx, "after");
   const std::size_t limit = page_limit(ctx);
+  const ConsoleAccess allowed = access_of(ctx);
   Result<json::object> result = co_await http::offload(ctx.blocking, [&]() -> Result<json::object> {
+    // Either ECR call lists a repository's images.
+    constexpr std::string_view kListing[] = {actions::kDescribeImages, actions::kListImages};
+    BERTH_TRY_STATUS(allowed.authorize(kListing, *ref));
     std::vector<registry::ManifestSummary> page =
         BERTH_TRY(ctx.registry.list_images(*ref, after, limit));
     json::array list;
@@ -266,7 +336,9 @@ asio::awaitable<http::Response> get_image(const BrowseContext& ctx) {
   if (!ref) co_return error_response(ref.error());
   Result<oci::Digest> digest = oci::Digest::parse(param(ctx, "digest"));
   if (!digest) co_return error_response(digest.error());
+  const ConsoleAccess allowed = access_of(ctx);
   Result<json::object> result = co_await http::offload(ctx.blocking, [&]() -> Result<json::object> {
+    BERTH_TRY_STATUS(allowed.authorize(actions::kBatchGetImage, *ref));
     registry::ManifestRecord m =
         BERTH_TRY(ctx.registry.get_manifest(*ref, oci::Reference::of_digest(*digest), false));
     std::vector<std::string> tags = BERTH_TRY(ctx.registry.tags_of(*ref, *digest));
@@ -296,7 +368,9 @@ asio::awaitable<http::Response> delete_image(const BrowseContext& ctx) {
   if (!ref) co_return error_response(ref.error());
   Result<oci::Digest> digest = oci::Digest::parse(param(ctx, "digest"));
   if (!digest) co_return error_response(digest.error());
-  Status deleted = co_await http::offload(ctx.blocking, [&] {
+  const ConsoleAccess allowed = access_of(ctx);
+  Status deleted = co_await http::offload(ctx.blocking, [&]() -> Status {
+    BERTH_TRY_STATUS(allowed.authorize(actions::kBatchDeleteImage, *ref));
     return ctx.registry.delete_manifest(*ref, oci::Reference::of_digest(*digest));
   });
   if (!deleted) {
@@ -313,6 +387,47 @@ asio::awaitable<http::Response> delete_image(const BrowseContext& ctx) {
   co_return response;
 }
 
+// PUT api/repository/tag-mutability {"imageTagMutability": "MUTABLE" |
+// "IMMUTABLE"}: as PutImageTagMutability without exclusion filters (which
+// it clears, as that call does when given none).
+asio::awaitable<http::Response> put_tag_mutability(const BrowseContext& ctx) {
+  Result<registry::RepositoryRef> ref = repository_of(ctx);
+  if (!ref) co_return error_response(ref.error());
+  std::string body;
+  if (ctx.request.body) {
+    auto read = co_await ctx.request.body->read_all(kSettingsBodyLimit);
+    if (!read) {
+      co_return error_response(HttpStatus::bad_request, "InvalidRequest",
+                               "The settings request is too large or was cut short");
+    }
+    body = std::move(*read);
+  }
+  boost::system::error_code ec;
+  const json::value parsed = json::parse(body, ec);
+  const json::value* mode_value =
+      !ec && parsed.is_object() ? parsed.get_object().if_contains("imageTagMutability") : nullptr;
+  const std::string mode = mode_value && mode_value->is_string()
+                               ? std::string(mode_value->get_string())
+                               : std::string();
+  if (mode != "MUTABLE" && mode != "IMMUTABLE") {
+    co_return error_response(HttpStatus::bad_request, "InvalidParameter",
+                             "imageTagMutability must be MUTABLE or IMMUTABLE");
+  }
+  const ConsoleAccess allowed = access_of(ctx);
+  Result<json::object> result = co_await http::offload(ctx.blocking, [&]() -> Result<json::object> {
+    BERTH_TRY_STATUS(allowed.authorize(actions::kPutImageTagMutability, *ref));
+    registry::RepositoryRecord record = BERTH_TRY(ctx.registry.modify_repository_settings(
+        *ref, [&](const std::string& current) -> Result<std::string> {
+          ecr::RepositorySettings settings = ecr::RepositorySettings::from_json(current);
+          settings.image_tag_mutability = mode;
+          settings.tag_mutability_exclusion_filters.clear();
+          return settings.to_json();
+        }));
+    return repository_summary(ctx.options, record);
+  });
+  co_return answer(std::move(result));
+}
+
 struct Route {
   Verb method;
   std::string_view path;
@@ -326,6 +441,7 @@ constexpr Route kRoutes[] = {
     {Verb::get, "images", &get_images},
     {Verb::get, "image", &get_image},
     {Verb::delete_, "image", &delete_image},
+    {Verb::put, "repository/tag-mutability", &put_tag_mutability},
 };
 
 }  // namespace

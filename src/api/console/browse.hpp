@@ -1,13 +1,18 @@
 // The console API's read and delete calls (browse.cpp), each a function of
 // the request and the signed-in session. Registries are named by region
-// (?region=, default: the server's); the account is always the session's.
+// (?region=, default: the server's) and account (?registryId=, default: the
+// session's; another account's repositories are reachable as far as their
+// repository policies let the session's identity in, console_access.hpp).
 //
 //   GET    api/registries                       the account's registries
-//   GET    api/repositories?region&q&match&after&limit
-//   GET    api/repository?region&name           settings, URI, pull commands
-//   GET    api/images?region&name&after&limit   images with tags, sizes, times
-//   GET    api/image?region&name&digest         manifest, layers, referrers
-//   DELETE api/image?region&name&digest         deletes the image (and tags)
+//   GET    api/repositories?registryId&region&q&match&after&limit
+//   GET    api/repository?registryId&region&name  settings, URI, permissions
+//   GET    api/images?registryId&region&name&after&limit  images with tags, sizes, times
+//   GET    api/image?registryId&region&name&digest  manifest, layers, referrers
+//   DELETE api/image?registryId&region&name&digest  deletes the image (and tags)
+//   PUT    api/repository/tag-mutability?registryId&region&name  {"imageTagMutability"}
+//
+// Each is decided by ConsoleAccess as its ECR action (console_access.hpp).
 //
 // Thread-safety: stateless functions; registry calls run on `blocking`.
 #pragma once

@@ -147,16 +147,15 @@ asio::awaitable<http::Response> ConsoleApi::sign_in(http::Request& request) {
   }
   const std::string key = json_string(parsed.as_object(), "accessKeyId");
   const std::string secret = json_string(parsed.as_object(), "secretAccessKey");
-  Result<std::string> account = check_sign_in(options_.sign_in, key, secret, now_ms());
-  if (!account) {
+  Result<auth::Identity> who = check_sign_in(options_.sign_in, key, secret, now_ms());
+  if (!who) {
     log::info("console sign-in refused from {}", request.remote_address);
-    co_return error_response(HttpStatus::unauthorized, "SignInRefused", account.error().message);
+    co_return error_response(HttpStatus::unauthorized, "SignInRefused", who.error().message);
   }
   // A fresh id at every sign-in: an id planted before it is worthless.
   if (auto old = cookie_value(request.header("Cookie"), kSessionCookie)) sessions_.remove(*old);
-  ConsoleSession session = sessions_.create(key, *account, now_ms());
-  log::info("console sign-in: access key {} (account {}) from {}", key, *account,
-            request.remote_address);
+  ConsoleSession session = sessions_.create(*who, now_ms());
+  log::info("console sign-in: access key {} ({}) from {}", key, who->arn(), request.remote_address);
   http::Response response = session_info(session);
   response.headers.set(http::beast_http::field::set_cookie,
                        session_cookie(session.id, options_.tls));
@@ -168,6 +167,9 @@ http::Response ConsoleApi::session_info(const ConsoleSession& session) const {
   json::object info;
   info["accessKeyId"] = session.access_key_id;
   info["accountId"] = session.account_id;
+  // Which principal's permissions the console shows (a user/ or role/ key
+  // may see less than its account holds).
+  info["principalArn"] = session.identity().arn();
   info["csrfToken"] = session.csrf_token;
   info["defaultRegion"] = options_.default_region;
   info["publicUrl"] = options_.public_url;

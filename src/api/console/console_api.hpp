@@ -10,7 +10,8 @@
 // Every API call but sign-in needs a session cookie; every state-changing
 // one (sign-in included) must come from this origin, and, once signed in,
 // carry the session's CSRF token (request_checks.hpp). A session sees the
-// registries of its key's account, as the ECR API would let that key.
+// registries of its key's account, and in them what the ECR API would let
+// that key see and do: the same AccessControl decides (console_access.hpp).
 //
 // Thread-safety: handle() runs concurrently; the session store locks itself.
 #pragma once
@@ -21,6 +22,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/thread_pool.hpp>
 
+#include "access/access_control.hpp"
 #include "api/console/session_store.hpp"
 #include "api/console/sign_in.hpp"
 #include "http/message.hpp"
@@ -36,6 +38,9 @@ struct ConsoleOptions {
   std::string repository_uri_template = "{host}";
   bool tls = false;  // the listener speaks HTTPS: cookies get Secure
   SessionOptions sessions;
+  // The ECR API's enforcement point: every call is decided for the
+  // session's identity (console_access.hpp). Null (--auth none): open.
+  std::shared_ptr<access::AccessControl> access;
 };
 
 class ConsoleApi {

@@ -13,6 +13,7 @@
 #include "api/console/responses.hpp"
 #include "crypto/hasher.hpp"
 #include "http/target.hpp"
+#include "policy/document.hpp"
 #include "storage/blob/memory/memory_blob_store.hpp"
 #include "storage/meta/memory/memory_meta_store.hpp"
 
@@ -26,6 +27,14 @@ using Verb = http::beast_http::verb;
 constexpr std::string_view kKey = "AKIAEXAMPLEEXAMPLE01";
 constexpr std::string_view kSecret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
 constexpr std::string_view kOrigin = "http://127.0.0.1:5000";
+// A user of the same account whose identity policy lets it read team/app only.
+constexpr std::string_view kReaderKey = "AKIAREADER0000000001";
+constexpr std::string_view kReaderSecret = "reader-secret";
+constexpr std::string_view kReaderPolicy = R"({"Version":"2012-10-17","Statement":[{
+  "Effect":"Allow",
+  "Action":["ecr:DescribeRepositories","ecr:DescribeImages","ecr:BatchGetImage",
+            "ecr:GetLifecyclePolicy"],
+  "Resource":"arn:aws:ecr:us-east-1:111122223333:repository/team/app"}]})";
 
 class StringBody final : public http::BodyReader {
  public:
@@ -59,7 +68,15 @@ class ConsoleApiTest : public ::testing::Test {
     auto store = std::make_shared<auth::CredentialStore>();
     EXPECT_TRUE(store->add(auth::Credential{std::string(kKey), std::string(kSecret), "111122223333",
                                             std::nullopt, std::nullopt}));
+    auto reader_policy = policy::parse_document(kReaderPolicy);
+    EXPECT_TRUE(reader_policy) << reader_policy.error().message;
+    EXPECT_TRUE(store->add(auth::Credential{
+        std::string(kReaderKey), std::string(kReaderSecret), "111122223333", std::nullopt,
+        std::nullopt, "user/reader",
+        std::make_shared<const policy::Document>(std::move(*reader_policy))}));
+    access_ = std::make_shared<access::AccessControl>(registry_);
     ConsoleOptions options;
+    options.access = access_;
     options.sign_in = SignInPolicy{true, store, "123456789012"};
     options.default_region = "us-east-1";
     options.public_url = std::string(kOrigin);
@@ -95,10 +112,11 @@ class ConsoleApiTest : public ::testing::Test {
   json::value body(const http::Response& r) { return json::parse(r.body); }
 
   // Signs in; remembers the cookie and returns the CSRF token.
-  std::string sign_in() {
+  std::string sign_in(std::string_view key = kKey, std::string_view secret = kSecret) {
+    cookie_.clear();
     http::Request r = request(Verb::post, "/console/api/session",
-                              R"({"accessKeyId":")" + std::string(kKey) +
-                                  R"(","secretAccessKey":")" + std::string(kSecret) + R"("})");
+                              R"({"accessKeyId":")" + std::string(key) +
+                                  R"(","secretAccessKey":")" + std::string(secret) + R"("})");
     http::Response response = run(r);
     EXPECT_EQ(status(response), 200) << response.body;
     const std::string set_cookie(response.headers["Set-Cookie"]);
@@ -108,7 +126,8 @@ class ConsoleApiTest : public ::testing::Test {
     return std::string(body(response).at("csrfToken").as_string());
   }
 
-  oci::Digest put_image(std::string_view repo, std::string_view tag) {
+  oci::Digest put_image(std::string_view repo, std::string_view tag,
+                        std::string_view registry = "111122223333:us-east-1") {
     const std::string layer = "sha256:" + crypto::sha256_hex(std::string("layer") + std::string(tag));
     const std::string config = "sha256:" + crypto::sha256_hex(std::string("config") + std::string(tag));
     const std::string manifest =
@@ -118,7 +137,7 @@ class ConsoleApiTest : public ::testing::Test {
         layer + R"(","size":20}]})";
     registry::PutManifestRequest put{*oci::Reference::parse(tag), manifest,
                                      "application/vnd.oci.image.manifest.v1+json", true, {}};
-    auto result = registry_.put_manifest({"111122223333:us-east-1", std::string(repo)}, put);
+    auto result = registry_.put_manifest({std::string(registry), std::string(repo)}, put);
     EXPECT_TRUE(result) << result.error().message;
     return result->digest;
   }
@@ -127,6 +146,7 @@ class ConsoleApiTest : public ::testing::Test {
   std::unique_ptr<storage::meta::MetaStore> meta_;
   asio::thread_pool pool_{1};
   registry::Registry registry_;
+  std::shared_ptr<access::AccessControl> access_;
   std::unique_ptr<ConsoleApi> api_;
   std::vector<std::unique_ptr<StringBody>> bodies_;
   std::string cookie_;
@@ -264,6 +284,232 @@ TEST_F(ConsoleApiTest, BrowsesRepositoriesImagesAndOneImage) {
   EXPECT_EQ(status(run(other)), 404);
   http::Request bad = request(Verb::get, "/console/api/repository?name=Bad..Name");
   EXPECT_EQ(status(run(bad)), 400);
+}
+
+// ---- policies: the same decisions as the ECR API ----
+
+std::string names_of(const json::value& page) {
+  std::string names;
+  for (const json::value& repo : page.at("repositories").as_array()) {
+    names += std::string(repo.at("name").as_string()) + " ";
+  }
+  return names;
+}
+
+TEST_F(ConsoleApiTest, TheSessionIsThePrincipalOfTheKey) {
+  sign_in(kReaderKey, kReaderSecret);
+  http::Request r = request(Verb::get, "/console/api/session");
+  json::value session = body(run(r));
+  EXPECT_EQ(session.at("principalArn").as_string(), "arn:aws:iam::111122223333:user/reader");
+  sign_in();
+  r = request(Verb::get, "/console/api/session");
+  EXPECT_EQ(body(run(r)).at("principalArn").as_string(), "arn:aws:iam::111122223333:root");
+}
+
+TEST_F(ConsoleApiTest, ANarrowIdentityPolicyListsOnlyWhatItMayDescribeAndPagesStayRight) {
+  put_image("team/aaa", "v1");
+  put_image("team/app", "v1");
+  put_image("team/web", "v1");
+  put_image("zeta", "v1");
+  sign_in(kReaderKey, kReaderSecret);
+  http::Request list = request(Verb::get, "/console/api/repositories");
+  json::value page = body(run(list));
+  EXPECT_EQ(names_of(page), "team/app ");
+  EXPECT_TRUE(page.at("next").is_null());
+  // One to a page: the hidden names before and after do not end the walk
+  // early nor leak into a page.
+  list = request(Verb::get, "/console/api/repositories?limit=1");
+  page = body(run(list));
+  EXPECT_EQ(names_of(page), "team/app ");
+  ASSERT_TRUE(page.at("next").is_string());
+  list = request(Verb::get, "/console/api/repositories?limit=1&after=" +
+                                std::string(page.at("next").as_string()).replace(4, 1, "%2F"));
+  page = body(run(list));
+  EXPECT_EQ(names_of(page), "");
+  EXPECT_TRUE(page.at("next").is_null());
+
+  sign_in();  // the root sees all four
+  list = request(Verb::get, "/console/api/repositories");
+  EXPECT_EQ(names_of(body(run(list))), "team/aaa team/app team/web zeta ");
+}
+
+TEST_F(ConsoleApiTest, EachCallIsDecidedAsItsEcrAction) {
+  const oci::Digest app = put_image("team/app", "v1");
+  const oci::Digest web = put_image("team/web", "v1");
+  const std::string csrf = sign_in(kReaderKey, kReaderSecret);
+
+  // Allowed by the identity policy on team/app.
+  http::Request r = request(Verb::get, "/console/api/images?name=team%2Fapp");
+  EXPECT_EQ(status(run(r)), 200);
+  r = request(Verb::get, "/console/api/image?name=team%2Fapp&digest=" + app.str());
+  EXPECT_EQ(status(run(r)), 200);
+  r = request(Verb::get, "/console/api/repository?name=team%2Fapp");
+  json::value settings = body(run(r));
+  EXPECT_TRUE(settings.at("lifecyclePolicy").is_null());
+  EXPECT_FALSE(settings.as_object().contains("lifecyclePolicyDenied"));
+  // GetRepositoryPolicy is not granted: the page says so instead of failing.
+  EXPECT_NE(std::string(settings.at("repositoryPolicyDenied").as_string())
+                .find("ecr:GetRepositoryPolicy"),
+            std::string::npos);
+
+  // Nothing on team/web, and no delete anywhere.
+  const auto expect_denied = [&](http::Request denied, std::string_view action) {
+    http::Response response = run(denied);
+    EXPECT_EQ(status(response), 403) << denied.target;
+    json::value error = body(response);
+    EXPECT_EQ(error.at("error").as_string(), "AccessDeniedException");
+    const std::string message(error.at("message").as_string());
+    EXPECT_TRUE(message.starts_with("User: arn:aws:iam::111122223333:user/reader is not "
+                                    "authorized to perform: " + std::string(action)))
+        << message;
+  };
+  expect_denied(request(Verb::get, "/console/api/images?name=team%2Fweb"), "ecr:DescribeImages");
+  expect_denied(request(Verb::get, "/console/api/image?name=team%2Fweb&digest=" + web.str()),
+                "ecr:BatchGetImage");
+  expect_denied(request(Verb::get, "/console/api/repository?name=team%2Fweb"),
+                "ecr:DescribeRepositories");
+  http::Request del = request(Verb::delete_, "/console/api/image?name=team%2Fapp&digest=" + app.str());
+  del.headers.set(kCsrfHeader, csrf);
+  expect_denied(std::move(del), "ecr:BatchDeleteImage");
+
+  // The root still may; the image was not touched by the refusal.
+  const std::string root_csrf = sign_in();
+  del = request(Verb::delete_, "/console/api/image?name=team%2Fapp&digest=" + app.str());
+  del.headers.set(kCsrfHeader, root_csrf);
+  EXPECT_EQ(status(run(del)), 204);
+}
+
+TEST_F(ConsoleApiTest, ARepositoryPolicyDenyBindsTheRootToo) {
+  const std::string policy =
+      R"({"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*",)"
+      R"("Action":["ecr:BatchDeleteImage","ecr:GetLifecyclePolicy"]}]})";
+  json::object settings{{"repositoryPolicy", policy}};
+  ASSERT_TRUE(registry_.create_repository({"111122223333:us-east-1", "locked"},
+                                          json::serialize(settings)));
+  const oci::Digest digest = put_image("locked", "v1");
+  const std::string csrf = sign_in();
+  http::Request r = request(Verb::get, "/console/api/repository?name=locked");
+  json::value page = body(run(r));
+  EXPECT_TRUE(page.at("lifecyclePolicyDenied").is_string());
+  EXPECT_EQ(page.at("repositoryPolicy").as_string(), policy);
+  http::Request del = request(Verb::delete_, "/console/api/image?name=locked&digest=" + digest.str());
+  del.headers.set(kCsrfHeader, csrf);
+  http::Response refused = run(del);
+  EXPECT_EQ(status(refused), 403);
+  EXPECT_NE(refused.body.find("explicit deny in a resource-based policy"), std::string::npos)
+      << refused.body;
+}
+
+TEST_F(ConsoleApiTest, ARepositoryPolicyGrantLetsTheUserIn) {
+  const std::string policy =
+      R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow",)"
+      R"("Principal":{"AWS":"arn:aws:iam::111122223333:user/reader"},)"
+      R"("Action":["ecr:DescribeRepositories","ecr:ListImages","ecr:BatchDeleteImage"]}]})";
+  json::object settings{{"repositoryPolicy", policy}};
+  ASSERT_TRUE(registry_.create_repository({"111122223333:us-east-1", "shared"},
+                                          json::serialize(settings)));
+  const oci::Digest digest = put_image("shared", "v1");
+  const std::string csrf = sign_in(kReaderKey, kReaderSecret);
+  http::Request list = request(Verb::get, "/console/api/repositories?q=shared");
+  EXPECT_EQ(names_of(body(run(list))), "shared ");
+  // ListImages is enough for the image list.
+  http::Request images = request(Verb::get, "/console/api/images?name=shared");
+  EXPECT_EQ(status(run(images)), 200);
+  http::Request del = request(Verb::delete_, "/console/api/image?name=shared&digest=" + digest.str());
+  del.headers.set(kCsrfHeader, csrf);
+  EXPECT_EQ(status(run(del)), 204);
+}
+
+// Another account's registry, as the ECR API's registryId reaches it: only
+// what its repository policies grant is listed or usable.
+TEST_F(ConsoleApiTest, AnotherAccountsRepositoriesAreReachableAsTheirPoliciesAllow) {
+  constexpr std::string_view kOther = "444455556666:us-east-1";
+  const std::string grant =
+      R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow",)"
+      R"("Principal":{"AWS":"arn:aws:iam::111122223333:root"},)"
+      R"("Action":["ecr:DescribeRepositories","ecr:ListImages","ecr:BatchGetImage"]}]})";
+  ASSERT_TRUE(registry_.create_repository({std::string(kOther), "opened"},
+                                          json::serialize(json::object{{"repositoryPolicy", grant}})));
+  const oci::Digest opened = put_image("opened", "v1", kOther);
+  const oci::Digest closed = put_image("closed", "v1", kOther);
+  const std::string csrf = sign_in();
+
+  http::Request r = request(Verb::get, "/console/api/repositories?registryId=444455556666");
+  json::value page = body(run(r));
+  EXPECT_EQ(names_of(page), "opened ");
+  EXPECT_EQ(page.at("repositories").at(0).at("registryId").as_string(), "444455556666");
+  r = request(Verb::get, "/console/api/images?registryId=444455556666&name=opened");
+  http::Response images = run(r);
+  ASSERT_EQ(status(images), 200) << images.body;
+  EXPECT_EQ(body(images).at("images").at(0).at("digest").as_string(), opened.str());
+  r = request(Verb::get, "/console/api/image?registryId=444455556666&name=opened&digest=" +
+                             opened.str());
+  EXPECT_EQ(status(run(r)), 200);
+  r = request(Verb::get, "/console/api/repository?registryId=444455556666&name=opened");
+  json::value repo = body(run(r));
+  EXPECT_FALSE(repo.at("permissions").at("deleteImage").as_bool());
+
+  // Not granted: the other repository, a missing one, deleting.
+  const auto expect_denied = [&](http::Request denied) {
+    http::Response response = run(denied);
+    EXPECT_EQ(status(response), 403) << denied.target << " " << response.body;
+    EXPECT_EQ(body(response).at("error").as_string(), "AccessDeniedException");
+  };
+  expect_denied(request(Verb::get, "/console/api/images?registryId=444455556666&name=closed"));
+  expect_denied(request(Verb::get, "/console/api/image?registryId=444455556666&name=closed&digest=" +
+                                       closed.str()));
+  expect_denied(request(Verb::get, "/console/api/repository?registryId=444455556666&name=missing"));
+  http::Request del = request(
+      Verb::delete_, "/console/api/image?registryId=444455556666&name=opened&digest=" + opened.str());
+  del.headers.set(kCsrfHeader, csrf);
+  expect_denied(std::move(del));
+  EXPECT_TRUE(registry_.get_manifest({std::string(kOther), "opened"},
+                                     oci::Reference::of_digest(opened), false));
+
+  // The owner's registry is still the default, and a registry id is 12 digits.
+  r = request(Verb::get, "/console/api/repositories");
+  EXPECT_EQ(names_of(body(run(r))), "");
+  r = request(Verb::get, "/console/api/repositories?registryId=4444");
+  EXPECT_EQ(status(run(r)), 400);
+}
+
+TEST_F(ConsoleApiTest, ChangingTagMutabilityIsPutImageTagMutability) {
+  put_image("team/app", "v1");
+  const auto put = [&](std::string_view csrf, std::string_view mode) {
+    http::Request r = request(Verb::put, "/console/api/repository/tag-mutability?name=team%2Fapp",
+                              R"({"imageTagMutability":")" + std::string(mode) + R"("})");
+    r.headers.set(kCsrfHeader, std::string(csrf));
+    return run(r);
+  };
+  // The reader may look but not change it; the page says so beforehand.
+  std::string csrf = sign_in(kReaderKey, kReaderSecret);
+  http::Request r = request(Verb::get, "/console/api/repository?name=team%2Fapp");
+  json::value page = body(run(r));
+  EXPECT_FALSE(page.at("permissions").at("putImageTagMutability").as_bool());
+  EXPECT_FALSE(page.at("permissions").at("deleteImage").as_bool());
+  http::Response refused = put(csrf, "IMMUTABLE");
+  EXPECT_EQ(status(refused), 403);
+  EXPECT_NE(refused.body.find("ecr:PutImageTagMutability"), std::string::npos) << refused.body;
+
+  csrf = sign_in();
+  r = request(Verb::get, "/console/api/repository?name=team%2Fapp");
+  page = body(run(r));
+  EXPECT_TRUE(page.at("permissions").at("putImageTagMutability").as_bool());
+  EXPECT_EQ(page.at("tagMutability").as_string(), "MUTABLE");
+  EXPECT_EQ(status(put(csrf, "SOMETIMES")), 400);
+  http::Response saved = put(csrf, "IMMUTABLE");
+  ASSERT_EQ(status(saved), 200) << saved.body;
+  EXPECT_EQ(body(saved).at("tagMutability").as_string(), "IMMUTABLE");
+  r = request(Verb::get, "/console/api/repository?name=team%2Fapp");
+  EXPECT_EQ(body(run(r)).at("tagMutability").as_string(), "IMMUTABLE");
+  // And the core holds it: the tag no longer moves.
+  EXPECT_FALSE(registry_.put_manifest(
+      {"111122223333:us-east-1", "team/app"},
+      registry::PutManifestRequest{*oci::Reference::parse("v1"),
+                                   R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:)" +
+                                       crypto::sha256_hex("other") +
+                                       R"(","size":1},"layers":[]})",
+                                   "application/vnd.oci.image.manifest.v1+json", true, {}}));
 }
 
 }  // namespace

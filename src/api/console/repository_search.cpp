@@ -51,6 +51,7 @@ Result<SearchPage> search_repositories(const RepositoryPageFetcher& fetch,
       } else {
         match = query.empty() || record.name.find(query) != std::string::npos;
       }
+      if (match && request.visible && !request.visible(record)) match = false;
       if (match) {
         page.repositories.push_back(std::move(record));
         if (page.repositories.size() == request.limit) {

@@ -32,6 +32,10 @@ struct SearchRequest {
   std::string after;  // continue strictly after this name ("" = from the start)
   std::size_t limit = 50;
   std::size_t scan_budget = 5000;  // names read at most per call
+  // Which matching records the caller may see (null: all). Hidden ones
+  // still move the cursor and count against the budget, so paging stays
+  // in name order and bounded.
+  std::function<bool(const registry::RepositoryRecord&)> visible;
 };
 
 struct SearchPage {

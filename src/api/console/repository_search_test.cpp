@@ -122,5 +122,26 @@ TEST(RepositorySearch, ErrorsFromTheStorePassThrough) {
   EXPECT_EQ(page.error().code, ErrorCode::kUnavailable);
 }
 
+TEST(RepositorySearch, HiddenRecordsMoveTheCursorButNeverShow) {
+  FakeListing listing = ten_thousand();
+  // Only team07/... may be seen: pages hold those alone, in order, and the
+  // hidden names around them neither end a page early nor escape the budget.
+  SearchRequest request{.query = "", .mode = MatchMode::kSubstring, .after = "", .limit = 60};
+  request.visible = [](const registry::RepositoryRecord& r) { return r.name.starts_with("team07/"); };
+  auto first = search_repositories(listing.fetcher(), request);
+  ASSERT_TRUE(first);
+  ASSERT_EQ(first->repositories.size(), 60u);
+  EXPECT_EQ(first->repositories.front().name, "team07/app00");
+  EXPECT_EQ(first->next, "team07/app59");
+  request.after = first->next;
+  auto second = search_repositories(listing.fetcher(), request);
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->repositories.size(), 40u);
+  EXPECT_EQ(second->repositories.back().name, "team07/app99");
+  // The budget (5000 names read from team07/app60 on) ran out past team07:
+  // a cursor to continue from, no more rows.
+  EXPECT_EQ(second->next, "team57/app59");
+}
+
 }  // namespace
 }  // namespace berth::api::console

@@ -64,7 +64,8 @@ ErrorMapping map_error(ErrorCode code) {
     case ErrorCode::kUnauthenticated:
       return {Status::unauthorized, "Unauthenticated"};
     case ErrorCode::kDenied:
-      return {Status::forbidden, "Denied"};
+      // As the ECR API names it: the message is AWS's "User: … is not authorized …".
+      return {Status::forbidden, "AccessDeniedException"};
     case ErrorCode::kUnsupported:
       return {Status::not_implemented, "Unsupported"};
     case ErrorCode::kUnavailable:

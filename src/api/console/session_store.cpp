@@ -15,11 +15,17 @@ std::string random_token() { return to_hex(crypto::random_bytes(32)); }
 
 ConsoleSession SessionStore::create(std::string access_key_id, std::string account_id,
                                     std::int64_t now_ms) {
+  return create(auth::Identity{std::move(access_key_id), std::move(account_id)}, now_ms);
+}
+
+ConsoleSession SessionStore::create(const auth::Identity& who, std::int64_t now_ms) {
   ConsoleSession session;
   session.id = random_token();
   session.csrf_token = random_token();
-  session.access_key_id = std::move(access_key_id);
-  session.account_id = std::move(account_id);
+  session.access_key_id = who.access_key_id;
+  session.account_id = who.account_id;
+  session.principal = who.principal;
+  session.identity_policy = who.identity_policy;
   session.created_ms = now_ms;
   session.last_seen_ms = now_ms;
   std::lock_guard lock(mu_);

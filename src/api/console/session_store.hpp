@@ -1,8 +1,9 @@
 // SessionStore: the console's signed-in sessions, kept in this process's
 // memory. A session is named by a 256-bit random id that travels only in the
-// HttpOnly cookie; it carries its own CSRF token (also random), the access
-// key that signed in and the account that key acts as, which decides what
-// the session may see and do.
+// HttpOnly cookie; it carries its own CSRF token (also random) and the
+// identity that signed in (access key, account, principal, identity
+// policy): every console call is decided for it by the same AccessControl
+// as the ECR API's requests.
 //
 // A session ends when signed out, after `idle_timeout` without a request, or
 // `max_lifetime` after sign-in, whichever comes first. At most
@@ -18,11 +19,14 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+
+#include "auth/identity.hpp"
 
 namespace berth::api::console {
 
@@ -31,8 +35,15 @@ struct ConsoleSession {
   std::string csrf_token;  // sent back in the X-CSRF-Token header (64 hex digits)
   std::string access_key_id;
   std::string account_id;
+  std::string principal = std::string(auth::kRootPrincipal);  // root | user/<n> | role/<n>
+  std::shared_ptr<const policy::Document> identity_policy;  // null: none
   std::int64_t created_ms = 0;
   std::int64_t last_seen_ms = 0;
+
+  // Who the session's calls are decided for.
+  auth::Identity identity() const {
+    return auth::Identity{access_key_id, account_id, principal, identity_policy};
+  }
 };
 
 struct SessionOptions {
@@ -46,6 +57,8 @@ class SessionStore {
   explicit SessionStore(SessionOptions options = {}) : options_(options) {}
 
   // A new session with fresh random id and CSRF token.
+  ConsoleSession create(const auth::Identity& who, std::int64_t now_ms);
+  // The same for an account's root without an identity policy.
   ConsoleSession create(std::string access_key_id, std::string account_id, std::int64_t now_ms);
 
   // The live session named `id`, its last use moved to now; nullopt when

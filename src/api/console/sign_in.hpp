@@ -22,6 +22,7 @@
 #include <string_view>
 
 #include "auth/credentials.hpp"
+#include "auth/identity.hpp"
 #include "util/result.hpp"
 
 namespace berth::api::console {
@@ -35,8 +36,10 @@ struct SignInPolicy {
   std::string default_account_id;
 };
 
-// The account id the key acts as; kUnauthenticated (kSignInRefused) otherwise.
-Result<std::string> check_sign_in(const SignInPolicy& policy, std::string_view access_key_id,
+// Who the key acts as (its account, principal and identity policy, as the
+// ECR API decides its requests for); kUnauthenticated (kSignInRefused)
+// otherwise.
+Result<auth::Identity> check_sign_in(const SignInPolicy& policy, std::string_view access_key_id,
                                   std::string_view secret, std::int64_t now_ms);
 
 }  // namespace berth::api::console

@@ -22,7 +22,7 @@ TEST(ConsoleSignIn, TheRightSecretSignsInAsTheKeysAccount) {
   SignInPolicy policy = policy_with(std::make_shared<auth::CredentialStore>());
   auto account = check_sign_in(policy, kKey, kSecret, 1000);
   ASSERT_TRUE(account);
-  EXPECT_EQ(*account, "111122223333");
+  EXPECT_EQ(account->account_id, "111122223333");
 }
 
 TEST(ConsoleSignIn, EveryRefusalSaysTheSameThing) {
@@ -46,7 +46,7 @@ TEST(ConsoleSignIn, DevelopmentModeLetsUnknownKeysInAsTheDefaultAccountButChecks
   ASSERT_TRUE(store->accept_any_key("123456789012"));
   auto unknown = check_sign_in(policy, "AKIAANYTHING00000001", "anything", 1000);
   ASSERT_TRUE(unknown);
-  EXPECT_EQ(*unknown, "123456789012");
+  EXPECT_EQ(unknown->account_id, "123456789012");
   EXPECT_FALSE(check_sign_in(policy, kKey, "wrong", 1000));
 }
 
@@ -54,7 +54,7 @@ TEST(ConsoleSignIn, WithAuthenticationOffAnyKeyIsTheDefaultAccount) {
   SignInPolicy policy{false, nullptr, "123456789012"};
   auto account = check_sign_in(policy, "anyone", "anything", 1000);
   ASSERT_TRUE(account);
-  EXPECT_EQ(*account, "123456789012");
+  EXPECT_EQ(account->account_id, "123456789012");
   EXPECT_FALSE(check_sign_in(policy, "", "anything", 1000));
 }
 

@@ -5,7 +5,7 @@
 
 (() => {
   const API = "/console/api/";
-  const state = { session: null, region: "", registries: [] };
+  const state = { session: null, region: "", registries: [], registryId: "" };
   const $ = (id) => document.getElementById(id);
 
   // ---- DOM helpers ----
@@ -105,7 +105,7 @@
     notice("");
     $("sign-in-view").hidden = true;
     $("account-bar").hidden = false;
-    $("who").textContent = session.accessKeyId + " · account " + session.accountId;
+    $("who").textContent = session.accessKeyId + " · " + (session.principalArn || "account " + session.accountId);
     state.region = sessionStorage.getItem("berth-region") || session.defaultRegion;
     try {
       const data = await api("GET", "registries");
@@ -163,11 +163,20 @@
     const [path, query] = hash.split("?");
     return { path, params: new URLSearchParams(query || "") };
   }
-  const link = (path, params) => "#" + path + (params ? "?" + new URLSearchParams(params) : "");
+  // Another account's registry (#/…?registry=<account>) stays in every link.
+  const foreign = () => state.session && state.registryId && state.registryId !== state.session.accountId;
+  const link = (path, params) => {
+    const all = { ...(foreign() ? { registry: state.registryId } : {}), ...(params || {}) };
+    const query = new URLSearchParams(all).toString();
+    return "#" + path + (query ? "?" + query : "");
+  };
+  // The registry every call addresses.
+  const where = (params) => ({ region: state.region, registryId: foreign() ? state.registryId : undefined, ...params });
 
   async function route(moveFocus) {
     if (!state.session) return;
     const { path, params } = parseHash();
+    state.registryId = params.get("registry") || state.session.accountId;
     const view = $("view");
     view.replaceChildren(h("p", { class: "muted" }, "Loading…"));
     try {
@@ -177,9 +186,12 @@
       } else await renderRepositories(view, params);
     } catch (e) {
       if (e.status === 401) return;
-      view.replaceChildren(h("div", { class: "card" }, h("h1", {}, "Something went wrong"),
+      // A policy refusal is not a fault: say plainly that this key may not.
+      const denied = e.code === "AccessDeniedException";
+      view.replaceChildren(h("div", { class: "card", id: denied ? "access-denied" : "view-error" },
+        h("h1", {}, denied ? "Not permitted" : "Something went wrong"),
         h("p", { class: "error", role: "alert" }, e.message),
-        h("p", {}, h("a", { href: "#/" }, "Back to repositories"))));
+        h("p", {}, h("a", { href: link("/") }, "Back to repositories"))));
     }
     const heading = view.querySelector("h1");
     if (heading) {
@@ -234,7 +246,7 @@
     const q = params.get("q") || "";
     const match = params.get("match") || "substring";
     const after = params.get("after") || "";
-    const data = await api("GET", "repositories", { region: state.region, q, match, after, limit: 50 });
+    const data = await api("GET", "repositories", where({ q, match, after, limit: 50 }));
 
     const search = h("input", { id: "repo-search", type: "search", value: q, placeholder: "e.g. team/app",
                                 autocomplete: "off", spellcheck: "false" });
@@ -250,7 +262,10 @@
       h("button", { type: "submit" }, "Search"));
 
     const children = [h("h1", {}, "Repositories"),
-      h("p", { class: "muted" }, `Registry ${state.session.accountId} in ${state.region}`), form];
+      h("p", { class: "muted", id: "registry-shown" }, `Registry ${state.registryId} in ${state.region}`,
+        foreign() ? [" (another account's: only repositories whose policies let you in are listed) · ",
+                     h("a", { href: "#/", id: "own-registry" }, "back to your own")] : null),
+      form, otherRegistryForm()];
     const repos = data.repositories;
     if (repos.length === 0) {
       children.push(h("div", { class: "card empty", id: "repos-empty" },
@@ -268,6 +283,20 @@
     }
     children.push(pager);
     view.replaceChildren(...children);
+  }
+
+  // Open another account's registry, as the ECR API's registryId does.
+  function otherRegistryForm() {
+    const input = h("input", { id: "registry-id", inputmode: "numeric", pattern: "[0-9]{12}", maxlength: "12",
+                               placeholder: "123456789012", autocomplete: "off", value: foreign() ? state.registryId : "" });
+    return h("form", { class: "toolbar", id: "registry-form", onsubmit: (e) => {
+      e.preventDefault();
+      const id = input.value.trim();
+      if (!/^[0-9]{12}$/.test(id)) { notice("A registry ID is the account's 12 digits.", true); return; }
+      location.hash = "#/" + (id === state.session.accountId ? "" : "?" + new URLSearchParams({ registry: id }));
+    } },
+      h("div", { class: "grow" }, h("label", { for: "registry-id" }, "Open another account's registry (ID)"), input),
+      h("button", { type: "submit", class: "secondary" }, "Open"));
   }
 
   function repositoryTable(repos) {
@@ -309,12 +338,12 @@
   // ---- one repository ----
   async function renderRepository(view, name) {
     const [repo, images] = await Promise.all([
-      api("GET", "repository", { region: state.region, name }),
-      api("GET", "images", { region: state.region, name, limit: 100 }),
+      api("GET", "repository", where({ name })),
+      api("GET", "images", where({ name, limit: 100 })),
     ]);
     const firstTag = images.images.flatMap((i) => i.tags)[0] || "latest";
     const children = [
-      h("nav", { class: "breadcrumb", "aria-label": "Breadcrumb" }, h("a", { href: "#/" }, "Repositories"), " / "),
+      h("nav", { class: "breadcrumb", "aria-label": "Breadcrumb" }, h("a", { href: link("/") }, "Repositories"), " / "),
       h("h1", {}, repo.name),
       h("section", { class: "card", "aria-labelledby": "pull-heading" },
         h("h2", { id: "pull-heading" }, "Pull"),
@@ -339,6 +368,10 @@
     return image.index ? "index" : "image";
   }
 
+  // The button stays (the server decides each call); it says beforehand.
+  const deleteHint = (repo) => repo.permissions && !repo.permissions.deleteImage
+    ? "Your policies do not allow ecr:BatchDeleteImage here" : null;
+
   function imagesTable(repo, images) {
     if (images.length === 0) {
       return h("div", { class: "card empty", id: "images-empty" }, h("strong", {}, "No images in this repository."),
@@ -358,7 +391,8 @@
       h("td", { "data-label": "Last pulled" }, timeCell(image.lastPulledAt)),
       h("td", { "data-label": "Media type", class: "mono" }, image.artifactType || image.mediaType),
       h("td", { "data-label": "Actions" }, h("button", { type: "button", class: "danger small delete-image",
-        "aria-label": "Delete image " + image.digest, onclick: () => confirmDelete(repo.name, image) }, "Delete"))));
+        "aria-label": "Delete image " + image.digest, title: deleteHint(repo),
+        onclick: () => confirmDelete(repo.name, image) }, "Delete"))));
     return h("div", { class: "table-wrap" }, h("table", { class: "stack", id: "images-table" },
       h("thead", {}, h("tr", {}, ...["Tags", "Digest", "Kind", "Size", "Pushed", "Last pulled", "Media type", "Actions"]
         .map((t) => h("th", { scope: "col" }, t)))),
@@ -370,17 +404,52 @@
     return h("section", { class: "card", "aria-labelledby": "settings-heading", id: "settings" },
       h("h2", { id: "settings-heading" }, "Settings"),
       h("dl", { class: "facts" },
-        h("dt", {}, "Tag mutability"), h("dd", { id: "tag-mutability" }, repo.tagMutability),
+        h("dt", {}, "Tag mutability"), h("dd", {}, h("span", { id: "tag-mutability" }, repo.tagMutability), " ", tagMutabilityForm(repo)),
         filters.length ? [h("dt", {}, "Exceptions"), h("dd", {}, filters.map((f) => f.filter).join(", "))] : null,
         h("dt", {}, "Scan on push"), h("dd", {}, repo.scanOnPush ? "on" : "off"),
         h("dt", {}, "Encryption"), h("dd", {}, repo.encryptionType),
         h("dt", {}, "Created"), h("dd", {}, timeCell(repo.createdAt)),
         h("dt", {}, "URI"), h("dd", { class: "mono" }, repo.uri)),
       h("h3", {}, "Lifecycle policy"),
-      repo.lifecyclePolicy
+      repo.lifecyclePolicyDenied
+        ? notPermitted("lifecycle-policy", repo.lifecyclePolicyDenied)
+        : repo.lifecyclePolicy
         ? [h("pre", { class: "manifest", id: "lifecycle-policy" }, pretty(repo.lifecyclePolicy)),
            repo.lifecyclePolicyEvaluatedAt ? h("p", { class: "muted" }, "Last evaluated ", timeCell(repo.lifecyclePolicyEvaluatedAt)) : null]
-        : h("p", { class: "muted", id: "lifecycle-policy" }, "No lifecycle policy: images stay until deleted. Set one with aws ecr put-lifecycle-policy."));
+        : h("p", { class: "muted", id: "lifecycle-policy" }, "No lifecycle policy: images stay until deleted. Set one with aws ecr put-lifecycle-policy."),
+      h("h3", {}, "Repository policy"),
+      repo.repositoryPolicyDenied
+        ? notPermitted("repository-policy", repo.repositoryPolicyDenied)
+        : repo.repositoryPolicy
+        ? h("pre", { class: "manifest", id: "repository-policy" }, pretty(repo.repositoryPolicy))
+        : h("p", { class: "muted", id: "repository-policy" }, "No repository policy: the account's identity policies decide."));
+  }
+
+  // Change tag mutability (ecr:PutImageTagMutability; a refusal is shown).
+  function tagMutabilityForm(repo) {
+    const mayChange = !repo.permissions || repo.permissions.putImageTagMutability;
+    const select = h("select", { id: "tag-mutability-select", "aria-label": "New tag mutability" },
+      ["MUTABLE", "IMMUTABLE"].map((m) => h("option", { value: m, selected: repo.tagMutability === m }, m)));
+    return h("form", { class: "inline", id: "tag-mutability-form", onsubmit: async (e) => {
+      e.preventDefault();
+      try {
+        const saved = await api("PUT", "repository/tag-mutability", where({ name: repo.name }),
+                                { imageTagMutability: select.value });
+        $("tag-mutability").textContent = saved.tagMutability;
+        notice(`Tag mutability of ${repo.name} is now ${saved.tagMutability}.`);
+      } catch (err) {
+        if (err.status !== 401) {
+          notice((err.code === "AccessDeniedException" ? "Not permitted to change tag mutability: "
+            : "Could not change tag mutability: ") + err.message, true);
+        }
+      }
+    } }, select, h("button", { type: "submit", class: "secondary small", id: "tag-mutability-save",
+        title: mayChange ? null : "Your policies do not allow ecr:PutImageTagMutability here" }, "Save"));
+  }
+
+  // A setting this key may not read: the refusal, not an empty value.
+  function notPermitted(id, message) {
+    return h("p", { class: "error", id, title: message }, "Not permitted: " + message);
   }
 
   function pretty(text) {
@@ -390,13 +459,13 @@
   // ---- one image ----
   async function renderImage(view, name, digest) {
     const [repo, image] = await Promise.all([
-      api("GET", "repository", { region: state.region, name }),
-      api("GET", "image", { region: state.region, name, digest }),
+      api("GET", "repository", where({ name })),
+      api("GET", "image", where({ name, digest })),
     ]);
     const ref = image.tags[0] || image.digest;
     const layers = image.layers || [];
     const children = [
-      h("nav", { class: "breadcrumb", "aria-label": "Breadcrumb" }, h("a", { href: "#/" }, "Repositories"), " / ",
+      h("nav", { class: "breadcrumb", "aria-label": "Breadcrumb" }, h("a", { href: link("/") }, "Repositories"), " / ",
         h("a", { href: link("/repo", { name }) }, name), " /"),
       h("h1", { class: "mono" }, image.digest),
       h("section", { class: "card", "aria-labelledby": "facts-heading" },
@@ -412,7 +481,7 @@
           image.subject ? [h("dt", {}, "Refers to"), h("dd", { class: "mono" },
             h("a", { href: link("/image", { name, digest: image.subject }) }, image.subject))] : null,
           (image.platforms || []).length ? [h("dt", {}, "Platforms"), h("dd", {}, image.platforms.map((p) => h("span", { class: "badge" }, p)))] : null),
-        h("div", { class: "pager" }, h("button", { type: "button", class: "danger delete-image", id: "delete-this-image",
+        h("div", { class: "pager" }, h("button", { type: "button", class: "danger delete-image", id: "delete-this-image", title: deleteHint(repo),
           onclick: () => confirmDelete(name, image, true) }, "Delete image"))),
       h("section", { class: "card", "aria-labelledby": "image-pull-heading" },
         h("h2", { id: "image-pull-heading" }, "Pull"),
@@ -460,7 +529,7 @@
       dialog.onclose = null;
       if (dialog.returnValue !== "ok") return;
       try {
-        await apiDelete("image", { region: state.region, name, digest: image.digest });
+        await apiDelete("image", where({ name, digest: image.digest }));
         if (leaveAfter) {
           state.pendingNotice = `Deleted ${image.digest} from ${name}.`;
           location.hash = link("/repo", { name });
@@ -469,7 +538,9 @@
           notice(`Deleted ${image.digest} from ${name}.`);
         }
       } catch (e) {
-        if (e.status !== 401) notice("Could not delete the image: " + e.message, true);
+        if (e.status !== 401) {
+          notice((e.code === "AccessDeniedException" ? "Not permitted to delete the image: " : "Could not delete the image: ") + e.message, true);
+        }
       }
     };
     dialog.showModal();
