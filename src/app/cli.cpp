@@ -169,6 +169,20 @@ void add_limit_options(CLI::App& serve, Config& c) {
       ->envname("BERTH_RATE_BURST")
       ->check(CLI::Range(0.0, 1e7))
       ->capture_default_str();
+  serve.add_option("--max-repositories-per-registry", c.max_repositories_per_registry,
+                   "Quota: repositories per registry (an ECR account and region; /v2/ has one); "
+                   "past it: ECR LimitExceededException, /v2/ 403 DENIED (0 = no quota)")
+      ->envname("BERTH_MAX_REPOSITORIES_PER_REGISTRY")
+      ->capture_default_str();
+  serve.add_option("--max-images-per-repository", c.max_images_per_repository,
+                   "Quota: images (manifests, tagged or not) per repository (0 = no quota)")
+      ->envname("BERTH_MAX_IMAGES_PER_REPOSITORY")
+      ->capture_default_str();
+  serve.add_option("--storage-quota-bytes", c.storage_quota_bytes,
+                   "Quota: bytes of the distinct blobs linked in a registry's repositories; "
+                   "an upload or mount past it is refused (0 = no quota)")
+      ->envname("BERTH_STORAGE_QUOTA_BYTES")
+      ->capture_default_str();
   serve.add_option("--min-body-rate", c.min_body_rate,
                    "Slowest request body in bytes per second: after --read-timeout seconds of "
                    "slack (a burst banks at most that much), a body arriving slower is cut with "

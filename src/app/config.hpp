@@ -64,6 +64,10 @@ struct Config {
   unsigned max_json_depth = 64;                        // ECR request JSON nesting
   double rate_limit = 0;   // requests/s per access key and operation family; 0 = off
   double rate_burst = 0;   // bucket size; 0 = twice rate_limit (at least 1)
+  // Quotas per registry (registry/quotas.hpp); 0 = off.
+  std::uint64_t max_repositories_per_registry = 100000;  // ECR's default
+  std::uint64_t max_images_per_repository = 100000;      // ECR's default
+  std::uint64_t storage_quota_bytes = 0;                 // berth's own
 
   // ---- authentication and ECR ----
   std::string auth = "sigv4";              // sigv4 | none

@@ -32,7 +32,26 @@ Result<meta::RepositoryRecord> Registry::find_repository(const RepositoryRef& re
 
 Result<meta::RepositoryRecord> Registry::ensure_repository(const RepositoryRef& repo) {
   BERTH_TRY_STATUS(oci::validate_repository_name(repo.name));
-  return meta_.ensure_repository(repo.registry, repo.name, now_ms());
+  if (options_.quotas.max_repositories_per_registry == 0) {
+    return meta_.ensure_repository(repo.registry, repo.name, now_ms());
+  }
+  // The common case, a repository that exists, costs one lookup and no
+  // count; only a creation counts, in the commit that creates.
+  auto found = meta_.get_repository(repo.registry, repo.name);
+  if (found || found.error().code != ErrorCode::kRepositoryNotFound) return found;
+  meta::RepositoryRecord record;
+  BERTH_TRY_STATUS(meta_.in_one_commit([&]() -> Status {
+    auto existing = meta_.get_repository(repo.registry, repo.name);
+    if (!existing) {
+      if (existing.error().code != ErrorCode::kRepositoryNotFound) {
+        return std::unexpected(std::move(existing).error());
+      }
+      BERTH_TRY_STATUS(check_repository_quota(meta_, options_.quotas, repo.registry, repo.name));
+    }
+    record = BERTH_TRY(meta_.ensure_repository(repo.registry, repo.name, now_ms()));
+    return ok();
+  }));
+  return record;
 }
 
 Result<meta::RepositoryRecord> Registry::repository(const RepositoryRef& repo) {
@@ -107,7 +126,10 @@ Result<blob::BlobInfo> Registry::mount_blob(const RepositoryRef& repo, const Rep
   BERTH_TRY(meta_.get_blob_link(source->id, digest));
   auto info = BERTH_TRY(blobs_.stat(digest));
   auto target = BERTH_TRY(ensure_repository(repo));
-  BERTH_TRY_STATUS(meta_.link_blob(target.id, digest, info.size, now_ms()));
+  BERTH_TRY_STATUS(meta_.in_one_commit([&]() -> Status {
+    BERTH_TRY_STATUS(check_storage_quota(meta_, options_.quotas, target, digest, info.size));
+    return meta_.link_blob(target.id, digest, info.size, now_ms());
+  }));
   return info;
 }
 
@@ -327,7 +349,10 @@ Result<PutManifestResult> Registry::put_manifest(const RepositoryRef& repo,
     }
     facts.record.image_size = largest;
   }
-  Status stored = meta_.put_manifest(record.id, facts.record, facts.references, options);
+  Status stored = meta_.in_one_commit([&]() -> Status {
+    BERTH_TRY_STATUS(check_image_quota(meta_, options_.quotas, record, digest));
+    return meta_.put_manifest(record.id, facts.record, facts.references, options);
+  });
   if (!stored && stored.error().code == ErrorCode::kTagImmutable) {
     // ECR's words, which clients match on (kaniko's
     // --push-ignore-immutable-tag-errors looks for "cannot be overwritten").

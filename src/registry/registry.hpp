@@ -40,6 +40,7 @@
 #include "registry/byte_stream.hpp"
 #include "registry/events.hpp"
 #include "registry/pull_recorder.hpp"
+#include "registry/quotas.hpp"
 #include "registry/types.hpp"
 #include "registry/upload_session.hpp"
 #include "util/result.hpp"
@@ -58,6 +59,8 @@ struct RegistryOptions {
   std::chrono::seconds blob_redirect_ttl{0};
   // Told of every committed change (events.hpp); unset: nobody listens.
   EventSink events;
+  // Per-registry limits (quotas.hpp); kQuotaExceeded past them.
+  Quotas quotas;
 };
 
 // A repository within a registry (for ECR an account and region; the OCI

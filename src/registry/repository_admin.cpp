@@ -10,7 +10,17 @@ namespace meta = storage::meta;
 Result<meta::RepositoryRecord> Registry::create_repository(const RepositoryRef& repo,
                                                            std::string_view settings_json) {
   BERTH_TRY_STATUS(oci::validate_repository_name(repo.name));
-  auto created = BERTH_TRY(meta_.create_repository(repo.registry, repo.name, settings_json, now_ms()));
+  meta::RepositoryRecord created;
+  // The count and the creation in one commit: see quotas.hpp.
+  BERTH_TRY_STATUS(meta_.in_one_commit([&]() -> Status {
+    // An existing name is kAlreadyExists (below), whatever the count.
+    auto existing = meta_.get_repository(repo.registry, repo.name);
+    if (!existing && existing.error().code == ErrorCode::kRepositoryNotFound) {
+      BERTH_TRY_STATUS(check_repository_quota(meta_, options_.quotas, repo.registry, repo.name));
+    }
+    created = BERTH_TRY(meta_.create_repository(repo.registry, repo.name, settings_json, now_ms()));
+    return ok();
+  }));
   emit({RegistryEvent::Kind::kRepositoryCreated, RegistryEvent::Cause::kApi, repo.registry,
         repo.name, "", "", "", 0});
   return created;

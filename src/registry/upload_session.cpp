@@ -169,7 +169,22 @@ asio::awaitable<Result<blob::BlobInfo>> UploadSession::commit(const oci::Digest&
   auto finish = [this, digest, writer = std::move(writer_)]() mutable -> Result<blob::BlobInfo> {
     // Queued before the bytes land: a crash between the commit and the link
     // below leaves a blob nothing references, which the collector must see.
-    (void)registry_.meta().queue_blob_review(digest, now_ms(), repository_.registry);
+    auto& meta = registry_.meta();
+    const Quotas& quotas = registry_.options_.quotas;
+    // Refused before the bytes are committed, when the size alone says so:
+    // then nothing of the upload is left (the client would start again).
+    if (Status room = check_storage_quota(meta, quotas, repository_, digest, writer->size());
+        !room) {
+      if (room.error().code == ErrorCode::kQuotaExceeded) {
+        writer.reset();
+        (void)registry_.blobs().abort_upload(id_);
+        (void)meta.delete_upload(id_);
+      } else {
+        registry_.release_lease_now(id_, lease_holder_);
+      }
+      return std::unexpected(std::move(room).error());
+    }
+    (void)meta.queue_blob_review(digest, now_ms(), repository_.registry);
     Result<blob::BlobInfo> committed = writer->commit(digest);
     writer.reset();
     if (!committed) {
@@ -182,8 +197,19 @@ asio::awaitable<Result<blob::BlobInfo>> UploadSession::commit(const oci::Digest&
     }
     // The blob is durable; only now may metadata point at it. This also
     // ends the upload's record, lease and all.
-    BERTH_TRY_STATUS(registry_.meta().link_uploaded_blob(id_, repository_.id, committed->digest,
-                                                         committed->size, now_ms()));
+    // Checked again with the link, in one commit: another upload (or
+    // process) may have taken the room meanwhile. Refused then, the bytes
+    // are unlinked and queued above, so the collector takes them.
+    Status linked = meta.in_one_commit([&]() -> Status {
+      BERTH_TRY_STATUS(
+          check_storage_quota(meta, quotas, repository_, committed->digest, committed->size));
+      return meta.link_uploaded_blob(id_, repository_.id, committed->digest, committed->size,
+                                     now_ms());
+    });
+    if (!linked) {
+      if (linked.error().code == ErrorCode::kQuotaExceeded) (void)meta.delete_upload(id_);
+      return std::unexpected(std::move(linked).error());
+    }
     return committed;
   };
   co_return co_await offload(registry_.blocking(), std::move(finish));

@@ -22,6 +22,7 @@ std::string_view to_string(ErrorCode code) {
     case ErrorCode::kReferencedByIndex: return "referenced_by_index";
     case ErrorCode::kImageArchived: return "image_archived";
     case ErrorCode::kLimitExceeded: return "limit_exceeded";
+    case ErrorCode::kQuotaExceeded: return "quota_exceeded";
     case ErrorCode::kInvalidArgument: return "invalid_argument";
     case ErrorCode::kUnauthenticated: return "unauthenticated";
     case ErrorCode::kDenied: return "denied";

@@ -37,6 +37,11 @@ enum class ErrorCode {
   // and cannot be pulled until it is active again.
   kImageArchived,
   kLimitExceeded,
+  // A configured quota (repositories per registry, images per repository,
+  // layer parts per upload, storage per registry) would be exceeded; the
+  // message names the quota and its value. Not a size or a rate:
+  // kLimitExceeded is a request too large for the server.
+  kQuotaExceeded,
   kInvalidArgument,
   kUnauthenticated,
   kDenied,
@@ -61,6 +66,7 @@ inline constexpr ErrorCode kAllErrorCodes[] = {
     ErrorCode::kDenied,             ErrorCode::kUnsupported,
     ErrorCode::kUnavailable,        ErrorCode::kCorruption,
     ErrorCode::kInternal,           ErrorCode::kImageArchived,
+    ErrorCode::kQuotaExceeded,
 };
 
 std::string_view to_string(ErrorCode code);

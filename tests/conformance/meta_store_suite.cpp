@@ -21,6 +21,7 @@ using storage::meta::ManifestReference;
 using storage::meta::MetaStore;
 using storage::meta::PutManifestOptions;
 using storage::meta::ReferenceKind;
+using storage::meta::RegistryStorage;
 using storage::meta::RepositoryId;
 using storage::meta::UploadRecord;
 
@@ -389,6 +390,43 @@ TEST_P(MetaStoreConformance, BlobLinks) {
   ASSERT_TRUE(is_ok(store().unlink_blob(repo, blob(1))));
   EXPECT_TRUE(has_code(store().get_blob_link(repo, blob(1)), ErrorCode::kBlobNotFound));
   EXPECT_TRUE(has_code(store().unlink_blob(repo, blob(1)), ErrorCode::kBlobNotFound));
+}
+
+// What the quotas (registry/quotas.hpp) count: repositories per registry,
+// and the bytes of the distinct blobs linked in a registry.
+TEST_P(MetaStoreConformance, QuotaMeasuresArePerRegistryAndCountEachBlobOnce) {
+  EXPECT_EQ(store().count_repositories(kRegistry).value_or(99), 0u);
+  ASSERT_OK_AND_ASSIGN(empty, store().registry_storage(kRegistry, blob(1)));
+  EXPECT_EQ(empty.bytes, 0u);
+  EXPECT_FALSE(empty.holds_digest);
+
+  RepositoryId a = make_repo(store(), "a");
+  RepositoryId b = make_repo(store(), "b");
+  ASSERT_OK_AND_ASSIGN(elsewhere, store().ensure_repository("elsewhere", "a", kNow));
+  EXPECT_EQ(store().count_repositories(kRegistry).value_or(0), 2u);
+  EXPECT_EQ(store().count_repositories("elsewhere").value_or(0), 1u);
+  EXPECT_EQ(store().count_repositories("nowhere").value_or(99), 0u);
+
+  link(store(), a, 1);             // 101 bytes
+  link(store(), a, 2);             // 102
+  link(store(), b, 1);             // the same blob in a second repository: once
+  link(store(), elsewhere.id, 3);  // another registry's
+  ASSERT_OK_AND_ASSIGN(used, store().registry_storage(kRegistry, blob(2)));
+  EXPECT_EQ(used.bytes, 203u);
+  EXPECT_TRUE(used.holds_digest);
+  ASSERT_OK_AND_ASSIGN(other, store().registry_storage(kRegistry, blob(3)));
+  EXPECT_EQ(other.bytes, 203u);
+  EXPECT_FALSE(other.holds_digest);  // linked, but in another registry
+  EXPECT_EQ(store().registry_storage("elsewhere", blob(3)).value_or(RegistryStorage{}).bytes, 103u);
+
+  // Bytes go with the registry's last link to a blob, and with a repository.
+  ASSERT_TRUE(is_ok(store().unlink_blob(a, blob(1))));
+  EXPECT_EQ(store().registry_storage(kRegistry, blob(1)).value_or(RegistryStorage{}).bytes, 203u);
+  ASSERT_TRUE(is_ok(store().delete_repository(b)));
+  ASSERT_OK_AND_ASSIGN(after, store().registry_storage(kRegistry, blob(1)));
+  EXPECT_EQ(after.bytes, 102u);
+  EXPECT_FALSE(after.holds_digest);
+  EXPECT_EQ(store().count_repositories(kRegistry).value_or(0), 1u);
 }
 
 TEST_P(MetaStoreConformance, LinkUploadedBlobLinksAndEndsTheUploadTogether) {

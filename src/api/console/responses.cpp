@@ -59,6 +59,8 @@ ErrorMapping map_error(ErrorCode code) {
       return {Status::conflict, "Conflict"};
     case ErrorCode::kLimitExceeded:
       return {Status::too_many_requests, "LimitExceeded"};
+    case ErrorCode::kQuotaExceeded:
+      return {Status::forbidden, "QuotaExceeded"};
     case ErrorCode::kUnauthenticated:
       return {Status::unauthorized, "Unauthenticated"};
     case ErrorCode::kDenied:

@@ -48,6 +48,8 @@ constexpr Entry kTable[] = {
     // per item instead (ImageInaccessible).
     {ErrorCode::kImageArchived, {"ImageArchivedException", 400}},
     {ErrorCode::kLimitExceeded, {"LimitExceededException", 400}},
+    // ECR's service quotas (repositories, images, layer parts) answer so.
+    {ErrorCode::kQuotaExceeded, {"LimitExceededException", 400}},
     {ErrorCode::kInvalidArgument, {kInvalidParameter, 400}},
     // Refined by Error::detail through ecr_auth_error().
     {ErrorCode::kUnauthenticated, {"UnrecognizedClientException", 403}},

@@ -44,6 +44,7 @@ TEST(EcrErrors, KeyMappings) {
   EXPECT_EQ(find_ecr_error(ErrorCode::kTagImmutable)->type, "ImageTagAlreadyExistsException");
   EXPECT_EQ(find_ecr_error(ErrorCode::kAlreadyExists)->type, "RepositoryAlreadyExistsException");
   EXPECT_EQ(find_ecr_error(ErrorCode::kLimitExceeded)->type, "LimitExceededException");
+  EXPECT_EQ(find_ecr_error(ErrorCode::kQuotaExceeded)->type, "LimitExceededException");
   for (ErrorCode c : {ErrorCode::kUnavailable, ErrorCode::kInternal, ErrorCode::kCorruption}) {
     EXPECT_EQ(find_ecr_error(c)->type, "ServerException");
     EXPECT_EQ(find_ecr_error(c)->http_status, 500);

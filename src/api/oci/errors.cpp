@@ -49,6 +49,9 @@ std::optional<OciErrorDescriptor> find_oci_error(ErrorCode code) {
       return OciErrorDescriptor{"MANIFEST_UNKNOWN", Status::not_found};
     case ErrorCode::kLimitExceeded:
       return OciErrorDescriptor{"SIZE_INVALID", Status::payload_too_large};
+    // A quota is a refusal, not a size the client got wrong: DENIED, with
+    // the quota named in the message (rates are TOOMANYREQUESTS elsewhere).
+    case ErrorCode::kQuotaExceeded: return OciErrorDescriptor{"DENIED", Status::forbidden};
     case ErrorCode::kInvalidArgument:
       return OciErrorDescriptor{"UNSUPPORTED", Status::bad_request};
     case ErrorCode::kUnauthenticated:

@@ -43,6 +43,7 @@ TEST(OciErrorTableTest, Mappings) {
       {ErrorCode::kReferencedByIndex, "DENIED", Status::bad_request},
       {ErrorCode::kImageArchived, "MANIFEST_UNKNOWN", Status::not_found},
       {ErrorCode::kLimitExceeded, "SIZE_INVALID", Status::payload_too_large},
+      {ErrorCode::kQuotaExceeded, "DENIED", Status::forbidden},
       {ErrorCode::kInvalidArgument, "UNSUPPORTED", Status::bad_request},
       {ErrorCode::kUnauthenticated, "UNAUTHORIZED", Status::unauthorized},
       {ErrorCode::kDenied, "DENIED", Status::forbidden},

@@ -45,6 +45,12 @@ struct RepositoryRecord {
   std::string settings_json = "{}";
 };
 
+// What registry_storage() measures.
+struct RegistryStorage {
+  std::uint64_t bytes = 0;    // sizes of the distinct blobs linked in the registry
+  bool holds_digest = false;  // the asked digest is linked in one of its repositories
+};
+
 enum class ReferenceKind {
   kBlob,      // a config or layer blob (must be linked in the repository)
   kManifest,  // a child manifest of an index (must exist in the repository)
@@ -247,6 +253,16 @@ class MetaStore {
                                                          const SettingsChange& change) = 0;
   // Number of manifests in the repository (DeleteRepository without force).
   virtual Result<std::uint64_t> count_manifests(RepositoryId id) = 0;
+  // Number of repositories in the registry (0 when it holds none), for the
+  // repositories-per-registry quota.
+  virtual Result<std::uint64_t> count_repositories(std::string_view registry) = 0;
+  // The bytes of the distinct blobs linked in the registry's repositories
+  // (a blob linked in two of them counts once; 0 when none), and whether
+  // `digest` is among them: the storage quota's measure. One indexed query
+  // over the registry's links (no blob store scan); only asked when the
+  // quota is on.
+  virtual Result<RegistryStorage> registry_storage(std::string_view registry,
+                                                   const oci::Digest& digest) = 0;
 
   // ---- blob links ----
   // Idempotent. kUnavailable while the blob is being collected (see

@@ -134,6 +134,15 @@ Result<std::uint64_t> MeteredMetaStore::count_manifests(RepositoryId id) {
   return measure("count_manifests", [&] { return inner_.count_manifests(id); });
 }
 
+Result<std::uint64_t> MeteredMetaStore::count_repositories(std::string_view registry) {
+  return measure("count_repositories", [&] { return inner_.count_repositories(registry); });
+}
+
+Result<meta::RegistryStorage> MeteredMetaStore::registry_storage(std::string_view registry,
+                                                                 const oci::Digest& digest) {
+  return measure("registry_storage", [&] { return inner_.registry_storage(registry, digest); });
+}
+
 // ---- blob links ----
 
 Status MeteredMetaStore::link_blob(RepositoryId repo, const oci::Digest& digest, std::uint64_t size,

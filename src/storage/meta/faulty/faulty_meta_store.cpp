@@ -158,6 +158,17 @@ Result<std::uint64_t> FaultyMetaStore::count_manifests(RepositoryId id) {
   return inject(*plan_, "meta.count_manifests", kRead, [&] { return inner_.count_manifests(id); });
 }
 
+Result<std::uint64_t> FaultyMetaStore::count_repositories(std::string_view registry) {
+  return inject(*plan_, "meta.count_repositories", kRead,
+                [&] { return inner_.count_repositories(registry); });
+}
+
+Result<RegistryStorage> FaultyMetaStore::registry_storage(std::string_view registry,
+                                                         const oci::Digest& digest) {
+  return inject(*plan_, "meta.registry_storage", kRead,
+                [&] { return inner_.registry_storage(registry, digest); });
+}
+
 // ---- blob links ----
 
 Status FaultyMetaStore::link_blob(RepositoryId repo, const oci::Digest& digest, std::uint64_t size,

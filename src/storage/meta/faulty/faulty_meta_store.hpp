@@ -74,6 +74,9 @@ class FaultyMetaStore final : public MetaStore {
   Result<std::string> get_registry_settings(std::string_view registry) override;
   Status put_registry_settings(std::string_view registry, std::string_view settings_json) override;
   Result<std::uint64_t> count_manifests(RepositoryId id) override;
+  Result<std::uint64_t> count_repositories(std::string_view registry) override;
+  Result<RegistryStorage> registry_storage(std::string_view registry,
+                                           const oci::Digest& digest) override;
 
   Status link_blob(RepositoryId repo, const oci::Digest& digest, std::uint64_t size,
                    std::int64_t now_ms) override;

@@ -179,6 +179,27 @@ class MemoryMetaStore final : public MetaStore {
     return repo->manifests.size();
   }
 
+  Result<std::uint64_t> count_repositories(std::string_view registry) override {
+    std::shared_lock lock(mu_);
+    auto it = names_.find(registry);
+    return it == names_.end() ? 0 : static_cast<std::uint64_t>(it->second.size());
+  }
+
+  Result<RegistryStorage> registry_storage(std::string_view registry,
+                                           const oci::Digest& digest) override {
+    std::shared_lock lock(mu_);
+    RegistryStorage out;
+    auto names = names_.find(registry);
+    if (names == names_.end()) return out;
+    TextMap<std::uint64_t> distinct;
+    for (const auto& [name, id] : names->second) {
+      for (const auto& [linked, size] : repos_.at(id).blob_links) distinct.try_emplace(linked, size);
+    }
+    for (const auto& [linked, size] : distinct) out.bytes += size;
+    out.holds_digest = distinct.contains(digest.str());
+    return out;
+  }
+
   Status link_blob(RepositoryId id, const oci::Digest& digest, std::uint64_t size,
                    std::int64_t now_ms) override {
     std::unique_lock lock(mu_);

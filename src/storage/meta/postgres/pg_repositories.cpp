@@ -251,6 +251,29 @@ Result<std::uint64_t> PostgresMetaStore::count_manifests(RepositoryId id) {
   });
 }
 
+Result<std::uint64_t> PostgresMetaStore::count_repositories(std::string_view registry) {
+  return read([&](Connection& c) -> Result<std::uint64_t> {
+    auto rows = BERTH_TRY(
+        c.query("SELECT count(*) FROM repositories WHERE registry = $1", Params().text(registry)));
+    return static_cast<std::uint64_t>(rows.int64(0, 0));
+  });
+}
+
+Result<RegistryStorage> PostgresMetaStore::registry_storage(std::string_view registry,
+                                                           const oci::Digest& digest) {
+  // Each digest once (a blob's size is the same in every link); sum(bigint)
+  // is numeric: cast back, the total fits an int8 for any disk.
+  return read([&](Connection& c) -> Result<RegistryStorage> {
+    auto rows = BERTH_TRY(
+        c.query("SELECT coalesce(sum(size), 0)::bigint, coalesce(bool_or(digest = $2), false) "
+                "FROM (SELECT b.digest, max(b.size) AS size FROM repositories r "
+                "JOIN blob_links b ON b.repository_id = r.id WHERE r.registry = $1 "
+                "GROUP BY b.digest) AS distinct_blobs",
+                Params().text(registry).text(digest.str())));
+    return RegistryStorage{static_cast<std::uint64_t>(rows.int64(0, 0)), rows.int64(0, 1) != 0};
+  });
+}
+
 // ---- blob links ----
 //
 // Linking takes the blob's shared lock and then checks for a tombstone

@@ -403,6 +403,32 @@ Result<std::uint64_t> SqliteMetaStore::count_manifests(RepositoryId id) {
   });
 }
 
+Result<std::uint64_t> SqliteMetaStore::count_repositories(std::string_view registry) {
+  return read([&](Connection& c) -> Result<std::uint64_t> {
+    auto stmt = BERTH_TRY(c.prepare("SELECT count(*) FROM repositories WHERE registry = ?1"));
+    stmt.bind(1, registry);
+    BERTH_TRY(stmt.step());
+    return static_cast<std::uint64_t>(stmt.column_int64(0));
+  });
+}
+
+Result<RegistryStorage> SqliteMetaStore::registry_storage(std::string_view registry,
+                                                         const oci::Digest& digest) {
+  // The registry's repositories, then each one's links by the primary key's
+  // prefix: no scan of other registries' links. Each digest once.
+  return read([&](Connection& c) -> Result<RegistryStorage> {
+    auto stmt = BERTH_TRY(
+        c.prepare("SELECT coalesce(sum(size), 0), coalesce(max(digest = ?2), 0) "
+                  "FROM (SELECT b.digest AS digest, max(b.size) AS size FROM repositories r "
+                  "JOIN blob_links b ON b.repository_id = r.id WHERE r.registry = ?1 "
+                  "GROUP BY b.digest)"));
+    stmt.bind(1, registry).bind(2, digest.str());
+    BERTH_TRY(stmt.step());
+    return RegistryStorage{static_cast<std::uint64_t>(stmt.column_int64(0)),
+                           stmt.column_int64(1) != 0};
+  });
+}
+
 // ---- blob links ----
 
 namespace {

@@ -89,6 +89,9 @@ class SqliteMetaStore final : public MetaStore {
   Result<std::vector<std::string>> list_registries(std::string_view after,
                                                    std::size_t limit) override;
   Result<std::uint64_t> count_manifests(RepositoryId id) override;
+  Result<std::uint64_t> count_repositories(std::string_view registry) override;
+  Result<RegistryStorage> registry_storage(std::string_view registry,
+                                           const oci::Digest& digest) override;
 
   Status link_blob(RepositoryId repo, const oci::Digest& digest, std::uint64_t size,
                    std::int64_t now_ms) override;
