@@ -425,6 +425,8 @@ def main():
     p = dict(PARAMS["quick" if args.quick else "full"])
     if args.rounds:
         p["rounds"] = args.rounds
+    # Servers run in their own temp directories: a relative path would not resolve there.
+    args.berth = os.path.abspath(args.berth)
     if not os.access(args.berth, os.X_OK):
         sys.exit(f"no berth binary at {args.berth}; build it first (make bench does)")
 
