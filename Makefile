@@ -47,6 +47,7 @@ clean:
 # and moto_server on 127.0.0.1, from an optimised build of its own.
 # `make bench` runs the full harness (several alternating rounds, ~15 min);
 # `make bench-quick` is the < 1 minute smoke test. Extra flags: BENCH_ARGS=...
+# The scale, gc and s3 families run only when named: BENCH_ARGS="--only s3".
 BENCH_BUILD_DIR ?= build-bench
 
 .PHONY: bench bench-quick bench-build

@@ -5,6 +5,7 @@ Distribution (OCI /v2/) and moto_server (ECR API) on 127.0.0.1.
     bench/run.py [--quick] [--rounds N] [--only oci,ecr,KEY...] [--berth PATH]
     bench/run.py [--quick] --only scale    # large stores (berthbench/scale.py); only on request
     bench/run.py [--quick] --only gc       # garbage collection vs Distribution (berthbench/gc.py)
+    bench/run.py [--quick] --only s3       # PostgreSQL + S3 (RGW) vs Distribution on S3 (berthbench/s3.py)
 
 Every server gets a fresh temp store. Workloads alternate between the two
 systems (A B in odd rounds, B A in even ones), several rounds; the table
@@ -26,7 +27,7 @@ import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from berthbench import ecr, gc, limits, oci, report, scale  # noqa: E402
+from berthbench import ecr, gc, limits, oci, report, s3, scale  # noqa: E402
 from berthbench.procs import Berth, Distribution, Moto, real_python  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -128,6 +129,10 @@ def t_info(a, b, sp, lim):
     return None, "informational"
 
 
+def t_flat(a, b, sp, lim):
+    return a.get("flat"), "flat: <= 1.5x the empty database's startup + 50 ms"
+
+
 def t_reclaimed(a, b, sp, lim):
     """berth frees exactly the own blobs of the dropped manifests (its
     manifests live in metadata); Distribution's count adds the manifests'
@@ -144,6 +149,26 @@ GC_WORKLOADS = [
     ("gc_pull_p99", "GC: pull p99, berth gc beside / without", t_p99_ratio(2)),
     ("gc_inproc_push_p99", "GC: push p99, sweep in serve / without", t_p99_ratio(2)),
     ("gc_inproc_pull_p99", "GC: pull p99, sweep in serve / without", t_p99_ratio(2)),
+]
+
+
+# Run only when --only names s3 (berthbench/s3.py): berth on PostgreSQL + an
+# RGW bucket vs Distribution's s3 driver on another bucket of the same RGW
+# (issue 10, section 5).
+S3_WORKLOADS = [
+    ("s3_push_monolithic", "S3: push 1 blob monolithic (GB/s)", t_speedup(1.5)),
+    ("s3_push_chunked", "S3: push 1 blob in chunks (GB/s)", t_speedup(1.5)),
+    ("s3_pull", "S3: pull 1 blob (GB/s)", t_speedup(1.2)),
+    ("s3_manifest_get", "S3: GET manifest by tag", t_speedup(10)),
+    ("s3_head_blob", "S3: HEAD blob (ab -k)", t_speedup(10)),
+    ("s3_tag_push", "S3: tag pushes, 16-parallel", t_info),
+    ("s3_tags_list", "S3: tags/list whole (ms)", t_speedup(20)),
+    ("s3_catalog", "S3: catalog walk, n=1000 (ms)", t_speedup(20)),
+    ("s3_scale_1", "S3: manifest GET, haproxy + 1 berth", t_none),
+    ("s3_scale_2", "S3: manifest GET, haproxy + 2 berth", t_none),
+    ("s3_scale_3", "S3: manifest GET, haproxy + 3 berth", t_none),
+    ("s3_startup_empty", "S3: startup, empty PostgreSQL (ms)", t_info),
+    ("s3_startup_filled", "S3: startup, filled PostgreSQL (ms)", t_flat),
 ]
 
 
@@ -232,6 +257,12 @@ def want_gc(args):
     """The GC workload fills two stores of up to a million blobs each, so it
     runs only when --only names it."""
     return bool(args.only) and "gc" in args.only.split(",")
+
+
+def want_s3(args):
+    """The S3 family starts a Ceph RGW and a PostgreSQL and pushes gigabytes
+    through them, so it runs only when --only names it."""
+    return bool(args.only) and "s3" in args.only.split(",")
 
 
 def run_oci(args, p, workdir, rows, servers):
@@ -345,7 +376,8 @@ def versions(args):
 def all_workloads():
     return [(k, l, "berth", "distribution", t) for k, l, t in OCI_WORKLOADS] + \
            [(k, l, "berth-ecr", "moto", t) for k, l, t in ECR_WORKLOADS] + \
-           [(k, l, "berth", "distribution", t) for k, l, t in GC_WORKLOADS]
+           [(k, l, "berth", "distribution", t) for k, l, t in GC_WORKLOADS] + \
+           [(k, l, "berth", "distribution", t) for k, l, t in S3_WORKLOADS]
 
 
 def reprint(path):
@@ -366,14 +398,16 @@ def reprint(path):
         print(scale.table(d["scale"]))
     if d.get("gc"):
         print(gc.text(d["gc"]))
+    if d.get("s3"):
+        print(s3.text(d["s3"]))
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="small sizes, 1 round, < 1 minute")
     ap.add_argument("--rounds", type=int, help="override the number of rounds")
-    ap.add_argument("--only", help="comma list of families (limits,oci,ecr,scale,gc) or "
-                    "workload keys; scale and gc run only when named here")
+    ap.add_argument("--only", help="comma list of families (limits,oci,ecr,scale,gc,s3) or "
+                    "workload keys; scale, gc and s3 run only when named here")
     ap.add_argument("--berth", default=os.path.join(ROOT, "build-bench", "src", "app", "berth"))
     ap.add_argument("--scale-fill", help="berth_scale_fill for --only scale,gc (default: the one "
                     "in --berth's build tree, <build>/bench/scale/berth_scale_fill)")
@@ -391,6 +425,8 @@ def main():
     p = dict(PARAMS["quick" if args.quick else "full"])
     if args.rounds:
         p["rounds"] = args.rounds
+    # Servers run in their own temp directories: a relative path would not resolve there.
+    args.berth = os.path.abspath(args.berth)
     if not os.access(args.berth, os.X_OK):
         sys.exit(f"no berth binary at {args.berth}; build it first (make bench does)")
 
@@ -402,7 +438,7 @@ def main():
     workdir = tempfile.mkdtemp(prefix="berth-bench-", dir=args.workdir)
     log(f"berth bench ({'quick' if args.quick else 'full'}), workdir {workdir}, params {p}")
     rows, servers, lim = [], [], {}
-    scale_result = gc_result = None
+    scale_result = gc_result = s3_result = None
     t_start = time.perf_counter()
     try:
         berth = dist = big = None
@@ -424,13 +460,18 @@ def main():
             gc_rows, gc_result = gc.run(args.berth, workdir, args.quick, log, args.scale_fill,
                                         args.gc_manifests)
             rows += gc_rows
+        if want_s3(args):
+            s3_rows, s3_result = s3.run(args.berth, workdir, args.quick, log, args.scale_fill,
+                                        args.rounds)
+            rows += s3_rows
         for s in servers:
             s.note_idle(1.0 if args.quick else 5.0)
     finally:
         for s in servers:
             s.stop(keep=True)
     try:
-        report_run(args, p, started, t_start, lim, rows, servers, scale_result, gc_result)
+        report_run(args, p, started, t_start, lim, rows, servers, scale_result, gc_result,
+                   s3_result)
     finally:
         # Stores of a full run hold ~15 GB in ~80k files: removed last, once
         # the results are safe.
@@ -458,7 +499,8 @@ def berth_failures(rows):
     return [r for r in rows if str(r.get("system", "")).startswith("berth") and failed(r)]
 
 
-def report_run(args, p, started, t_start, lim, rows, servers, scale_result=None, gc_result=None):
+def report_run(args, p, started, t_start, lim, rows, servers, scale_result=None, gc_result=None,
+               s3_result=None):
     text, summary = report.table(all_workloads(), rows, lim, servers)
     mem_targets = []
     for s in servers:
@@ -480,6 +522,8 @@ def report_run(args, p, started, t_start, lim, rows, servers, scale_result=None,
         print(scale.table(scale_result))
     if gc_result:
         print(gc.text(gc_result))
+    if s3_result:
+        print(s3.text(s3_result))
     os.makedirs(args.out, exist_ok=True)
     path = os.path.join(args.out, f"{started:%Y%m%dT%H%M%S}{'-quick' if args.quick else ''}.json")
     with open(path, "w") as f:
@@ -488,7 +532,7 @@ def report_run(args, p, started, t_start, lim, rows, servers, scale_result=None,
                    "servers": {s.name: {"mem": s.mem, "startup_s": getattr(s, "startup_s", None)}
                                for s in servers},
                    "summary": summary, "rows": rows, "scale": scale_result,
-                   "gc": gc_result}, f, indent=1,
+                   "gc": gc_result, "s3": s3_result}, f, indent=1,
                   default=str)
     print(f"results: {path}")
 

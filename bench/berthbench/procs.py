@@ -132,10 +132,15 @@ class Server:
     def ready_path(self):
         return "/v2/"
 
+    def environment(self):
+        """The server's environment (None: ours)."""
+        return None
+
     def start(self, timeout=30):
         cmd = self.command()
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, cwd=self.workdir)
+                                     stdin=subprocess.DEVNULL, cwd=self.workdir,
+                                     env=self.environment())
         t0 = time.perf_counter()
         deadline = time.time() + timeout
         while time.time() < deadline:

@@ -41,7 +41,8 @@ def summarise(rows, key, system):
             out[f] = statistics.median(xs)
     errs = sum(r.get("errors", 0) for r in sel)
     out["errors"] = errs
-    for f in ("pages", "tags_returned", "pagination_honoured", "check", "first_error",
+    for f in ("pages", "tags_returned", "pagination_honoured", "check", "first_error", "flat",
+              "repositories_returned", "peak_rss_mib",
               "partial_failures", "first_partial_failure"):
         if f in sel[-1]:
             out[f] = sel[-1][f]
