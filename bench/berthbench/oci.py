@@ -327,28 +327,35 @@ def tags_list(server, ctx, seconds):
     return d
 
 
-def tags_list_paged(server, ctx, seconds, n=100):
-    first = f"/v2/{ctx['repo']}/tags/list?n={n}"
-    stats = {"pages": 0, "tags": 0, "page_lat": []}
-
+def make_page_walker(first, key, stats, what):
+    """A `walk(conn)` for _repeat_for: GETs `first`, then each Link rel=next,
+    to the end; counts pages in stats["pages"] and the `key` entries of the
+    bodies in stats[key], each page's latency in stats["page_lat"]."""
     async def walk(conn):
-        target, pages, tags = first, 0, 0
+        target, pages, entries = first, 0, 0
         while target:
             t0 = time.perf_counter()
             r = await conn.request("GET", target)
             stats["page_lat"].append(time.perf_counter() - t0)
             if r.status != 200:
-                return f"tags/list page {r.status}"
+                return f"{what} page {r.status} {r.body[:200]!r}"
             pages += 1
-            tags += len(json.loads(r.body).get("tags") or [])
+            entries += len(json.loads(r.body).get(key) or [])
             link = r.header("link")
             target = None
             if link and 'rel="next"' in link:
                 target = httpc.path_of(link.split(";")[0].strip().strip("<>"))
             if pages > 10000:
                 return "pagination does not end"
-        stats["pages"], stats["tags"] = pages, tags
+        stats["pages"], stats[key] = pages, entries
         return True
+    return walk
+
+
+def tags_list_paged(server, ctx, seconds, n=100):
+    first = f"/v2/{ctx['repo']}/tags/list?n={n}"
+    stats = {"pages": 0, "tags": 0, "page_lat": []}
+    walk = make_page_walker(first, "tags", stats, "tags/list")
     with Meter(server) as m:
         lat, failures = _repeat_for(server.port, seconds, walk)
     lat.sort()

@@ -39,7 +39,6 @@ Rows go into the run's "rows" with system "berth" / "distribution"; the rest
 (sizes, versions, memory, the scale-out and startup details) under "s3".
 """
 
-import json
 import os
 import shutil
 import statistics
@@ -247,26 +246,8 @@ def make_repositories(server, ctx, count, config, layer):
 def catalog_walk(server, seconds, n=1000):
     """Walks /v2/_catalog?n=1000 to the end, following Link, repeatedly for
     `seconds`; value = median ms per whole walk."""
-    stats = {"pages": 0, "repos": 0, "page_lat": []}
-
-    async def walk(conn):
-        target, pages, repos = f"/v2/_catalog?n={n}", 0, 0
-        while target:
-            t0 = time.perf_counter()
-            r = await conn.request("GET", target)
-            stats["page_lat"].append(time.perf_counter() - t0)
-            if r.status != 200:
-                return f"catalog page {r.status} {r.body[:200]!r}"
-            pages += 1
-            repos += len(json.loads(r.body).get("repositories") or [])
-            link = r.header("link")
-            target = None
-            if link and 'rel="next"' in link:
-                target = httpc.path_of(link.split(";")[0].strip().strip("<>"))
-            if pages > 10000:
-                return "pagination does not end"
-        stats["pages"], stats["repos"] = pages, repos
-        return True
+    stats = {"pages": 0, "repositories": 0, "page_lat": []}
+    walk = oci.make_page_walker(f"/v2/_catalog?n={n}", "repositories", stats, "catalog")
     with Meter(server) as m:
         lat, failures = oci._repeat_for(server.port, seconds, walk)
     lat.sort()
@@ -277,7 +258,7 @@ def catalog_walk(server, seconds, n=1000):
               "cpu_per_unit": m.server_cpu / max(len(lat), 1) * 1e6, "cpu_unit": "cpu-µs/walk",
               "client_cpu_per_unit": m.client_cpu / max(len(lat), 1) * 1e6,
               "p99_ms": httpc.percentile(lat, 99) * 1000, "pages": stats["pages"],
-              "repositories_returned": stats["repos"], "walks": len(lat),
+              "repositories_returned": stats["repositories"], "walks": len(lat),
               "requests": len(pl), "errors": len(failures)})
     if failures:
         d["first_error"] = str(failures[0])[:300]
