@@ -64,6 +64,22 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+def backends_required() -> bool:
+    """Set by scripts/test-backends/with-backends.sh: a missing backend
+    server fails the run instead of skipping its cases."""
+    return os.environ.get("BERTH_REQUIRE_BACKENDS") == "1"
+
+
+def parse_exports(text: str) -> dict[str, str]:
+    """The `export KEY='value'` lines a scripts/test-backends/*.sh start prints."""
+    out = {}
+    for line in text.splitlines():
+        if line.startswith("export "):
+            key, _, value = line[len("export "):].partition("=")
+            out[key] = value.strip("'")
+    return out
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))

@@ -36,19 +36,6 @@ SCRIPT = conftest.REPO_ROOT / "scripts" / "test-backends" / "postgres.sh"
 PSQL = shutil.which("psql") or "/usr/bin/psql"
 
 
-def backends_required() -> bool:
-    return os.environ.get("BERTH_REQUIRE_BACKENDS") == "1"
-
-
-def parse_exports(text: str) -> dict[str, str]:
-    out = {}
-    for line in text.splitlines():
-        if line.startswith("export "):
-            key, _, value = line[len("export "):].partition("=")
-            out[key] = value.strip("'")
-    return out
-
-
 @pytest.fixture(scope="module")
 def pg_server() -> str:
     """The admin URL of a PostgreSQL server (a superuser, database `postgres`)."""
@@ -63,11 +50,11 @@ def pg_server() -> str:
     p = subprocess.run([str(SCRIPT), "start"], capture_output=True, text=True, env=env, timeout=120)
     if p.returncode != 0:
         msg = f"cannot start PostgreSQL with {SCRIPT}: {p.stderr.strip()}"
-        if backends_required():
+        if conftest.backends_required():
             pytest.fail(msg)
         pytest.skip(msg)
     try:
-        yield parse_exports(p.stdout)["BERTH_TEST_POSTGRES_URL"]
+        yield conftest.parse_exports(p.stdout)["BERTH_TEST_POSTGRES_URL"]
     finally:
         subprocess.run([str(SCRIPT), "stop"], capture_output=True, env=env, timeout=60)
 

@@ -16,11 +16,9 @@ berth_only: Distribution's S3 driver is not what this exercises.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import secrets
 import subprocess
-import time
 from pathlib import Path
 
 import boto3
@@ -38,19 +36,6 @@ SCRIPT = conftest.REPO_ROOT / "scripts" / "test-backends" / "rgw.sh"
 MiB = 1 << 20
 
 
-def backends_required() -> bool:
-    return os.environ.get("BERTH_REQUIRE_BACKENDS") == "1"
-
-
-def parse_exports(text: str) -> dict[str, str]:
-    out = {}
-    for line in text.splitlines():
-        if line.startswith("export "):
-            key, _, value = line[len("export "):].partition("=")
-            out[key] = value.strip("'")
-    return out
-
-
 @pytest.fixture(scope="session")
 def rgw():
     """The gateway's BERTH_TEST_S3_* variables (and BERTH_TEST_RGW_STATE when
@@ -65,11 +50,11 @@ def rgw():
     if p.returncode != 0:
         subprocess.run([str(SCRIPT), "stop"], capture_output=True, env=env, timeout=60)
         msg = f"cannot start Ceph RGW with {SCRIPT}: {p.stderr.strip()[-2000:]}"
-        if backends_required():
+        if conftest.backends_required():
             pytest.fail(msg)
         pytest.skip(msg)
     try:
-        yield parse_exports(p.stdout)
+        yield conftest.parse_exports(p.stdout)
     finally:
         subprocess.run([str(SCRIPT), "stop"], capture_output=True, env=env, timeout=60)
 

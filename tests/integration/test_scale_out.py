@@ -80,15 +80,6 @@ class Topology:
         return args
 
 
-def parse_exports(text: str) -> dict[str, str]:
-    out = {}
-    for line in text.splitlines():
-        if line.startswith("export "):
-            key, _, value = line[len("export "):].partition("=")
-            out[key] = value.strip("'")
-    return out
-
-
 @pytest.fixture(scope="module")
 def topology():
     missing = [tool for tool in ("haproxy", "psql") if shutil.which(tool) is None]
@@ -105,7 +96,7 @@ def topology():
                        timeout=180)
     try:
         assert p.returncode == 0, f"scale-out-local.sh start failed:\n{p.stderr}"
-        yield Topology(parse_exports(p.stdout))
+        yield Topology(conftest.parse_exports(p.stdout))
     finally:
         subprocess.run([str(SCRIPT), "stop"], capture_output=True, env=env, timeout=120)
 
