@@ -178,6 +178,11 @@ void add_limit_options(CLI::App& serve, Config& c) {
                    "Quota: images (manifests, tagged or not) per repository (0 = no quota)")
       ->envname("BERTH_MAX_IMAGES_PER_REPOSITORY")
       ->capture_default_str();
+  serve.add_option("--max-layer-parts-per-upload", c.max_layer_parts_per_upload,
+                   "Quota: parts of one upload (ECR UploadLayerPart calls, /v2/ PATCH chunks) "
+                   "(0 = no quota)")
+      ->envname("BERTH_MAX_LAYER_PARTS_PER_UPLOAD")
+      ->capture_default_str();
   serve.add_option("--storage-quota-bytes", c.storage_quota_bytes,
                    "Quota: bytes of the distinct blobs linked in a registry's repositories; "
                    "an upload or mount past it is refused (0 = no quota)")

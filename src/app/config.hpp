@@ -67,6 +67,7 @@ struct Config {
   // Quotas per registry (registry/quotas.hpp); 0 = off.
   std::uint64_t max_repositories_per_registry = 100000;  // ECR's default
   std::uint64_t max_images_per_repository = 100000;      // ECR's default
+  std::uint64_t max_layer_parts_per_upload = 4200;       // ECR's default
   std::uint64_t storage_quota_bytes = 0;                 // berth's own
 
   // ---- authentication and ECR ----

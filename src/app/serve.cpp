@@ -241,7 +241,8 @@ int run_serve(const Config& config) {
   if (dispatcher) registry_options.events = dispatcher->sink();
   registry_options.allow_sparse_indexes = config.allow_sparse_indexes;
   registry_options.quotas = {config.max_repositories_per_registry,
-                             config.max_images_per_repository, config.storage_quota_bytes};
+                             config.max_images_per_repository,
+                             config.max_layer_parts_per_upload, config.storage_quota_bytes};
   if (config.blob_redirect) registry_options.blob_redirect_ttl = kBlobRedirectTtl;
   asio::io_context io;
   asio::thread_pool blocking(config.blocking_threads);

@@ -23,6 +23,15 @@ Status exceeded(std::string_view quota, std::uint64_t value, std::string detail)
 
 }  // namespace
 
+Status check_layer_parts_quota(const Quotas& quotas, std::uint64_t parts_so_far,
+                               std::string_view upload_id) {
+  if (quotas.max_layer_parts_per_upload == 0 || parts_so_far < quotas.max_layer_parts_per_upload) {
+    return ok();
+  }
+  return exceeded("layer parts per upload", quotas.max_layer_parts_per_upload,
+                  std::string(upload_id));
+}
+
 Status check_repository_quota(meta::MetaStore& meta, const Quotas& quotas,
                               std::string_view registry, std::string_view name) {
   if (quotas.max_repositories_per_registry == 0) return ok();

@@ -26,6 +26,9 @@ namespace berth::registry {
 struct Quotas {
   std::uint64_t max_repositories_per_registry = 100000;
   std::uint64_t max_images_per_repository = 100000;  // manifests, tagged or not
+  // ECR's "Layer parts" (4,200): the saved parts of one upload, ECR
+  // UploadLayerPart calls and /v2/ PATCH chunks alike.
+  std::uint64_t max_layer_parts_per_upload = 4200;
   // berth's own: the bytes of the distinct blobs linked in the registry
   // (MetaStore::registry_storage); blobs not linked anywhere (an upload
   // under way, garbage awaiting the collector) do not count.
@@ -44,6 +47,11 @@ Status check_repository_quota(storage::meta::MetaStore& meta, const Quotas& quot
 // (a re-push, a new tag) takes no new slot.
 Status check_image_quota(storage::meta::MetaStore& meta, const Quotas& quotas,
                          const storage::meta::RepositoryRecord& repo, const oci::Digest& digest);
+
+// Before a part is appended to an upload that has `parts_so_far` saved
+// parts (UploadRecord::parts). Counts nothing: the record is at hand.
+Status check_layer_parts_quota(const Quotas& quotas, std::uint64_t parts_so_far,
+                               std::string_view upload_id);
 
 // Before blob `digest` of `size` bytes is linked into `repo`: a blob already
 // linked anywhere in the registry adds nothing.

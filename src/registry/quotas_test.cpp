@@ -63,7 +63,7 @@ bool is_quota(const R& r) {
 
 class RepositoryQuota : public QuotasTest {
  protected:
-  RepositoryQuota() : QuotasTest(Quotas{2, 0, 0}) {}
+  RepositoryQuota() : QuotasTest(Quotas{.max_repositories_per_registry = 2}) {}
 };
 
 TEST_F(RepositoryQuota, RefusesTheRepositoryPastTheQuotaOnEveryPath) {
@@ -92,7 +92,7 @@ TEST_F(RepositoryQuota, RefusesTheRepositoryPastTheQuotaOnEveryPath) {
 
 class ImageQuota : public QuotasTest {
  protected:
-  ImageQuota() : QuotasTest(Quotas{0, 2, 0}) {}
+  ImageQuota() : QuotasTest(Quotas{.max_images_per_repository = 2}) {}
 };
 
 TEST_F(ImageQuota, RefusesANewImageButNotARepushOrANewTag) {
@@ -119,7 +119,7 @@ TEST_F(ImageQuota, RefusesANewImageButNotARepushOrANewTag) {
 
 class StorageQuota : public QuotasTest {
  protected:
-  StorageQuota() : QuotasTest(Quotas{0, 0, 10}) {}
+  StorageQuota() : QuotasTest(Quotas{.storage_quota_bytes = 10}) {}
 };
 
 TEST_F(StorageQuota, RefusesTheUploadThatWouldPassItAndLeavesNothing) {
@@ -167,10 +167,37 @@ TEST_F(StorageQuota, AMountFromAnotherRegistryTakesRoomAndARefusalLinksNothing) 
   EXPECT_TRUE(registry_.mount_blob({"other:us-east-1", "copy"}, source, sha256_of("1234567")));
 }
 
+class LayerPartsQuota : public QuotasTest {
+ protected:
+  LayerPartsQuota() : QuotasTest(Quotas{.max_layer_parts_per_upload = 2}) {}
+};
+
+TEST_F(LayerPartsQuota, RefusesThePartPastItAndKeepsTheUploadWhole) {
+  const RepositoryRef repo{registry_id_, "team/app"};
+  auto started = registry_.begin_upload(repo);
+  ASSERT_TRUE(started) << started.error().message;
+  const std::string& id = started->id;
+  ASSERT_TRUE(testing::append_chunk(registry_, repo, id, "abc"));
+  ASSERT_TRUE(testing::append_chunk(registry_, repo, id, ""));  // adds no part
+  ASSERT_TRUE(testing::append_chunk(registry_, repo, id, "def"));
+  auto third = testing::append_chunk(registry_, repo, id, "ghi");
+  ASSERT_TRUE(is_quota(third));
+  EXPECT_NE(third.error().message.find("'layer parts per upload' of 2"), std::string::npos);
+  // The refused part was not written; what was saved can still be committed.
+  auto status = registry_.upload_status(repo, id);
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status->size, 6u);
+  EXPECT_TRUE(testing::commit_upload(registry_, repo, id, sha256_of("abcdef")));
+  EXPECT_TRUE(registry_.stat_blob(repo, sha256_of("abcdef")));
+  // Another upload starts at zero parts.
+  EXPECT_TRUE(push(repo, "a whole blob in one part"));
+}
+
 TEST(QuotaDefaults, AreEcrsAndStorageIsOff) {
   Quotas quotas;
   EXPECT_EQ(quotas.max_repositories_per_registry, 100000u);
   EXPECT_EQ(quotas.max_images_per_repository, 100000u);
+  EXPECT_EQ(quotas.max_layer_parts_per_upload, 4200u);
   EXPECT_EQ(quotas.storage_quota_bytes, 0u);
 }
 

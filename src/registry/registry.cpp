@@ -177,7 +177,7 @@ boost::asio::awaitable<Result<std::unique_ptr<UploadSession>>> Registry::begin_u
       return std::unexpected(writer.error());
     }
     return std::make_unique<UploadSession>(*this, std::move(record), upload.id, holder,
-                                           std::move(*writer));
+                                           std::move(*writer), upload.parts);
   };
   co_return co_await offload(blocking_, begin);
 }
@@ -206,7 +206,7 @@ boost::asio::awaitable<Result<std::unique_ptr<UploadSession>>> Registry::open_up
       return std::unexpected(writer.error());
     }
     return std::make_unique<UploadSession>(*this, std::move(record), upload->id, holder,
-                                           std::move(*writer));
+                                           std::move(*writer), upload->parts);
   };
   co_return co_await offload(blocking_, open);
 }

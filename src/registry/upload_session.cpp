@@ -44,13 +44,15 @@ asio::awaitable<Result<std::size_t>> fill(ByteSource& source, std::span<char> bu
 
 UploadSession::UploadSession(Registry& registry, storage::meta::RepositoryRecord repository,
                              std::string id, std::string lease_holder,
-                             std::unique_ptr<blob::BlobWriter> writer)
+                             std::unique_ptr<blob::BlobWriter> writer,
+                             std::uint64_t parts_so_far)
     : registry_(registry),
       repository_(std::move(repository)),
       id_(std::move(id)),
       lease_holder_(std::move(lease_holder)),
       writer_(std::move(writer)),
-      lease_renewed_at_(std::chrono::steady_clock::now()) {}
+      lease_renewed_at_(std::chrono::steady_clock::now()),
+      parts_so_far_(parts_so_far) {}
 
 UploadSession::~UploadSession() {
   if (!writer_) return;
@@ -97,6 +99,13 @@ asio::awaitable<Result<std::uint64_t>> UploadSession::append(ByteSource& source)
   std::uint64_t appended = 0;
 
   Result<std::size_t> filled = co_await fill(source, filling);
+  if (filled && *filled > 0) {
+    // An empty chunk adds no part (and so is never refused).
+    if (Status room = check_layer_parts_quota(registry_.options_.quotas, parts_so_far_, id_);
+        !room) {
+      filled = std::unexpected(std::move(room).error());
+    }
+  }
   if (!filled) {
     co_await release();
     co_return std::unexpected(std::move(filled).error());
@@ -130,7 +139,10 @@ asio::awaitable<Result<std::uint64_t>> UploadSession::append(ByteSource& source)
 
 asio::awaitable<Status> UploadSession::append(std::span<const char> bytes) {
   BERTH_CO_TRY_STATUS(check_live());
-  Status wrote = co_await write(bytes);
+  Status wrote = bytes.empty()
+                     ? ok()
+                     : check_layer_parts_quota(registry_.options_.quotas, parts_so_far_, id_);
+  if (wrote) wrote = co_await write(bytes);
   if (!wrote) co_await release();
   co_return wrote;
 }

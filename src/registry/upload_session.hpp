@@ -53,8 +53,11 @@ struct UploadStatus {
 
 class UploadSession {
  public:
+  // `parts_so_far`: the upload's saved parts (UploadRecord::parts), for the
+  // layer-parts quota an append checks.
   UploadSession(Registry& registry, storage::meta::RepositoryRecord repository, std::string id,
-                std::string lease_holder, std::unique_ptr<storage::blob::BlobWriter> writer);
+                std::string lease_holder, std::unique_ptr<storage::blob::BlobWriter> writer,
+                std::uint64_t parts_so_far);
   ~UploadSession();
   UploadSession(const UploadSession&) = delete;
   UploadSession& operator=(const UploadSession&) = delete;
@@ -100,6 +103,7 @@ class UploadSession {
   std::string lease_holder_;
   std::unique_ptr<storage::blob::BlobWriter> writer_;  // null once spent
   std::chrono::steady_clock::time_point lease_renewed_at_;
+  std::uint64_t parts_so_far_;
 };
 
 }  // namespace berth::registry

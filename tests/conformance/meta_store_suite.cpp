@@ -813,6 +813,29 @@ TEST_P(MetaStoreConformance, UploadLeaseExcludesOthersUntilReleasedOrExpired) {
   EXPECT_TRUE(has_code(store().release_upload_lease("nope", "x", 1), ErrorCode::kUploadNotFound));
 }
 
+TEST_P(MetaStoreConformance, UploadPartsCountTheSavesThatGrewIt) {
+  RepositoryId repo = make_repo(store(), "r");
+  ASSERT_TRUE(is_ok(store().create_upload({"u1", repo, kNow})));
+  EXPECT_EQ(store().get_upload("u1")->parts, 0u);
+  auto save = [&](std::string holder, std::optional<std::uint64_t> size) {
+    ASSERT_TRUE(is_ok(store().acquire_upload_lease("u1", holder, kNow, 1000)));
+    ASSERT_TRUE(is_ok(store().release_upload_lease("u1", holder, size)));
+  };
+  save("a", 100);
+  save("b", 250);
+  EXPECT_EQ(store().get_upload("u1")->parts, 2u);
+  // Nothing written (an empty chunk), a release without a size, or a
+  // release by a request that does not hold the lease: no part.
+  save("c", 250);
+  save("d", std::nullopt);
+  ASSERT_TRUE(is_ok(store().release_upload_lease("u1", "not-holding", 999)));
+  ASSERT_OK_AND_ASSIGN(after, store().acquire_upload_lease("u1", "e", kNow, 1000));
+  EXPECT_EQ(after.parts, 2u);
+  EXPECT_EQ(after.saved_size, 250u);
+  ASSERT_TRUE(is_ok(store().release_upload_lease("u1", "e", 300)));
+  EXPECT_EQ(store().get_upload("u1")->parts, 3u);
+}
+
 TEST_P(MetaStoreConformance, ClearingLeasesFreesEveryUploadAndKeepsSavedSizes) {
   RepositoryId repo = make_repo(store(), "r");
   ASSERT_TRUE(is_ok(store().create_upload({"a", repo, kNow})));

@@ -1,5 +1,5 @@
 """Quotas (issue 12: --max-repositories-per-registry, --max-images-per-repository,
---storage-quota-bytes) with real clients: boto3 and the aws CLI on the ECR API, the /v2/
+--max-layer-parts-per-upload, --storage-quota-bytes) with real clients: boto3 and the aws CLI on the ECR API, the /v2/
 HTTP API with an ECR registry password. Past a quota the ECR API answers
 LimitExceededException and /v2/ 403 DENIED, each with a message naming the quota; what
 was refused leaves nothing behind, and what takes no new room (a re-push, a new tag, a
@@ -18,12 +18,18 @@ pytestmark = pytest.mark.berth_only
 REPOS = 2
 IMAGES = 2
 STORAGE = 4096
+PARTS = 3
 
 
 @pytest.fixture(scope="module")
 def counted(ecr_berth_factory):
     return ecr_berth_factory("quota-counts", extra=[
         "--max-repositories-per-registry", str(REPOS), "--max-images-per-repository", str(IMAGES)])
+
+
+@pytest.fixture(scope="module")
+def parted(ecr_berth_factory):
+    return ecr_berth_factory("quota-parts", extra=["--max-layer-parts-per-upload", str(PARTS)])
 
 
 @pytest.fixture(scope="module")
@@ -132,3 +138,34 @@ def test_storage_bytes_per_registry(sized):
     c.create_repository(repositoryName="store-d")
     sized.upload_blob("store-d", over)
     assert oci.head_blob("store-d", sha256_digest(over)).status_code == 200
+
+
+def test_layer_parts_per_upload(parted):
+    c = parted.client()
+    c.create_repository(repositoryName="parts")
+    data = bytes(range(256)) * 4
+    digest = sha256_digest(data)
+    uid = c.initiate_layer_upload(repositoryName="parts")["uploadId"]
+    for n in range(PARTS):
+        part = data[n * 100:(n + 1) * 100]
+        c.upload_layer_part(repositoryName="parts", uploadId=uid, partFirstByte=n * 100,
+                            partLastByte=n * 100 + 99, layerPartBlob=part)
+    with raises_ecr("LimitExceededException",
+                    message=quota_message("layer parts per upload", PARTS)):
+        c.upload_layer_part(repositoryName="parts", uploadId=uid, partFirstByte=PARTS * 100,
+                            partLastByte=len(data) - 1, layerPartBlob=data[PARTS * 100:])
+    # the parts before it stand: the upload completes with what it holds
+    short = data[:PARTS * 100]
+    done = c.complete_layer_upload(repositoryName="parts", uploadId=uid,
+                                   layerDigests=[sha256_digest(short)])
+    assert done["layerDigest"] == sha256_digest(short)
+    # /v2/ chunks are parts too
+    oci = v2(parted)
+    loc = oci.begin("parts")
+    for n in range(PARTS):
+        r = oci.patch(loc, data[n * 100:(n + 1) * 100], n * 100)
+        assert r.status_code == 202, (r.status_code, r.text)
+        loc = oci.abs_location(r)
+    denied_naming(oci.patch(loc, data[PARTS * 100:], PARTS * 100), "layer parts per upload", PARTS)
+    # a whole blob in one request is one part, however many parts came before elsewhere
+    assert oci.push_blob("parts", data) == digest

@@ -116,6 +116,9 @@ struct UploadRecord {
   // The size the last holder saved the upload at (release_upload_lease), so
   // a process can tell whether a writer it kept is still current.
   std::uint64_t saved_size = 0;
+  // How many saves grew the upload (release_upload_lease with a larger
+  // size): its parts so far, for the layer-parts quota.
+  std::uint64_t parts = 0;
 };
 
 // A blob waiting for the collector: its last reference went away (or it was
@@ -382,8 +385,9 @@ class MetaStore {
   // REQUIRES: no other process uses the store.
   virtual Result<std::uint64_t> clear_upload_leases() = 0;
   // Gives the lease up (when `holder` holds it; otherwise does nothing) and,
-  // when given, records the size the upload was saved at. kUploadNotFound
-  // when the upload is gone. Need not be durable.
+  // when given, records the size the upload was saved at, counting one more
+  // part when that size is larger than the last. kUploadNotFound when the
+  // upload is gone. Need not be durable.
   virtual Status release_upload_lease(std::string_view id, std::string_view holder,
                                       std::optional<std::uint64_t> saved_size) = 0;
   // kUploadNotFound when absent.

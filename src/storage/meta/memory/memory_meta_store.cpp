@@ -584,7 +584,10 @@ class MemoryMetaStore final : public MetaStore {
     if (record.lease_holder != holder) return ok();
     record.lease_holder.clear();
     record.lease_expires_at_ms = 0;
-    if (saved_size) record.saved_size = *saved_size;
+    if (saved_size) {
+      if (*saved_size > record.saved_size) ++record.parts;
+      record.saved_size = *saved_size;
+    }
     return ok();
   }
 

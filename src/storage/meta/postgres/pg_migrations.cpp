@@ -150,10 +150,16 @@ CREATE TABLE repository_documents (
 );
 )sql";
 
+// How many parts each upload has grown by, as in the SQLite store's 0006.
+constexpr std::string_view k0004UploadParts = R"sql(
+ALTER TABLE uploads ADD COLUMN parts bigint NOT NULL DEFAULT 0;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "0001_initial", k0001Initial},
     {2, "0002_garbage_collection", k0002GarbageCollection},
     {3, "0003_storage_classes_and_documents", k0003StorageClassesAndDocuments},
+    {4, "0004_upload_parts", k0004UploadParts},
 };
 
 static_assert([] {

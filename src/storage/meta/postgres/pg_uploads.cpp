@@ -18,7 +18,7 @@ namespace berth::storage::meta::postgres {
 namespace {
 
 constexpr std::string_view kUploadColumns =
-    "id, repository_id, started_at, lease_holder, lease_expires_at, saved_size";
+    "id, repository_id, started_at, lease_holder, lease_expires_at, saved_size, parts";
 
 // A CTE that makes the statement's own commit asynchronous when parameter
 // $<n> is true.
@@ -36,6 +36,7 @@ UploadRecord upload_at(const PgResult& rows, int row) {
   record.lease_holder = rows.text(row, 3);
   record.lease_expires_at_ms = rows.int64(row, 4);
   record.saved_size = static_cast<std::uint64_t>(rows.int64(row, 5));
+  record.parts = static_cast<std::uint64_t>(rows.int64(row, 6));
   return record;
 }
 
@@ -57,8 +58,8 @@ Status PostgresMetaStore::create_upload(const UploadRecord& upload) {
   return write(
       [&](Connection& c) -> Status {
         auto inserted = c.query(
-            "WITH " + lazy_commit(7) + " INSERT INTO uploads (" + std::string(kUploadColumns) +
-                ") SELECT $1, $2, $3, $4, $5, $6 FROM lazy",
+            "WITH " + lazy_commit(8) + " INSERT INTO uploads (" + std::string(kUploadColumns) +
+                ") SELECT $1, $2, $3, $4, $5, $6, $7 FROM lazy",
             Params()
                 .text(upload.id)
                 .int64(upload.repository)
@@ -66,6 +67,7 @@ Status PostgresMetaStore::create_upload(const UploadRecord& upload) {
                 .text(upload.lease_holder)
                 .int64(upload.lease_expires_at_ms)
                 .int64(static_cast<std::int64_t>(upload.saved_size))
+                .int64(static_cast<std::int64_t>(upload.parts))
                 .boolean(lazy));
         if (inserted) return ok();
         if (c.last_sqlstate() == sqlstate::kUniqueViolation) {
@@ -131,7 +133,8 @@ Status PostgresMetaStore::release_upload_lease(std::string_view id, std::string_
         params.boolean(lazy);
         auto released = BERTH_TRY(c.query(
             "WITH " + lazy_commit(4) + " UPDATE uploads SET lease_holder = '', "
-            "lease_expires_at = 0, saved_size = coalesce($3, saved_size) FROM lazy "
+            "lease_expires_at = 0, saved_size = coalesce($3, saved_size), "
+            "parts = parts + CASE WHEN $3 > saved_size THEN 1 ELSE 0 END FROM lazy "
             "WHERE id = $1 AND lease_holder = $2",
             params));
         if (released.affected() == 1) return ok();

@@ -153,12 +153,19 @@ CREATE TABLE repository_documents (
 ) WITHOUT ROWID;
 )sql";
 
+// How many parts each upload has grown by (MetaStore::release_upload_lease),
+// for the layer-parts quota.
+constexpr std::string_view k0006UploadParts = R"sql(
+ALTER TABLE uploads ADD COLUMN parts INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "0001_initial", k0001Initial},
     {2, "0002_registry_settings", k0002RegistrySettings},
     {3, "0003_upload_leases", k0003UploadLeases},
     {4, "0004_garbage_collection", k0004GarbageCollection},
     {5, "0005_storage_classes_and_documents", k0005StorageClassesAndDocuments},
+    {6, "0006_upload_parts", k0006UploadParts},
 };
 
 // migrate() indexes kMigrations by version: numbers must run 1, 2, 3, ...

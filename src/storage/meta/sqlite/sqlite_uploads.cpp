@@ -13,7 +13,7 @@ namespace berth::storage::meta::sqlite {
 namespace {
 
 constexpr std::string_view kUploadColumns =
-    "id, repository_id, started_at, lease_holder, lease_expires_at, saved_size";
+    "id, repository_id, started_at, lease_holder, lease_expires_at, saved_size, parts";
 
 UploadRecord upload_from_row(const Statement& stmt) {
   UploadRecord record;
@@ -23,6 +23,7 @@ UploadRecord upload_from_row(const Statement& stmt) {
   record.lease_holder = std::string(stmt.column_text(3));
   record.lease_expires_at_ms = stmt.column_int64(4);
   record.saved_size = static_cast<std::uint64_t>(stmt.column_int64(5));
+  record.parts = static_cast<std::uint64_t>(stmt.column_int64(6));
   return record;
 }
 
@@ -50,10 +51,11 @@ Status SqliteMetaStore::create_upload(const UploadRecord& upload) {
     }
     auto insert = BERTH_TRY(c.prepare(
         "INSERT INTO uploads (" + std::string(kUploadColumns) +
-        ") VALUES (?1, ?2, ?3, ?4, ?5, ?6)"));
+        ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
     insert.bind(1, upload.id).bind(2, upload.repository).bind(3, upload.started_at_ms);
     insert.bind(4, upload.lease_holder).bind(5, upload.lease_expires_at_ms);
     insert.bind(6, static_cast<std::int64_t>(upload.saved_size));
+    insert.bind(7, static_cast<std::int64_t>(upload.parts));
     return insert.run();
   }, GroupCommitter::Durability::kLazy);
 }
@@ -98,10 +100,12 @@ Status SqliteMetaStore::release_upload_lease(std::string_view id, std::string_vi
   return write([&](Connection& c) -> Status {
     UploadRecord record = BERTH_TRY(select_upload(c, id));
     if (record.lease_holder != holder) return ok();  // lost it (expired and taken)
+    const bool grew = saved_size && *saved_size > record.saved_size;
     auto update = BERTH_TRY(
         c.prepare("UPDATE uploads SET lease_holder = '', lease_expires_at = 0, "
-                  "saved_size = ?2 WHERE id = ?1"));
+                  "saved_size = ?2, parts = ?3 WHERE id = ?1"));
     update.bind(1, id).bind(2, static_cast<std::int64_t>(saved_size.value_or(record.saved_size)));
+    update.bind(3, static_cast<std::int64_t>(record.parts + (grew ? 1 : 0)));
     return update.run();
   }, GroupCommitter::Durability::kLazy);
 }
