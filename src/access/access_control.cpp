@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "policy/arn.hpp"
+#include "registry/account_settings.hpp"
 #include "util/log.hpp"
 #include "util/time.hpp"
 
@@ -14,6 +15,9 @@ namespace json = boost::json;
 
 struct AccessControl::Loaded {
   std::shared_ptr<const policy::Document> resource_policy;  // null: none
+  // The registry policy beside a repository's own under registry policy
+  // scope V2 (registry/account_settings.hpp); null: none or scope V1.
+  std::shared_ptr<const policy::Document> registry_policy;
   policy::Tags tags;
 };
 
@@ -58,27 +62,39 @@ std::string AccessControl::resource_arn(const Target& target) {
 }
 
 Result<AccessControl::Loaded> AccessControl::load(const Target& target, bool want_tags) {
+  if (target.scope == Scope::kRegistry) {
+    // The registry-governed actions: the registry policy is the resource
+    // policy, whatever the scope setting says.
+    const std::string settings = BERTH_TRY(registry_.registry_settings(target.registry));
+    return parse_settings(target, settings, kRegistryPolicySetting, false);
+  }
   Loaded loaded;
-  std::string settings;
-  std::string_view member;
   if (target.scope == Scope::kRepository) {
     auto record = registry_.repository({target.registry, target.repository});
-    if (!record) {
+    if (record) {
+      loaded = parse_settings(target, record->settings_json, kRepositoryPolicySetting, want_tags);
+    } else {
       const ErrorCode code = record.error().code;
-      // No repository, no policy: the handler reports the name.
-      if (code == ErrorCode::kRepositoryNotFound || code == ErrorCode::kNameInvalid) return loaded;
-      return std::unexpected(std::move(record).error());
+      // No repository, no policy of its own: the handler reports the name.
+      if (code != ErrorCode::kRepositoryNotFound && code != ErrorCode::kNameInvalid) {
+        return std::unexpected(std::move(record).error());
+      }
     }
-    settings = std::move(record->settings_json);
-    member = kRepositoryPolicySetting;
-  } else if (target.scope == Scope::kRegistry) {
-    settings = BERTH_TRY(registry_.registry_settings(target.registry));
-    member = kRegistryPolicySetting;
-    want_tags = false;
-  } else {
-    return loaded;
   }
-  return parse_settings(target, settings, member, want_tags);
+  BERTH_TRY_STATUS(add_registry_policy(target, loaded));
+  return loaded;
+}
+
+Status AccessControl::add_registry_policy(const Target& target, Loaded& loaded) {
+  const std::string settings = BERTH_TRY(registry_.registry_settings(target.registry));
+  if (!mentions(settings, kRegistryPolicySetting) ||
+      !registry::registry_policy_applies_everywhere(settings)) {
+    return ok();
+  }
+  const Target registry_target{target.registry, target.repository, Scope::kRegistry};
+  loaded.registry_policy =
+      parse_settings(registry_target, settings, kRegistryPolicySetting, false).resource_policy;
+  return ok();
 }
 
 AccessControl::Loaded AccessControl::parse_settings(const Target& target,
@@ -138,8 +154,9 @@ policy::Decision AccessControl::decide(const auth::Identity& who, std::string_vi
   request.request_tags = facts.request_tags;
   request.tag_keys = facts.tag_keys;
   const policy::Caller caller{who.is_root(), who.identity_policy.get()};
-  return policy::decide(request, caller, loaded.resource_policy.get(),
-                        split_registry(target.registry).first);
+  const policy::Document* const resource_policies[] = {loaded.resource_policy.get(),
+                                                       loaded.registry_policy.get()};
+  return policy::decide(request, caller, resource_policies, split_registry(target.registry).first);
 }
 
 Status AccessControl::authorize(const auth::Identity& who, std::string_view action,
@@ -158,8 +175,9 @@ Status AccessControl::authorize_with_settings(const auth::Identity& who, std::st
                                               const Target& target,
                                               std::string_view settings_json,
                                               const RequestFacts& facts) {
-  const Loaded loaded = parse_settings(target, settings_json, kRepositoryPolicySetting,
-                                       who.identity_policy != nullptr);
+  Loaded loaded = parse_settings(target, settings_json, kRepositoryPolicySetting,
+                                 who.identity_policy != nullptr);
+  BERTH_TRY_STATUS(add_registry_policy(target, loaded));
   return first_allowed(who, std::span<const std::string_view>(&action, 1), target, loaded, facts);
 }
 

@@ -5,6 +5,10 @@
 // with the repository (or, for the registry-governed actions, the registry
 // policy), the caller's identity policy, same- or cross-account.
 //
+// Under registry policy scope V2 (the default; registry/account_settings.hpp)
+// the registry policy also governs every other action, beside the
+// repository policy: a Deny in either wins, an Allow in either grants.
+//
 // The policies are read from the metadata store on every decision (no
 // process caches metadata, so a policy set through one process holds at
 // once on every other); their parsed form is cached by text (PolicyCache),
@@ -44,10 +48,11 @@ inline constexpr std::string_view kAccessDenied = "AccessDeniedException";
 // What an action applies to.
 enum class Scope {
   kRepository,  // one repository: its repository policy applies
-  kRepositories,  // every repository of the registry (listings): identity only
+  kRepositories,  // every repository of the registry (listings): identity
+                  // (and the registry policy under scope V2)
   kRegistry,    // registry-governed actions (CreateRepository, ReplicateImage,
                 // BatchImportUpstreamImage): the registry policy applies
-  kAccount,     // account-wide actions (GetAuthorizationToken, ...): resource "*"
+  kAccount,     // account-wide actions (PutRegistryPolicy, ...): resource "*"
 };
 
 struct Target {
@@ -105,6 +110,7 @@ class AccessControl {
  private:
   struct Loaded;
   Result<Loaded> load(const Target& target, bool want_tags);
+  Status add_registry_policy(const Target& target, Loaded& loaded);
   Loaded parse_settings(const Target& target, std::string_view settings, std::string_view member,
                         bool want_tags);
   Status first_allowed(const auth::Identity& who, std::span<const std::string_view> actions,

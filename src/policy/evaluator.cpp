@@ -70,10 +70,20 @@ Verdict evaluate(const Document& document, PolicyKind kind, const RequestContext
 
 Decision decide(const RequestContext& request, const Caller& caller,
                 const Document* resource_policy, std::string_view resource_account) {
-  const Verdict resource = resource_policy
-                               ? evaluate(*resource_policy, PolicyKind::kResource, request)
-                               : Verdict::kNotApplicable;
-  if (resource == Verdict::kDeny) return Decision::kExplicitDenyResource;
+  return decide(request, caller, std::span<const Document* const>(&resource_policy, 1),
+                resource_account);
+}
+
+Decision decide(const RequestContext& request, const Caller& caller,
+                std::span<const Document* const> resource_policies,
+                std::string_view resource_account) {
+  Verdict resource = Verdict::kNotApplicable;
+  for (const Document* policy : resource_policies) {
+    if (policy == nullptr) continue;
+    const Verdict verdict = evaluate(*policy, PolicyKind::kResource, request);
+    if (verdict == Verdict::kDeny) return Decision::kExplicitDenyResource;
+    if (verdict == Verdict::kAllow) resource = Verdict::kAllow;
+  }
   const Verdict identity = caller.identity_policy
                                ? evaluate(*caller.identity_policy, PolicyKind::kIdentity, request)
                                : Verdict::kNotApplicable;

@@ -18,6 +18,7 @@
 // Thread-safety: pure functions over immutable Documents.
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -52,6 +53,14 @@ struct Caller {
 // account that owns the resource.
 Decision decide(const RequestContext& request, const Caller& caller,
                 const Document* resource_policy, std::string_view resource_account);
+
+// As above with every resource-based policy that governs the resource (a
+// repository policy and, under registry policy scope V2, the registry
+// policy; null entries are skipped): a Deny in any of them wins, an Allow
+// in any of them is the resource side's Allow.
+Decision decide(const RequestContext& request, const Caller& caller,
+                std::span<const Document* const> resource_policies,
+                std::string_view resource_account);
 
 inline bool allowed(Decision d) { return d == Decision::kAllow; }
 

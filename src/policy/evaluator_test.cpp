@@ -159,6 +159,33 @@ TEST(Decide, ActionWildcardsAreCaseInsensitive) {
   EXPECT_EQ(run(kOtherRoot, "ecr:PutImage", &p), Decision::kNoResourceAllow);
 }
 
+TEST(Decide, SeveralResourcePoliciesAllowAnyAndDenyFirst) {
+  // A repository policy beside a registry policy (registry policy scope V2).
+  const Document pull = doc(R"({"Statement": {"Effect": "Allow", "Principal": {"AWS": "222222222222"},
+    "Action": "ecr:BatchGetImage"}})");
+  const Document deny_delete = doc(R"({"Statement": {"Effect": "Deny", "Principal": "*",
+    "Action": "ecr:BatchDeleteImage"}})");
+  const Document push = doc(R"({"Statement": {"Effect": "Allow", "Principal": {"AWS": "*"},
+    "Action": ["ecr:PutImage", "ecr:BatchDeleteImage"]}})");
+  const Document* const both[] = {&pull, &push};
+  const Document* const with_deny[] = {&push, nullptr, &deny_delete};
+  auto decide_with = [&](std::span<const Document* const> policies, std::string_view action) {
+    const std::string arn = principal_arn(kOther, "root");
+    RequestContext r;
+    r.principal_arn = arn;
+    r.principal_account = kOther;
+    r.action = action;
+    r.resource = kRepo;
+    return decide(r, Caller{true, nullptr}, policies, kOwner);
+  };
+  EXPECT_EQ(decide_with(both, "ecr:BatchGetImage"), Decision::kAllow);
+  EXPECT_EQ(decide_with(both, "ecr:PutImage"), Decision::kAllow);
+  EXPECT_EQ(decide_with(both, "ecr:DescribeImages"), Decision::kNoResourceAllow);
+  EXPECT_EQ(decide_with(with_deny, "ecr:PutImage"), Decision::kAllow);
+  EXPECT_EQ(decide_with(with_deny, "ecr:BatchDeleteImage"), Decision::kExplicitDenyResource);
+  EXPECT_EQ(decide_with({}, "ecr:BatchGetImage"), Decision::kNoResourceAllow);
+}
+
 TEST(Decide, Messages) {
   const std::string arn = "arn:aws:iam::222222222222:root";
   EXPECT_EQ(denial_message(Decision::kNoResourceAllow, arn, "ecr:BatchGetImage", kRepo),

@@ -305,3 +305,90 @@ def test_registry_policy_governs_create_repository(env, name):
         env.client(A_ROOT).delete_registry_policy()
     with raises_ecr("AccessDeniedException"):
         b.create_repository(registryId=ACCOUNT, repositoryName=name + "-again")
+
+
+def account_settings(env: EcrEnv, creds: Creds = A_ROOT):
+    # PutAccountSetting is newer than Debian's botocore: the current model.
+    return env.client(creds, model="current")
+
+
+def test_registry_policy_scope_v2_governs_every_action_and_v1_only_the_registry_ones(env, name):
+    a = account_settings(env)
+    assert a.get_account_setting(name="REGISTRY_POLICY_SCOPE")["value"] == "V2"
+    env.client(A_ROOT).create_repository(repositoryName=name)
+    push(env, name, "v1")
+    with raises_ecr("AccessDeniedException"):
+        get(env, B_ROOT, name)
+    env.client(A_ROOT).put_registry_policy(policyText=policy(
+        {"Effect": "Allow", "Principal": {"AWS": arn(OTHER_ACCOUNT, "root")},
+         "Action": PULL, "Resource": f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/team/*"},
+        {"Effect": "Deny", "Principal": "*", "Action": "ecr:BatchDeleteImage",
+         "Resource": f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/*"}))
+    try:
+        # V2 (ECR's default): the registry policy grants a pull with no repository policy,
+        # on the ECR API and on /v2/, and its Deny binds the owner's root.
+        assert len(get(env, B_ROOT, name)["images"]) == 1
+        r = v2(env, f"/v2/{name}/manifests/v1", password(env, B_ROOT, ACCOUNT),
+               host=f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com")
+        assert r.status_code == 200, r.text
+        with raises_ecr("AccessDeniedException", message="explicit deny"):
+            env.client(A_ROOT).batch_delete_image(repositoryName=name,
+                                                  imageIds=[{"imageTag": "v1"}])
+        # V1: the registry policy governs only CreateRepository and the replication and
+        # pull-through actions.
+        out = a.put_account_setting(name="REGISTRY_POLICY_SCOPE", value="V1")
+        assert (out["name"], out["value"]) == ("REGISTRY_POLICY_SCOPE", "V1")
+        assert a.get_account_setting(name="REGISTRY_POLICY_SCOPE")["value"] == "V1"
+        with raises_ecr("AccessDeniedException", message="no resource-based policy"):
+            get(env, B_ROOT, name)
+        deleted = env.client(A_ROOT).batch_delete_image(repositoryName=name,
+                                                        imageIds=[{"imageTag": "v1"}])
+        assert len(deleted["imageIds"]) == 1 and not deleted["failures"]
+    finally:
+        a.put_account_setting(name="REGISTRY_POLICY_SCOPE", value="V2")
+        env.client(A_ROOT).delete_registry_policy()
+    # settings are per registry: B's own scope never moved
+    assert account_settings(env, B_ROOT).get_account_setting(
+        name="REGISTRY_POLICY_SCOPE")["value"] == "V2"
+
+
+def test_account_settings_refuse_unknown_names_and_values(env):
+    a = account_settings(env)
+    with raises_ecr("ValidationException", message="REGISTRY_POLICY_SCOPE"):
+        a.get_account_setting(name="NO_SUCH_SETTING")
+    with raises_ecr("ValidationException", message="V1, V2"):
+        a.put_account_setting(name="REGISTRY_POLICY_SCOPE", value="V3")
+    assert a.get_account_setting(name="REGISTRY_POLICY_SCOPE")["value"] == "V2"
+    # kept and reported (berth does not scan, so it changes nothing else)
+    assert a.put_account_setting(name="BASIC_SCAN_TYPE_VERSION", value="CLAIR")["value"] == "CLAIR"
+    assert a.get_account_setting(name="BASIC_SCAN_TYPE_VERSION")["value"] == "CLAIR"
+    # a user without an identity policy may not change its account's settings
+    with raises_ecr("AccessDeniedException", message="ecr:PutAccountSetting"):
+        account_settings(env, A_ALICE).put_account_setting(name="BLOB_MOUNTING", value="DISABLED")
+
+
+def test_blob_mounting_setting_decides_cross_repository_mounts(env, name):
+    env.client(A_ROOT).create_repository(repositoryName=name)
+    env.client(A_ROOT).create_repository(repositoryName=name + "-copy")
+    img = push(env, name, "v1")
+    digest = img.blobs[0].digest
+    pw = password(env, A_ROOT)
+
+    def mount(target: str) -> requests.Response:
+        return v2(env, f"/v2/{target}/blobs/uploads/?mount={digest}&from={name}", pw,
+                  method="POST")
+
+    a = account_settings(env)
+    assert a.get_account_setting(name="BLOB_MOUNTING")["value"] == "ENABLED"
+    a.put_account_setting(name="BLOB_MOUNTING", value="DISABLED")
+    try:
+        # as ECR: no mount, an ordinary upload session for the client to fill
+        r = mount(name + "-copy")
+        assert r.status_code == 202, (r.status_code, r.text)
+        assert "/blobs/uploads/" in r.headers["Location"]
+        assert v2(env, f"/v2/{name}-copy/blobs/{digest}", pw, method="HEAD").status_code == 404
+    finally:
+        a.put_account_setting(name="BLOB_MOUNTING", value="ENABLED")
+    r = mount(name + "-copy")
+    assert r.status_code == 201, (r.status_code, r.text)
+    assert v2(env, f"/v2/{name}-copy/blobs/{digest}", pw, method="HEAD").status_code == 200

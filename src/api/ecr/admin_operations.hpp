@@ -2,7 +2,8 @@
 // registry: repositories (repositories.cpp), policies (policies.cpp),
 // lifecycle policies and their previews (lifecycle_operations.cpp),
 // resource tags (resource_tags.cpp), DescribeRegistry and
-// GetAuthorizationToken (registry_operations.cpp). Each has the
+// GetAuthorizationToken (registry_operations.cpp), account settings
+// (account_settings.cpp). Each has the
 // OperationHandler signature of operation.hpp and the API's own name.
 //
 // Thread-safety: as for every handler (operation.hpp).
@@ -41,6 +42,8 @@ BERTH_ECR_HANDLER(UntagResource);
 BERTH_ECR_HANDLER(ListTagsForResource);
 
 BERTH_ECR_HANDLER(DescribeRegistry);
+BERTH_ECR_HANDLER(PutAccountSetting);
+BERTH_ECR_HANDLER(GetAccountSetting);
 BERTH_ECR_HANDLER(GetAuthorizationToken);
 
 #undef BERTH_ECR_HANDLER

@@ -197,4 +197,8 @@ EcrFailure image_storage_class_update_not_supported(std::string message) {
   return named("ImageStorageClassUpdateNotSupportedException", std::move(message));
 }
 
+EcrFailure validation_failure(std::string message) {
+  return named("ValidationException", std::move(message));
+}
+
 }  // namespace berth::api::ecr

@@ -68,5 +68,8 @@ EcrFailure lifecycle_policy_preview_in_progress(std::string_view repository,
 EcrFailure image_not_found(std::string_view image, std::string_view repository,
                            std::string_view registry_id);
 EcrFailure image_storage_class_update_not_supported(std::string message);
+// A request value the operation's rules refuse beyond the model's shape
+// constraints (e.g. an unknown account setting name or value).
+EcrFailure validation_failure(std::string message);
 
 }  // namespace berth::api::ecr

@@ -66,6 +66,8 @@ constexpr Entry kHandlers[] = {
     {"ListTagsForResource", &ListTagsForResource},
     {"DescribeRegistry", &DescribeRegistry},
     {"GetAuthorizationToken", &GetAuthorizationToken},
+    {"PutAccountSetting", &PutAccountSetting},
+    {"GetAccountSetting", &GetAccountSetting},
 #endif
     // Keeps the array non-empty when no family is built yet.
     {"", nullptr},

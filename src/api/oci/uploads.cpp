@@ -25,6 +25,7 @@
 #include "http/offload.hpp"
 #include "oci/digest.hpp"
 #include "oci/reference.hpp"
+#include "registry/account_settings.hpp"
 
 namespace berth::api::oci {
 
@@ -194,7 +195,8 @@ bool mount_falls_back(const Error& error) {
   }
 }
 
-// Tries ?mount=<digest>&from=<repo>; nullopt means "start an upload instead".
+// Tries ?mount=<digest>&from=<repo>, unless the registry's BLOB_MOUNTING
+// account setting is DISABLED; nullopt means "start an upload instead".
 boost::asio::awaitable<std::optional<Result<http::Response>>> try_mount(
     const HandlerContext& ctx, const RouteMatch& route, const http::Request& request) {
   const auto mount = request.query_param("mount");
@@ -204,6 +206,13 @@ boost::asio::awaitable<std::optional<Result<http::Response>>> try_mount(
   if (!digest || !berth::oci::validate_repository_name(*from)) co_return std::nullopt;
   const registry::RepositoryRef repo = ctx.repository(route.name);
   const registry::RepositoryRef source = ctx.repository(*from);
+  Result<bool> enabled = co_await http::offload(ctx.blocking, [&]() -> Result<bool> {
+    const std::string settings = BERTH_TRY(ctx.registry.registry_settings(repo.registry));
+    return registry::account_setting(settings, registry::kBlobMounting) == "ENABLED";
+  });
+  if (!enabled) co_return Result<http::Response>(std::unexpected(std::move(enabled).error()));
+  // PutAccountSetting BLOB_MOUNTING=DISABLED: as ECR, the client uploads.
+  if (!*enabled) co_return std::nullopt;
   Result<registry::BlobInfo> mounted = co_await http::offload(
       ctx.blocking, [&] { return ctx.registry.mount_blob(repo, source, *digest); });
   if (mounted) co_return Result<http::Response>(blob_created(route.name, *mounted));
