@@ -1,10 +1,10 @@
 // RegistryEvent: what the core tells an event sink after a change it made
 // has committed: an image pushed (once per tag it got, or once untagged),
 // a tag deleted, an image deleted (by an API or by a lifecycle policy), a
-// repository created or deleted. The sink (src/events, webhooks) must not
-// block: it is called on the thread that made the change, after the
-// metadata transaction, and an event is never sent for a change that
-// failed.
+// repository created (by CreateRepository or by the push that first names
+// it) or deleted. The sink (src/events, webhooks) must not block: it is
+// called on the thread that made the change, after the metadata
+// transaction, and an event is never sent for a change that failed.
 //
 // Thread-safety: plain values; the sink is called concurrently.
 #pragma once
@@ -17,10 +17,10 @@ namespace berth::registry {
 
 struct RegistryEvent {
   enum class Kind {
-    kImagePushed,        // digest; tag when pushed with one ("tag moved" to it)
+    kImagePushed,        // digest; tag when pushed with one
     kTagDeleted,         // tag, the digest it pointed at unknown ("")
     kImageDeleted,       // digest (and every tag it had)
-    kRepositoryCreated,  // explicitly (CreateRepository); a first push creates silently
+    kRepositoryCreated,  // by CreateRepository, or by the push that created it (once)
     kRepositoryDeleted,
   };
   enum class Cause { kApi, kLifecycle };

@@ -32,26 +32,34 @@ Result<meta::RepositoryRecord> Registry::find_repository(const RepositoryRef& re
 
 Result<meta::RepositoryRecord> Registry::ensure_repository(const RepositoryRef& repo) {
   BERTH_TRY_STATUS(oci::validate_repository_name(repo.name));
+  meta::EnsuredRepository ensured;
   if (options_.quotas.max_repositories_per_registry == 0) {
-    return meta_.ensure_repository(repo.registry, repo.name, now_ms());
-  }
-  // The common case, a repository that exists, costs one lookup and no
-  // count; only a creation counts, in the commit that creates.
-  auto found = meta_.get_repository(repo.registry, repo.name);
-  if (found || found.error().code != ErrorCode::kRepositoryNotFound) return found;
-  meta::RepositoryRecord record;
-  BERTH_TRY_STATUS(meta_.in_one_commit([&]() -> Status {
-    auto existing = meta_.get_repository(repo.registry, repo.name);
-    if (!existing) {
-      if (existing.error().code != ErrorCode::kRepositoryNotFound) {
-        return std::unexpected(std::move(existing).error());
+    ensured = BERTH_TRY(meta_.find_or_create_repository(repo.registry, repo.name, now_ms()));
+  } else {
+    // The common case, a repository that exists, costs one lookup and no
+    // count; only a creation counts, in the commit that creates.
+    auto found = meta_.get_repository(repo.registry, repo.name);
+    if (found || found.error().code != ErrorCode::kRepositoryNotFound) return found;
+    BERTH_TRY_STATUS(meta_.in_one_commit([&]() -> Status {
+      auto existing = meta_.get_repository(repo.registry, repo.name);
+      if (!existing) {
+        if (existing.error().code != ErrorCode::kRepositoryNotFound) {
+          return std::unexpected(std::move(existing).error());
+        }
+        BERTH_TRY_STATUS(
+            check_repository_quota(meta_, options_.quotas, repo.registry, repo.name));
       }
-      BERTH_TRY_STATUS(check_repository_quota(meta_, options_.quotas, repo.registry, repo.name));
-    }
-    record = BERTH_TRY(meta_.ensure_repository(repo.registry, repo.name, now_ms()));
-    return ok();
-  }));
-  return record;
+      ensured = BERTH_TRY(meta_.find_or_create_repository(repo.registry, repo.name, now_ms()));
+      return ok();
+    }));
+  }
+  // A push that creates the repository says so as CreateRepository does;
+  // the store tells only the one call that won a race to create it.
+  if (ensured.created) {
+    emit({RegistryEvent::Kind::kRepositoryCreated, RegistryEvent::Cause::kApi, repo.registry,
+          repo.name, "", "", "", 0});
+  }
+  return std::move(ensured.record);
 }
 
 Result<meta::RepositoryRecord> Registry::repository(const RepositoryRef& repo) {

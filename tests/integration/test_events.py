@@ -20,6 +20,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 import ecrhelpers
 from conftest import BERTH_BINARY, ECR_TARGET, free_port
+from ocihelpers import OciClient
 
 pytestmark = pytest.mark.berth_only
 
@@ -141,6 +142,35 @@ def test_pushes_deletes_and_repositories_become_cloudevents(hooks, repo):
         assert hmac.compare_digest(headers["X-Berth-Signature-256"], want)
         assert headers["Content-Type"].startswith("application/cloudevents+json")
         assert headers["User-Agent"].startswith("berth/")
+
+
+def oci_client(env) -> OciClient:
+    """A /v2/ client logged in as a docker client would be (the registry password)."""
+    session = requests.Session()
+    session.headers.update(env.basic_auth())
+    return OciClient(env.server.base_url, session)
+
+
+def test_a_first_push_over_v2_reports_the_repository_it_creates_once(hooks, repo):
+    env, receiver = hooks
+    oci = oci_client(env)
+    first = oci.push_image(repo, "v1", seed=1405)
+    oci.push_image(repo, "v2", seed=1406)
+
+    def mine():
+        return [b for _, b in receiver.bodies("/ce") if b["data"]["repository"] == repo]
+
+    wait_until("the second push", lambda: sum(e["type"] == "io.berth.image.pushed"
+                                              for e in mine()) >= 2, env.server)
+    events = mine()
+    assert [e["type"] for e in events].count("io.berth.repository.created") == 1
+    # the creation comes first: the push's upload made the repository
+    assert events[0]["type"] == "io.berth.repository.created"
+    assert events[0]["subject"] == repo
+    assert events[0]["data"]["cause"] == "api"
+    assert "digest" not in events[0]["data"]
+    pushed = [e for e in events if e["type"] == "io.berth.image.pushed"]
+    assert pushed[0]["data"]["digest"] == first.digest
 
 
 def test_ecr_image_action_bodies(hooks, repo):
