@@ -357,8 +357,21 @@ Result<PutManifestResult> Registry::put_manifest(const RepositoryRef& repo,
     }
     facts.record.image_size = largest;
   }
+  // The tags this push moves off another manifest, with where they were,
+  // read in the commit that moves them so a concurrent push cannot slip
+  // between: one indexed lookup per tag, none for an untagged push.
+  std::vector<std::pair<std::string, std::string>> moved;  // tag, previous digest
   Status stored = meta_.in_one_commit([&]() -> Status {
+    moved.clear();  // a store may run this again: only the last run counts
     BERTH_TRY_STATUS(check_image_quota(meta_, options_.quotas, record, digest));
+    for (const std::string& tag : tags) {
+      auto previous = meta_.resolve_tag(record.id, tag);
+      if (previous) {
+        if (*previous != digest) moved.emplace_back(tag, previous->str());
+      } else if (previous.error().code != ErrorCode::kManifestNotFound) {
+        return std::unexpected(std::move(previous).error());
+      }
+    }
     return meta_.put_manifest(record.id, facts.record, facts.references, options);
   });
   if (!stored && stored.error().code == ErrorCode::kTagImmutable) {
@@ -377,6 +390,14 @@ Result<PutManifestResult> Registry::put_manifest(const RepositoryRef& repo,
   for (const std::string& tag : tags) {
     pushed.tag = tag;
     emit(pushed);
+  }
+  // After the pushes, so a consumer of both sees the image before the move.
+  for (auto& [tag, previous] : moved) {
+    RegistryEvent event = pushed;
+    event.kind = RegistryEvent::Kind::kTagMoved;
+    event.tag = tag;
+    event.previous_digest = std::move(previous);
+    emit(std::move(event));
   }
   return PutManifestResult{digest,
                            parsed.subject ? std::optional(parsed.subject->digest) : std::nullopt,
@@ -464,6 +485,7 @@ Status Registry::in_one_commit(const std::function<Status()>& work) {
 const char* to_string(RegistryEvent::Kind kind) {
   switch (kind) {
     case RegistryEvent::Kind::kImagePushed: return "image.pushed";
+    case RegistryEvent::Kind::kTagMoved: return "tag.moved";
     case RegistryEvent::Kind::kTagDeleted: return "tag.deleted";
     case RegistryEvent::Kind::kImageDeleted: return "image.deleted";
     case RegistryEvent::Kind::kRepositoryCreated: return "repository.created";

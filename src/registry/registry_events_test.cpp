@@ -136,6 +136,63 @@ TEST_P(RegistryEventsTest, AFailedFirstPushReportsNoRepository) {
   EXPECT_TRUE(log_.of_kind(Kind::kRepositoryCreated).empty());
 }
 
+TEST_P(RegistryEventsTest, APushThatMovesATagReportsTheMoveAfterThePush) {
+  const std::string first = pushed_image("one");
+  const std::string second = pushed_image("two");
+  auto was = put(first, "latest");
+  ASSERT_TRUE(was.has_value());
+  log_.clear();
+  auto now = put(second, "latest");
+  ASSERT_TRUE(now.has_value());
+  EXPECT_EQ(log_.kinds(), (std::vector<Kind>{Kind::kImagePushed, Kind::kTagMoved}));
+  const auto moved = log_.of_kind(Kind::kTagMoved);
+  ASSERT_EQ(moved.size(), 1u);
+  EXPECT_EQ(moved[0].tag, "latest");
+  EXPECT_EQ(moved[0].digest, now->digest.str());
+  EXPECT_EQ(moved[0].previous_digest, was->digest.str());
+  EXPECT_EQ(moved[0].media_type, "application/vnd.oci.image.manifest.v1+json");
+}
+
+TEST_P(RegistryEventsTest, ANewTagOrTheSameDigestAgainMovesNothing) {
+  const std::string manifest = pushed_image("same");
+  ASSERT_TRUE(put(manifest, "v1").has_value());
+  ASSERT_TRUE(put(manifest, "v1").has_value());   // re-push: same digest, same tag
+  ASSERT_TRUE(put(manifest, "v2").has_value());   // a second tag, new
+  EXPECT_TRUE(log_.of_kind(Kind::kTagMoved).empty());
+  EXPECT_EQ(log_.of_kind(Kind::kImagePushed).size(), 3u);
+}
+
+TEST_P(RegistryEventsTest, OfSeveralTagsOnlyThoseThatPointedElsewhereMoved) {
+  const std::string first = pushed_image("a");
+  const std::string second = pushed_image("b");
+  ASSERT_TRUE(put(first, "stable").has_value());
+  ASSERT_TRUE(put(second, "keep").has_value());
+  log_.clear();
+  // One push: "stable" moves from the first image, "keep" already points
+  // here, "fresh" is new.
+  auto pushed = registry_.put_manifest(
+      repo_, {oci::Reference::of_tag("stable"), second,
+              "application/vnd.oci.image.manifest.v1+json", false, {"keep", "fresh"}});
+  ASSERT_TRUE(pushed.has_value()) << pushed.error().message;
+  const auto moved = log_.of_kind(Kind::kTagMoved);
+  ASSERT_EQ(moved.size(), 1u);
+  EXPECT_EQ(moved[0].tag, "stable");
+  EXPECT_EQ(moved[0].previous_digest, testing::sha256_of(first).str());
+  EXPECT_EQ(log_.of_kind(Kind::kImagePushed).size(), 3u);
+}
+
+TEST_P(RegistryEventsTest, ARefusedMoveOfAnImmutableTagReportsNothing) {
+  ASSERT_TRUE(put(pushed_image("kept"), "v1").has_value());
+  ASSERT_TRUE(
+      registry_.update_repository_settings(repo_, R"({"imageTagMutability":"IMMUTABLE"})"));
+  log_.clear();
+  auto refused = put(pushed_image("refused"), "v1");
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().code, ErrorCode::kTagImmutable);
+  EXPECT_TRUE(log_.of_kind(Kind::kTagMoved).empty());
+  EXPECT_TRUE(log_.of_kind(Kind::kImagePushed).empty());
+}
+
 INSTANTIATE_TEST_SUITE_P(QuotaOnAndOff, RegistryEventsTest, ::testing::Values(100000u, 0u),
                          [](const auto& info) {
                            return info.param == 0 ? std::string("NoRepositoryQuota")
