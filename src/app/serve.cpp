@@ -174,8 +174,11 @@ int run_serve(const Config& config) {
     }
     backend_names[i++] = store_backend_name(parsed->scheme);
   }
+  // Before the stores: the SQLite store reports its group commits into it.
+  Observability observability(BERTH_VERSION);
   storage::factory::MetaStoreOpenOptions meta_options;
   meta_options.synchronous_full = config.sqlite_synchronous == "full";
+  meta_options.on_group_commit = observability.stores.group_commit_observer();
   auto meta = storage::factory::open_meta_store(config.effective_meta_store(), meta_options);
   if (!meta) {
     log::error("cannot open the metadata store: {}", meta.error().message);
@@ -207,7 +210,6 @@ int run_serve(const Config& config) {
 
   // Everything below reaches the stores through the metered decorators,
   // so GET /metrics times every store call the server makes.
-  Observability observability(BERTH_VERSION);
   storage::metered::MeteredMetaStore metered_meta(**meta, backend_names[0], observability.stores);
   storage::metered::MeteredBlobStore metered_blobs(**blobs, backend_names[1],
                                                    observability.stores);

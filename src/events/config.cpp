@@ -13,7 +13,8 @@ namespace {
 
 using Kind = registry::RegistryEvent::Kind;
 
-constexpr Kind kAllKinds[] = {Kind::kImagePushed, Kind::kTagDeleted, Kind::kImageDeleted,
+constexpr Kind kAllKinds[] = {Kind::kImagePushed,       Kind::kTagMoved,
+                              Kind::kTagDeleted,        Kind::kImageDeleted,
                               Kind::kRepositoryCreated, Kind::kRepositoryDeleted};
 
 Status invalid(const std::string& where, const std::string& what) {

@@ -58,7 +58,7 @@ TEST(EventsConfig, ParsesEndpointsWithDefaults) {
   ASSERT_TRUE(config.has_value()) << config.error().message;
   ASSERT_EQ(config->endpoints.size(), 2u);
   const Endpoint& ci = config->endpoints[0];
-  EXPECT_EQ(ci.kinds.size(), 5u);
+  EXPECT_EQ(ci.kinds.size(), 6u);
   EXPECT_EQ(ci.format, BodyFormat::kCloudEvents);
   EXPECT_EQ(ci.max_attempts, 10u);
   const Endpoint& audit = config->endpoints[1];
@@ -108,6 +108,28 @@ TEST(EventsFormat, CloudEventsStructuredMode) {
   EXPECT_EQ(str(body, {"data", "repository"}), "team/app");
   EXPECT_EQ(str(body, {"data", "tag"}), "v1");
   EXPECT_EQ(str(body, {"data", "cause"}), "api");
+}
+
+TEST(EventsFormat, ATagMovedSaysWhereTheTagPointedBefore) {
+  RegistryEvent moved = pushed("latest");
+  moved.kind = RegistryEvent::Kind::kTagMoved;
+  moved.previous_digest = "sha256:" + std::string(64, 'b');
+  const auto body = json::parse(cloudevent_json(moved, "id-3", "https://registry.example"));
+  EXPECT_EQ(str(body, {"type"}), "io.berth.tag.moved");
+  EXPECT_EQ(str(body, {"subject"}), "team/app:latest@sha256:" + std::string(64, 'a'));
+  EXPECT_EQ(str(body, {"data", "digest"}), "sha256:" + std::string(64, 'a'));
+  EXPECT_EQ(str(body, {"data", "previousDigest"}), "sha256:" + std::string(64, 'b'));
+  EXPECT_EQ(str(body, {"data", "tag"}), "latest");
+  // Other kinds carry no previousDigest at all.
+  const auto push = json::parse(cloudevent_json(pushed(), "id-4", "https://registry.example"));
+  EXPECT_FALSE(push.as_object().at("data").as_object().contains("previousDigest"));
+  // ECR sends its PUSH for a retag; the push's own image.pushed is that one.
+  EXPECT_FALSE(ecr_event_json(moved, "x").has_value());
+  // Endpoints can ask for it by name.
+  auto config = parse_events_config(
+      R"({"endpoints":[{"name":"a","url":"http://x/","events":["tag.moved"]}]})");
+  ASSERT_TRUE(config.has_value()) << config.error().message;
+  EXPECT_EQ(config->endpoints[0].kinds, std::set{RegistryEvent::Kind::kTagMoved});
 }
 
 TEST(EventsFormat, EcrImageActionForPushesAndDeletesOnly) {

@@ -51,6 +51,7 @@ std::string cloudevent_json(const RegistryEvent& e, const std::string& id,
   if (!e.digest.empty()) data["digest"] = e.digest;
   if (!e.tag.empty()) data["tag"] = e.tag;
   if (!e.media_type.empty()) data["mediaType"] = e.media_type;
+  if (!e.previous_digest.empty()) data["previousDigest"] = e.previous_digest;
   data["cause"] = e.cause == RegistryEvent::Cause::kLifecycle ? "lifecycle" : "api";
   json::object out;
   out["specversion"] = "1.0";
@@ -70,6 +71,9 @@ std::optional<std::string> ecr_event_json(const RegistryEvent& e, const std::str
     case RegistryEvent::Kind::kImagePushed: action = "PUSH"; break;
     case RegistryEvent::Kind::kTagDeleted:
     case RegistryEvent::Kind::kImageDeleted: action = "DELETE"; break;
+    // ECR reports a retag as the PUSH it is, which the same push's
+    // image.pushed already sent: a second PUSH would count it twice.
+    case RegistryEvent::Kind::kTagMoved:
     case RegistryEvent::Kind::kRepositoryCreated:
     case RegistryEvent::Kind::kRepositoryDeleted: return std::nullopt;
   }

@@ -8,10 +8,12 @@
 //    "data":{"registry":"123456789012:us-east-1","account":"123456789012",
 //            "region":"us-east-1","repository":"team/app","digest":"sha256:…",
 //            "tag":"v1","mediaType":"…","cause":"api"}}
+//   io.berth.tag.moved adds "previousDigest": where the tag pointed before.
 //
 // EventBridge's "ECR Image Action" (Content-Type application/json), as ECR
 // sends it for pushes and deletes; repository events have no such shape and
-// are not sent in it (nullopt):
+// are not sent in it (nullopt), nor is tag.moved (ECR's retag is a PUSH,
+// and the push that moved the tag sent one already):
 //   {"version":"0","id":"<uuid>","detail-type":"ECR Image Action",
 //    "source":"aws.ecr","account":"…","time":"2026-12-05T08:00:00Z",
 //    "region":"…","resources":[],"detail":{"result":"SUCCESS",

@@ -32,26 +32,34 @@ Result<meta::RepositoryRecord> Registry::find_repository(const RepositoryRef& re
 
 Result<meta::RepositoryRecord> Registry::ensure_repository(const RepositoryRef& repo) {
   BERTH_TRY_STATUS(oci::validate_repository_name(repo.name));
+  meta::EnsuredRepository ensured;
   if (options_.quotas.max_repositories_per_registry == 0) {
-    return meta_.ensure_repository(repo.registry, repo.name, now_ms());
-  }
-  // The common case, a repository that exists, costs one lookup and no
-  // count; only a creation counts, in the commit that creates.
-  auto found = meta_.get_repository(repo.registry, repo.name);
-  if (found || found.error().code != ErrorCode::kRepositoryNotFound) return found;
-  meta::RepositoryRecord record;
-  BERTH_TRY_STATUS(meta_.in_one_commit([&]() -> Status {
-    auto existing = meta_.get_repository(repo.registry, repo.name);
-    if (!existing) {
-      if (existing.error().code != ErrorCode::kRepositoryNotFound) {
-        return std::unexpected(std::move(existing).error());
+    ensured = BERTH_TRY(meta_.find_or_create_repository(repo.registry, repo.name, now_ms()));
+  } else {
+    // The common case, a repository that exists, costs one lookup and no
+    // count; only a creation counts, in the commit that creates.
+    auto found = meta_.get_repository(repo.registry, repo.name);
+    if (found || found.error().code != ErrorCode::kRepositoryNotFound) return found;
+    BERTH_TRY_STATUS(meta_.in_one_commit([&]() -> Status {
+      auto existing = meta_.get_repository(repo.registry, repo.name);
+      if (!existing) {
+        if (existing.error().code != ErrorCode::kRepositoryNotFound) {
+          return std::unexpected(std::move(existing).error());
+        }
+        BERTH_TRY_STATUS(
+            check_repository_quota(meta_, options_.quotas, repo.registry, repo.name));
       }
-      BERTH_TRY_STATUS(check_repository_quota(meta_, options_.quotas, repo.registry, repo.name));
-    }
-    record = BERTH_TRY(meta_.ensure_repository(repo.registry, repo.name, now_ms()));
-    return ok();
-  }));
-  return record;
+      ensured = BERTH_TRY(meta_.find_or_create_repository(repo.registry, repo.name, now_ms()));
+      return ok();
+    }));
+  }
+  // A push that creates the repository says so as CreateRepository does;
+  // the store tells only the one call that won a race to create it.
+  if (ensured.created) {
+    emit({RegistryEvent::Kind::kRepositoryCreated, RegistryEvent::Cause::kApi, repo.registry,
+          repo.name, "", "", "", 0});
+  }
+  return std::move(ensured.record);
 }
 
 Result<meta::RepositoryRecord> Registry::repository(const RepositoryRef& repo) {
@@ -349,8 +357,21 @@ Result<PutManifestResult> Registry::put_manifest(const RepositoryRef& repo,
     }
     facts.record.image_size = largest;
   }
+  // The tags this push moves off another manifest, with where they were,
+  // read in the commit that moves them so a concurrent push cannot slip
+  // between: one indexed lookup per tag, none for an untagged push.
+  std::vector<std::pair<std::string, std::string>> moved;  // tag, previous digest
   Status stored = meta_.in_one_commit([&]() -> Status {
+    moved.clear();  // a store may run this again: only the last run counts
     BERTH_TRY_STATUS(check_image_quota(meta_, options_.quotas, record, digest));
+    for (const std::string& tag : tags) {
+      auto previous = meta_.resolve_tag(record.id, tag);
+      if (previous) {
+        if (*previous != digest) moved.emplace_back(tag, previous->str());
+      } else if (previous.error().code != ErrorCode::kManifestNotFound) {
+        return std::unexpected(std::move(previous).error());
+      }
+    }
     return meta_.put_manifest(record.id, facts.record, facts.references, options);
   });
   if (!stored && stored.error().code == ErrorCode::kTagImmutable) {
@@ -369,6 +390,14 @@ Result<PutManifestResult> Registry::put_manifest(const RepositoryRef& repo,
   for (const std::string& tag : tags) {
     pushed.tag = tag;
     emit(pushed);
+  }
+  // After the pushes, so a consumer of both sees the image before the move.
+  for (auto& [tag, previous] : moved) {
+    RegistryEvent event = pushed;
+    event.kind = RegistryEvent::Kind::kTagMoved;
+    event.tag = tag;
+    event.previous_digest = std::move(previous);
+    emit(std::move(event));
   }
   return PutManifestResult{digest,
                            parsed.subject ? std::optional(parsed.subject->digest) : std::nullopt,
@@ -456,6 +485,7 @@ Status Registry::in_one_commit(const std::function<Status()>& work) {
 const char* to_string(RegistryEvent::Kind kind) {
   switch (kind) {
     case RegistryEvent::Kind::kImagePushed: return "image.pushed";
+    case RegistryEvent::Kind::kTagMoved: return "tag.moved";
     case RegistryEvent::Kind::kTagDeleted: return "tag.deleted";
     case RegistryEvent::Kind::kImageDeleted: return "image.deleted";
     case RegistryEvent::Kind::kRepositoryCreated: return "repository.created";

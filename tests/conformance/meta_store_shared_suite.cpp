@@ -122,6 +122,40 @@ TEST_P(MetaStoreConformance, SecondHandleSeesEveryCommittedChange) {
   EXPECT_FALSE(store().get_repository(kRegistry, "shared").has_value());
 }
 
+TEST_P(MetaStoreConformance, OneOfManyRacingCreatorsLearnsItCreatedTheRepository) {
+  SECOND_STORE_OR_SKIP(other);
+  constexpr int kThreads = 6;
+  constexpr int kRounds = 10;
+  for (int round = 0; round < kRounds; ++round) {
+    const std::string name = "raced-" + std::to_string(round);
+    std::atomic<int> created{0};
+    std::atomic<int> failed{0};
+    std::atomic<RepositoryId> first_id{0};
+    std::atomic<int> ids_differ{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      MetaStore* handle = t % 2 == 0 ? &store() : other;
+      threads.emplace_back([&, handle] {
+        auto ensured = handle->find_or_create_repository(kRegistry, name, kNow);
+        if (!ensured) {
+          ++failed;
+          return;
+        }
+        if (ensured->created) ++created;
+        RepositoryId expected = 0;
+        if (!first_id.compare_exchange_strong(expected, ensured->record.id) &&
+            expected != ensured->record.id) {
+          ++ids_differ;
+        }
+      });
+    }
+    for (auto& thread : threads) thread.join();
+    EXPECT_EQ(failed.load(), 0) << name;
+    EXPECT_EQ(created.load(), 1) << name;
+    EXPECT_EQ(ids_differ.load(), 0) << name;
+  }
+}
+
 TEST_P(MetaStoreConformance, TagMovesAcrossHandlesLeaveOneConsistentWinner) {
   SECOND_STORE_OR_SKIP(other);
   constexpr int kThreads = 6;

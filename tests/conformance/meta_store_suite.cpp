@@ -189,6 +189,16 @@ TEST_P(MetaStoreConformance, RepositoryCreateGetEnsure) {
   EXPECT_EQ(fresh.settings_json, "{}");
   EXPECT_EQ(fresh.created_at_ms, kNow + 7);
 
+  ASSERT_OK_AND_ASSIGN(found, store().find_or_create_repository(kRegistry, "team/app", kNow + 9));
+  EXPECT_FALSE(found.created);
+  EXPECT_EQ(found.record.id, created.id);
+  ASSERT_OK_AND_ASSIGN(made, store().find_or_create_repository(kRegistry, "third", kNow + 9));
+  EXPECT_TRUE(made.created);
+  EXPECT_EQ(made.record.created_at_ms, kNow + 9);
+  ASSERT_OK_AND_ASSIGN(again, store().find_or_create_repository(kRegistry, "third", kNow + 11));
+  EXPECT_FALSE(again.created);
+  EXPECT_EQ(again.record.id, made.record.id);
+
   EXPECT_TRUE(has_code(store().create_repository(kRegistry, "team/app", "{}", kNow),
                        ErrorCode::kAlreadyExists));
   EXPECT_TRUE(

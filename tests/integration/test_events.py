@@ -20,6 +20,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 import ecrhelpers
 from conftest import BERTH_BINARY, ECR_TARGET, free_port
+from ocihelpers import OciClient
 
 pytestmark = pytest.mark.berth_only
 
@@ -141,6 +142,67 @@ def test_pushes_deletes_and_repositories_become_cloudevents(hooks, repo):
         assert hmac.compare_digest(headers["X-Berth-Signature-256"], want)
         assert headers["Content-Type"].startswith("application/cloudevents+json")
         assert headers["User-Agent"].startswith("berth/")
+
+
+def oci_client(env) -> OciClient:
+    """A /v2/ client logged in as a docker client would be (the registry password)."""
+    session = requests.Session()
+    session.headers.update(env.basic_auth())
+    return OciClient(env.server.base_url, session)
+
+
+def test_a_first_push_over_v2_reports_the_repository_it_creates_once(hooks, repo):
+    env, receiver = hooks
+    oci = oci_client(env)
+    first = oci.push_image(repo, "v1", seed=1405)
+    oci.push_image(repo, "v2", seed=1406)
+
+    def mine():
+        return [b for _, b in receiver.bodies("/ce") if b["data"]["repository"] == repo]
+
+    wait_until("the second push", lambda: sum(e["type"] == "io.berth.image.pushed"
+                                              for e in mine()) >= 2, env.server)
+    events = mine()
+    assert [e["type"] for e in events].count("io.berth.repository.created") == 1
+    # the creation comes first: the push's upload made the repository
+    assert events[0]["type"] == "io.berth.repository.created"
+    assert events[0]["subject"] == repo
+    assert events[0]["data"]["cause"] == "api"
+    assert "digest" not in events[0]["data"]
+    pushed = [e for e in events if e["type"] == "io.berth.image.pushed"]
+    assert pushed[0]["data"]["digest"] == first.digest
+
+
+def test_a_push_that_moves_a_tag_reports_where_it_was(hooks, repo):
+    env, receiver = hooks
+    oci = oci_client(env)
+    before = oci.push_image(repo, "latest", seed=1407)
+    after = oci.push_image(repo, "latest", seed=1408)  # moves "latest"
+    oci.push_manifest(repo, "latest", after.manifest_bytes)      # the same digest again: no move
+    oci.push_manifest(repo, "stable", after.manifest_bytes)      # a new tag: no move either
+
+    def mine(path="/ce"):
+        return [b for _, b in receiver.bodies(path) if b["data"]["repository"] == repo]
+
+    wait_until("four pushes", lambda: sum(e["type"] == "io.berth.image.pushed"
+                                          for e in mine()) >= 4, env.server)
+    events = mine()
+    moved = [e for e in events if e["type"] == "io.berth.tag.moved"]
+    assert len(moved) == 1, [e["type"] for e in events]
+    assert moved[0]["subject"] == f"{repo}:latest@{after.digest}"
+    assert moved[0]["data"]["tag"] == "latest"
+    assert moved[0]["data"]["digest"] == after.digest
+    assert moved[0]["data"]["previousDigest"] == before.digest
+    # the move follows the push that made it
+    assert events.index(moved[0]) == 1 + next(
+        i for i, e in enumerate(events)
+        if e["type"] == "io.berth.image.pushed" and e["data"]["digest"] == after.digest)
+    # the ECR shape has one PUSH per push, retags included, and no move
+    wait_until("four ECR pushes", lambda: len([b for _, b in receiver.bodies("/ecr")
+                                               if b["detail"]["repository-name"] == repo]) >= 4,
+               env.server)
+    ecr = [b for _, b in receiver.bodies("/ecr") if b["detail"]["repository-name"] == repo]
+    assert [b["detail"]["action-type"] for b in ecr] == ["PUSH"] * 4
 
 
 def test_ecr_image_action_bodies(hooks, repo):

@@ -151,6 +151,17 @@ def test_counters_move_with_real_traffic(ops, repo):
     grew("berth_store_call_duration_seconds_count", store="blob", backend="fs", operation="open")
     # a not-found is an answer, not a store error
     assert total(after, "berth_store_call_errors_total") == total(before, "berth_store_call_errors_total")
+    # each push's durable writes went through the SQLite group commit: every
+    # commit is one observation, counting the writes it carried
+    grew("berth_meta_group_commit_batch_size_count", by=2)
+    grew("berth_meta_group_commit_batch_size_sum", by=2)
+    commits = (value(after, "berth_meta_group_commit_batch_size_count")
+               - value(before, "berth_meta_group_commit_batch_size_count"))
+    writes = (value(after, "berth_meta_group_commit_batch_size_sum")
+              - value(before, "berth_meta_group_commit_batch_size_sum"))
+    assert writes >= commits  # a commit carries at least one write
+    assert value(after, "berth_meta_group_commit_batch_size_bucket", le="+Inf") == value(
+        after, "berth_meta_group_commit_batch_size_count")
 
     assert value(after, "berth_uploads_in_progress") == 0
     assert value(after, "berth_uploads_max") == 256

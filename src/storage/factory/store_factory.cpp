@@ -71,6 +71,7 @@ Result<std::unique_ptr<meta::MetaStore>> open_sqlite_store(const StoreUrl& url,
   }
   meta::sqlite::SqliteOptions sqlite_options;
   sqlite_options.synchronous_full = options.synchronous_full;
+  sqlite_options.on_group_commit = options.on_group_commit;
   auto store = meta::sqlite::open_sqlite_meta_store(file, sqlite_options);
   if (!store) return about(url, store.error());
   return store;

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -36,6 +37,8 @@ struct BlobStoreOpenOptions {
 struct MetaStoreOpenOptions {
   bool must_exist = false;          // refuse to create a new database (fsck)
   bool synchronous_full = true;     // sqlite://: PRAGMA synchronous=FULL
+  // sqlite://: told each group commit's size (SqliteOptions::on_group_commit).
+  std::function<void(std::size_t writes)> on_group_commit;
 };
 
 // The defaults of a data directory: file://<dir> and sqlite://<dir>/metadata.db.

@@ -45,6 +45,15 @@ struct RepositoryRecord {
   std::string settings_json = "{}";
 };
 
+// What find_or_create_repository() found or made.
+struct EnsuredRepository {
+  RepositoryRecord record;
+  // This call inserted the repository. Of concurrent callers, in this
+  // process or any other sharing the store, exactly one sees true: the one
+  // whose insert won. Inside in_one_commit it holds once that commits.
+  bool created = false;
+};
+
 // What registry_storage() measures.
 struct RegistryStorage {
   std::uint64_t bytes = 0;    // sizes of the distinct blobs linked in the registry
@@ -197,10 +206,19 @@ class MetaStore {
   // kRepositoryNotFound when absent.
   virtual Result<RepositoryRecord> get_repository(std::string_view registry,
                                                   std::string_view name) = 0;
-  // Returns the repository, creating it (with settings "{}") if absent.
-  virtual Result<RepositoryRecord> ensure_repository(std::string_view registry,
-                                                     std::string_view name,
-                                                     std::int64_t now_ms) = 0;
+  // Returns the repository, creating it (with settings "{}") if absent, and
+  // whether this call created it (a push that creates a repository reports
+  // it, and only the push that won a race may).
+  virtual Result<EnsuredRepository> find_or_create_repository(std::string_view registry,
+                                                              std::string_view name,
+                                                              std::int64_t now_ms) = 0;
+  // find_or_create_repository, for callers that do not care who created it.
+  Result<RepositoryRecord> ensure_repository(std::string_view registry, std::string_view name,
+                                             std::int64_t now_ms) {
+    auto ensured = find_or_create_repository(registry, name, now_ms);
+    if (!ensured) return std::unexpected(std::move(ensured).error());
+    return std::move(ensured->record);
+  }
   // kAlreadyExists when present.
   virtual Result<RepositoryRecord> create_repository(std::string_view registry,
                                                      std::string_view name,

@@ -20,10 +20,12 @@ Result<RepositoryRecord> MeteredMetaStore::get_repository(std::string_view regis
   return measure("get_repository", [&] { return inner_.get_repository(registry, name); });
 }
 
-Result<RepositoryRecord> MeteredMetaStore::ensure_repository(std::string_view registry,
-                                                            std::string_view name,
-                                                            std::int64_t now_ms) {
-  return measure("ensure_repository", [&] { return inner_.ensure_repository(registry, name, now_ms); });
+Result<EnsuredRepository> MeteredMetaStore::find_or_create_repository(std::string_view registry,
+                                                                     std::string_view name,
+                                                                     std::int64_t now_ms) {
+  // Labelled as before the call learned to report creation, so dashboards keep their series.
+  return measure("ensure_repository",
+                 [&] { return inner_.find_or_create_repository(registry, name, now_ms); });
 }
 
 Result<RepositoryRecord> MeteredMetaStore::create_repository(std::string_view registry,

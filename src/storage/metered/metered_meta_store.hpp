@@ -28,8 +28,9 @@ class MeteredMetaStore final : public meta::MetaStore {
 
   Result<meta::RepositoryRecord> get_repository(std::string_view registry,
                                           std::string_view name) override;
-  Result<meta::RepositoryRecord> ensure_repository(std::string_view registry, std::string_view name,
-                                             std::int64_t now_ms) override;
+  Result<meta::EnsuredRepository> find_or_create_repository(std::string_view registry,
+                                                            std::string_view name,
+                                                            std::int64_t now_ms) override;
   Result<meta::RepositoryRecord> create_repository(std::string_view registry, std::string_view name,
                                              std::string_view settings_json,
                                              std::int64_t now_ms) override;

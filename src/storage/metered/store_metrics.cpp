@@ -59,7 +59,20 @@ StoreMetrics::StoreMetrics(metrics::Registry& registry)
       errors_(registry.counter("berth_store_call_errors_total",
                                "Blob and metadata store calls that failed (not-found answers "
                                "excluded), by error.",
-                               {"store", "backend", "operation", "code"})) {}
+                               {"store", "backend", "operation", "code"})),
+      // Bounded by the store's largest batch (64 writes).
+      group_commit_batch_sizes_(
+          registry
+              .histogram("berth_meta_group_commit_batch_size",
+                         "Writes carried by each SQLite metadata commit (group commit).", {},
+                         {1, 2, 4, 8, 16, 32, 64})
+              .with({})) {}
+
+std::function<void(std::size_t)> StoreMetrics::group_commit_observer() {
+  return [&histogram = group_commit_batch_sizes_](std::size_t writes) {
+    histogram.observe(static_cast<double>(writes));
+  };
+}
 
 metrics::Histogram& StoreMetrics::duration_series(std::string_view store, std::string_view backend,
                                                   std::string_view operation) {

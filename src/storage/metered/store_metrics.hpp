@@ -1,8 +1,11 @@
 // StoreMetrics: the two families every metered store decorator records
-// into, and the measuring helper they share.
+// into, and the measuring helper they share; and what a decorator cannot
+// see from outside a store, passed into the store as an observer.
 //
 //   berth_store_call_duration_seconds{store,backend,operation}   histogram
 //   berth_store_call_errors_total{store,backend,operation,code}  counter
+//   berth_meta_group_commit_batch_size                           histogram:
+//       the writes each SQLite group commit carried (1 = no sharing)
 //
 // "Not found" answers (the blob, manifest, upload, repository is absent)
 // are ordinary outcomes and are not counted as errors.
@@ -17,7 +20,9 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string_view>
 #include <type_traits>
 
@@ -42,6 +47,10 @@ class StoreMetrics {
     return result;
   }
 
+  // For SqliteOptions::on_group_commit (through the store factory): records
+  // each commit's batch size. Valid while this object lives.
+  std::function<void(std::size_t writes)> group_commit_observer();
+
  private:
   void count_error(std::string_view store, std::string_view backend, std::string_view operation,
                    ErrorCode code);
@@ -52,6 +61,7 @@ class StoreMetrics {
 
   metrics::HistogramFamily& durations_;
   metrics::CounterFamily& errors_;
+  metrics::Histogram& group_commit_batch_sizes_;
 };
 
 }  // namespace berth::storage::metered

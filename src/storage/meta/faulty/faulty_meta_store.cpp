@@ -22,11 +22,11 @@ Result<RepositoryRecord> FaultyMetaStore::get_repository(std::string_view regist
                 [&] { return inner_.get_repository(registry, name); });
 }
 
-Result<RepositoryRecord> FaultyMetaStore::ensure_repository(std::string_view registry,
-                                                            std::string_view name,
-                                                            std::int64_t now_ms) {
+Result<EnsuredRepository> FaultyMetaStore::find_or_create_repository(std::string_view registry,
+                                                                     std::string_view name,
+                                                                     std::int64_t now_ms) {
   return inject(*plan_, "meta.ensure_repository", kWrite,
-                [&] { return inner_.ensure_repository(registry, name, now_ms); });
+                [&] { return inner_.find_or_create_repository(registry, name, now_ms); });
 }
 
 Result<RepositoryRecord> FaultyMetaStore::create_repository(std::string_view registry,

@@ -35,8 +35,9 @@ class FaultyMetaStore final : public MetaStore {
 
   Result<RepositoryRecord> get_repository(std::string_view registry,
                                           std::string_view name) override;
-  Result<RepositoryRecord> ensure_repository(std::string_view registry, std::string_view name,
-                                             std::int64_t now_ms) override;
+  Result<EnsuredRepository> find_or_create_repository(std::string_view registry,
+                                                      std::string_view name,
+                                                      std::int64_t now_ms) override;
   Result<RepositoryRecord> create_repository(std::string_view registry, std::string_view name,
                                              std::string_view settings_json,
                                              std::int64_t now_ms) override;

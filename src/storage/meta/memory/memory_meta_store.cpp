@@ -63,11 +63,12 @@ class MemoryMetaStore final : public MetaStore {
     return repo->record;
   }
 
-  Result<RepositoryRecord> ensure_repository(std::string_view registry, std::string_view name,
-                                             std::int64_t now_ms) override {
+  Result<EnsuredRepository> find_or_create_repository(std::string_view registry,
+                                                      std::string_view name,
+                                                      std::int64_t now_ms) override {
     std::unique_lock lock(mu_);
-    if (const Repo* repo = find_by_name(registry, name)) return repo->record;
-    return insert_repository(registry, name, "{}", now_ms);
+    if (const Repo* repo = find_by_name(registry, name)) return EnsuredRepository{repo->record};
+    return EnsuredRepository{insert_repository(registry, name, "{}", now_ms), true};
   }
 
   Result<RepositoryRecord> create_repository(std::string_view registry, std::string_view name,

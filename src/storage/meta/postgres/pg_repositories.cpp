@@ -49,22 +49,26 @@ Result<RepositoryRecord> PostgresMetaStore::get_repository(std::string_view regi
   return read([&](Connection& c) { return select_repository(c, registry, name); });
 }
 
-Result<RepositoryRecord> PostgresMetaStore::ensure_repository(std::string_view registry,
-                                                              std::string_view name,
-                                                              std::int64_t now_ms) {
+Result<EnsuredRepository> PostgresMetaStore::find_or_create_repository(std::string_view registry,
+                                                                       std::string_view name,
+                                                                       std::int64_t now_ms) {
   // Nearly always it exists: one read. Otherwise insert, and if another
   // process inserted it first (ON CONFLICT waited for its commit), read the
   // winner with a new statement's snapshot.
   auto found = get_repository(registry, name);
-  if (found || found.error().code != ErrorCode::kRepositoryNotFound) return found;
-  return write([&](Connection& c) -> Result<RepositoryRecord> {
+  if (found) return EnsuredRepository{std::move(*found)};
+  if (found.error().code != ErrorCode::kRepositoryNotFound) {
+    return std::unexpected(std::move(found).error());
+  }
+  return write([&](Connection& c) -> Result<EnsuredRepository> {
     auto inserted = BERTH_TRY(c.query(
         "INSERT INTO repositories (registry, name, created_at) VALUES ($1, $2, $3) "
         "ON CONFLICT (registry, name) DO NOTHING "
         "RETURNING id, registry, name, created_at, settings",
         Params().text(registry).text(name).int64(now_ms)));
-    if (inserted.rows() == 1) return repository_at(inserted, 0);
-    return select_repository(c, registry, name);
+    // RETURNING yields a row only for the insert that won the conflict.
+    if (inserted.rows() == 1) return EnsuredRepository{repository_at(inserted, 0), true};
+    return EnsuredRepository{BERTH_TRY(select_repository(c, registry, name))};
   });
 }
 

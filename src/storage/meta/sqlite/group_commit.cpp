@@ -5,10 +5,11 @@
 namespace berth::storage::meta::sqlite {
 
 GroupCommitter::GroupCommitter(Connection& writer, std::size_t max_batch,
-                               std::string durable_synchronous)
+                               std::string durable_synchronous, BatchObserver observe_batch)
     : writer_(writer),
       max_batch_(max_batch == 0 ? 1 : max_batch),
-      durable_synchronous_(std::move(durable_synchronous)) {
+      durable_synchronous_(std::move(durable_synchronous)),
+      observe_batch_(std::move(observe_batch)) {
   (void)use_synchronous(true);  // a failure shows again at the first batch
 }
 
@@ -50,6 +51,7 @@ Status GroupCommitter::run(const Body& body, Durability durability) {
     }
     lock.unlock();
     run_batch(batch);
+    if (observe_batch_) observe_batch_(batch.size());
     lock.lock();
     for (Request* r : batch) r->done = true;
     leading_ = false;

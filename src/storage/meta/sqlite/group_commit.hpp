@@ -23,9 +23,14 @@
 // durable commit's sync carries its frames to the disk with its own. A crash
 // before that loses lazy changes whole, never part of one.
 //
+// How well the batching works shows in the batch sizes: an observer, if
+// given, is told each batch's size (the callers' writes one transaction
+// carried, whether it committed or failed) as the batch ends. The store
+// passes it on from its options; metrics live above this layer.
+//
 // Thread-safety: run() may be called from any number of threads. Bodies run
 // on whichever caller's thread is leading, one at a time, with the writer
-// connection to themselves.
+// connection to themselves; so does the observer.
 #pragma once
 
 #include <atomic>
@@ -45,12 +50,15 @@ namespace berth::storage::meta::sqlite {
 class GroupCommitter {
  public:
   using Body = std::function<Status(Connection&)>;
+  // Told each batch's size; must be quick (the writer waits for it).
+  using BatchObserver = std::function<void(std::size_t writes)>;
   enum class Durability { kDurable, kLazy };
 
   // `writer` must outlive this object; nothing else may use it meanwhile.
   // `durable_synchronous` is the PRAGMA synchronous value durable batches
   // commit with ("FULL" or "NORMAL"); the connection is set to it here.
-  GroupCommitter(Connection& writer, std::size_t max_batch, std::string durable_synchronous);
+  GroupCommitter(Connection& writer, std::size_t max_batch, std::string durable_synchronous,
+                 BatchObserver observe_batch = {});
   ~GroupCommitter();
   GroupCommitter(const GroupCommitter&) = delete;
   GroupCommitter& operator=(const GroupCommitter&) = delete;
@@ -78,6 +86,7 @@ class GroupCommitter {
   Connection& writer_;
   const std::size_t max_batch_;
   const std::string durable_synchronous_;
+  const BatchObserver observe_batch_;
   // What the connection is set to now; the constructor makes it durable.
   bool synchronous_durable_ = false;
   std::mutex mu_;

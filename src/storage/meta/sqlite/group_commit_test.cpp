@@ -2,10 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <functional>
 #include <latch>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -108,6 +110,34 @@ TEST_F(GroupCommitTest, QueuedWritersShareOneTransactionAndFailAlone) {
   }
   // One for the first writer, then (nearly always) one for the rest.
   EXPECT_LT(committer.transactions(), static_cast<std::uint64_t>(kWriters));
+}
+
+// The observer sees every batch once, with the writes it carried: the sizes
+// add up to the writers, and the queued ones show as a batch of several.
+TEST_F(GroupCommitTest, TheObserverIsToldEachBatchsSize) {
+  std::mutex mu;
+  std::vector<std::size_t> sizes;
+  GroupCommitter committer(*writer_, 64, "FULL", [&](std::size_t writes) {
+    std::lock_guard lock(mu);
+    sizes.push_back(writes);
+  });
+  ASSERT_TRUE(committer.run([](Connection& c) { return insert(c, 100); }).has_value());
+  EXPECT_EQ(sizes, std::vector<std::size_t>{1});
+  sizes.clear();
+  constexpr int kWriters = 12;
+  auto results = run_queued(committer, kWriters, [](Connection& c, int i) -> Status {
+    // A failing member is still one of the batch's writes.
+    if (i == 3) return fail(ErrorCode::kManifestNotFound, "member 3 fails");
+    return insert(c, i);
+  });
+  std::lock_guard lock(mu);
+  std::size_t total = 0;
+  for (std::size_t size : sizes) total += size;
+  EXPECT_EQ(total, static_cast<std::size_t>(kWriters));
+  EXPECT_EQ(sizes.size(), committer.transactions() - 1);
+  ASSERT_FALSE(sizes.empty());
+  EXPECT_EQ(sizes.front(), 1u);  // writer 0, alone while the others queued
+  EXPECT_GT(*std::max_element(sizes.begin(), sizes.end()), 1u);
 }
 
 TEST_F(GroupCommitTest, LazyBatchesSkipTheSyncAndCheckpointsUntilTheNextDurableOne) {

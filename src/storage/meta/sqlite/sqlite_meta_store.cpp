@@ -154,7 +154,8 @@ SqliteMetaStore::SqliteMetaStore(std::unique_ptr<Connection> writer, std::filesy
                                  const SqliteOptions& options)
     : file_(file),
       writer_(std::move(writer)),
-      committer_(*writer_, kMaxGroupCommit, options.synchronous_full ? "FULL" : "NORMAL"),
+      committer_(*writer_, kMaxGroupCommit, options.synchronous_full ? "FULL" : "NORMAL",
+                 options.on_group_commit),
       readers_(std::move(file), connection_options(options), kMaxIdleReaders) {}
 
 namespace {
@@ -208,20 +209,26 @@ Result<RepositoryRecord> SqliteMetaStore::get_repository(std::string_view regist
   return read([&](Connection& c) { return select_repository(c, registry, name); });
 }
 
-Result<RepositoryRecord> SqliteMetaStore::ensure_repository(std::string_view registry,
-                                                            std::string_view name,
-                                                            std::int64_t now_ms) {
+Result<EnsuredRepository> SqliteMetaStore::find_or_create_repository(std::string_view registry,
+                                                                     std::string_view name,
+                                                                     std::int64_t now_ms) {
   // Nearly always the repository exists: answer from a reader and take the
   // writer lock only to create it.
   auto found = get_repository(registry, name);
-  if (found || found.error().code != ErrorCode::kRepositoryNotFound) return found;
-  return write([&](Connection& c) -> Result<RepositoryRecord> {
+  if (found) return EnsuredRepository{std::move(*found)};
+  if (found.error().code != ErrorCode::kRepositoryNotFound) {
+    return std::unexpected(std::move(found).error());
+  }
+  return write([&](Connection& c) -> Result<EnsuredRepository> {
     auto insert = BERTH_TRY(
         c.prepare("INSERT INTO repositories (registry, name, created_at) VALUES (?1, ?2, ?3) "
                   "ON CONFLICT (registry, name) DO NOTHING"));
     insert.bind(1, registry).bind(2, name).bind(3, now_ms);
     BERTH_TRY_STATUS(insert.run());
-    return select_repository(c, registry, name);
+    // One writer at a time: a row inserted here is ours, none means
+    // another writer created it since the read above.
+    const bool created = c.changes() == 1;
+    return EnsuredRepository{BERTH_TRY(select_repository(c, registry, name)), created};
   });
 }
 

@@ -10,7 +10,9 @@
 // Thread-safety: the returned store is safe for concurrent use.
 #pragma once
 
+#include <cstddef>
 #include <filesystem>
+#include <functional>
 #include <memory>
 
 #include "storage/meta/meta_store.hpp"
@@ -25,6 +27,10 @@ struct SqliteOptions {
   // How long a call waits for a lock held by another process before failing
   // with kUnavailable.
   int busy_timeout_ms = 5000;
+  // Told how many writes each group commit carried (group_commit.hpp), for
+  // GET /metrics; called on the writing thread, so it must be quick.
+  // Unset: nobody listens.
+  std::function<void(std::size_t writes)> on_group_commit;
 };
 
 // Opens (creating if absent) and migrates the database at `db_file`.
