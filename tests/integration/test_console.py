@@ -209,6 +209,29 @@ def test_console_in_a_browser(console_env, seeded, layouts, browser, tmp_path):
     screenshot(driver, tmp_path, "repository", 390)
     driver.set_window_size(1280, 900)
 
+    # Paging: two images to a page, "Next page" until there is none; every image once.
+    everything = {tr.get_attribute("data-digest")
+                  for tr in driver.find_elements(By.CSS_SELECTOR, "#images-table tbody tr")}
+    driver.get(base + "/console/#/repo?name=console%2Fapp&limit=2")
+    paged: list[str] = []
+    for _ in range(len(everything)):
+        visible(driver, "#images-table")
+        shown = [tr.get_attribute("data-digest")
+                 for tr in driver.find_elements(By.CSS_SELECTOR, "#images-table tbody tr")]
+        assert 1 <= len(shown) <= 2, shown
+        paged += shown
+        nexts = driver.find_elements(By.ID, "images-next")
+        if not nexts:
+            break
+        nexts[0].click()
+        wait_for(driver, lambda d: d.find_elements(By.ID, "images-first"), "a later page")
+        wait_for(driver, lambda d: shown[0] not in [tr.get_attribute("data-digest") for tr in
+                 d.find_elements(By.CSS_SELECTOR, "#images-table tbody tr")], "the next page's rows")
+    assert sorted(paged) == sorted(everything), paged
+    driver.find_element(By.ID, "images-first").click()
+    wait_for(driver, lambda d: not d.find_elements(By.ID, "images-first"), "back on the first page")
+    driver.get(base + "/console/#/repo?name=console%2Fapp")
+
     # Delete v1 through the UI, with the confirmation dialog; then /v2/ no longer has it.
     digest = seeded["image"]
     row = f"#images-table tr[data-digest='{digest}']"

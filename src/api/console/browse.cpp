@@ -296,37 +296,89 @@ asio::awaitable<http::Response> get_repository(const BrowseContext& ctx) {
   co_return answer(std::move(result));
 }
 
+// One row of the images list; `content` is the manifest when it was read
+// (an index's platforms need it), empty when the listing left it out.
+json::object image_row(const BrowseContext& ctx, const registry::RepositoryRef& ref,
+                       const registry::ManifestRecord& m, const std::vector<std::string>& tags) {
+  json::object image = image_summary(m, tags);
+  if (!oci::media_types::is_index_media_type(m.media_type)) return image;
+  std::string content = m.content;
+  if (content.empty()) {
+    // Summaries come without content; an index's platforms need it.
+    auto full = ctx.registry.get_manifest(ref, oci::Reference::of_digest(m.digest), false);
+    if (!full) return image;
+    content = std::move(full->content);
+  }
+  if (auto parsed = oci::parse_manifest(content, m.media_type)) {
+    image["platforms"] = platforms_of(*parsed);
+  }
+  return image;
+}
+
+// A page in digest order: the store's own order, one indexed range read.
+Result<json::object> images_by_digest(const BrowseContext& ctx, const registry::RepositoryRef& ref,
+                                      const std::string& after, std::size_t limit) {
+  // One more than the page: `next` is set only when another page has rows.
+  std::vector<registry::ManifestSummary> page =
+      BERTH_TRY(ctx.registry.list_images(ref, after, limit + 1));
+  const bool more = page.size() > limit;
+  if (more) page.pop_back();
+  json::array list;
+  for (const registry::ManifestSummary& summary : page) {
+    list.emplace_back(image_row(ctx, ref, summary.manifest, summary.tags));
+  }
+  json::object out{{"images", std::move(list)}};
+  out["next"] = more ? json::value(page.back().manifest.digest.str()) : json::value(nullptr);
+  return out;
+}
+
+// A page in tag order: one row per tag (an image with three tags has three
+// rows; untagged images have none), walked on the store's tag index as
+// /v2/ tags/list walks it, then one read per tag for its image.
+Result<json::object> images_by_tag(const BrowseContext& ctx, const registry::RepositoryRef& ref,
+                                   const std::string& after, std::size_t limit) {
+  BERTH_TRY_STATUS(ctx.registry.flush_pulls());  // as list_images does: current pull times
+  const registry::RepositoryRecord record = BERTH_TRY(ctx.registry.repository(ref));
+  std::vector<std::string> tags = BERTH_TRY(ctx.registry.list_tags(ref, after, limit + 1));
+  const bool more = tags.size() > limit;
+  if (more) tags.pop_back();
+  json::array list;
+  for (const std::string& tag : tags) {
+    auto reference = oci::Reference::parse(tag);
+    if (!reference) continue;
+    auto m = ctx.registry.get_manifest(record, *reference, false);
+    if (!m) {
+      // Untagged or deleted since the tags were listed: not a row any more.
+      if (m.error().code == ErrorCode::kManifestNotFound) continue;
+      return std::unexpected(std::move(m).error());
+    }
+    std::vector<std::string> all_tags = BERTH_TRY(ctx.registry.tags_of(ref, m->digest));
+    json::object image = image_row(ctx, ref, *m, all_tags);
+    image["tag"] = tag;
+    list.emplace_back(std::move(image));
+  }
+  json::object out{{"images", std::move(list)}};
+  out["next"] = more ? json::value(tags.back()) : json::value(nullptr);
+  return out;
+}
+
 asio::awaitable<http::Response> get_images(const BrowseContext& ctx) {
   Result<registry::RepositoryRef> ref = repository_of(ctx);
   if (!ref) co_return error_response(ref.error());
   const std::string after = param(ctx, "after");
   const std::size_t limit = page_limit(ctx);
+  const std::string order = param(ctx, "order");
+  if (!order.empty() && order != "digest" && order != "tag") {
+    co_return error_response(HttpStatus::bad_request, "InvalidParameter",
+                             "order must be digest or tag");
+  }
   const ConsoleAccess allowed = access_of(ctx);
   Result<json::object> result = co_await http::offload(ctx.blocking, [&]() -> Result<json::object> {
     // Either ECR call lists a repository's images.
     constexpr std::string_view kListing[] = {actions::kDescribeImages, actions::kListImages};
     BERTH_TRY_STATUS(allowed.authorize(kListing, *ref));
-    std::vector<registry::ManifestSummary> page =
-        BERTH_TRY(ctx.registry.list_images(*ref, after, limit));
-    json::array list;
-    for (const registry::ManifestSummary& summary : page) {
-      json::object image = image_summary(summary.manifest, summary.tags);
-      if (oci::media_types::is_index_media_type(summary.manifest.media_type)) {
-        // Summaries come without content; an index's platforms need it.
-        auto full = ctx.registry.get_manifest(*ref, oci::Reference::of_digest(summary.manifest.digest),
-                                              false);
-        if (full) {
-          if (auto parsed = oci::parse_manifest(full->content, full->media_type)) {
-            image["platforms"] = platforms_of(*parsed);
-          }
-        }
-      }
-      list.emplace_back(std::move(image));
-    }
-    json::object out{{"images", std::move(list)}};
-    out["next"] = page.size() == limit ? json::value(page.back().manifest.digest.str())
-                                       : json::value(nullptr);
-    return out;
+    return order == "tag" ? images_by_tag(ctx, *ref, after, limit)
+                          : images_by_digest(ctx, *ref, after, limit);
   });
   co_return answer(std::move(result));
 }

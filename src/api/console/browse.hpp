@@ -7,7 +7,8 @@
 //   GET    api/registries                       the account's registries
 //   GET    api/repositories?registryId&region&q&match&after&limit
 //   GET    api/repository?registryId&region&name  settings, URI, permissions
-//   GET    api/images?registryId&region&name&after&limit  images with tags, sizes, times
+//   GET    api/images?registryId&region&name&order&after&limit  images with tags, sizes, times
+//          (order=digest, the default, or tag: one row per tag)
 //   GET    api/image?registryId&region&name&digest  manifest, layers, referrers
 //   DELETE api/image?registryId&region&name&digest  deletes the image (and tags)
 //   PUT    api/repository/tag-mutability?registryId&region&name  {"imageTagMutability"}

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
@@ -284,6 +286,36 @@ TEST_F(ConsoleApiTest, BrowsesRepositoriesImagesAndOneImage) {
   EXPECT_EQ(status(run(other)), 404);
   http::Request bad = request(Verb::get, "/console/api/repository?name=Bad..Name");
   EXPECT_EQ(status(run(bad)), 400);
+}
+
+TEST_F(ConsoleApiTest, ImagesComeInPagesThatCoverTheRepositoryOnce) {
+  sign_in();
+  std::set<std::string> pushed;
+  for (int i = 0; i < 5; ++i) pushed.insert(put_image("team/app", "v" + std::to_string(i)).str());
+
+  std::set<std::string> seen;
+  std::string after;
+  int pages = 0;
+  for (; pages < 10; ++pages) {
+    http::Request r = request(Verb::get, "/console/api/images?name=team%2Fapp&limit=2&after=" + after);
+    http::Response response = run(r);
+    ASSERT_EQ(status(response), 200) << response.body;
+    json::value page = body(response);
+    EXPECT_LE(page.at("images").as_array().size(), 2u);
+    for (const json::value& image : page.at("images").as_array()) {
+      EXPECT_TRUE(seen.insert(std::string(image.at("digest").as_string())).second)
+          << "an image on two pages";
+    }
+    if (page.at("next").is_null()) break;
+    after = std::string(page.at("next").as_string());
+  }
+  EXPECT_EQ(seen, pushed);
+  EXPECT_EQ(pages, 2);  // 2 + 2 + 1: the third page is the last, and says so
+
+  // Exactly a page's worth: no empty page after it.
+  put_image("team/app", "v5");
+  http::Request r = request(Verb::get, "/console/api/images?name=team%2Fapp&limit=6");
+  EXPECT_TRUE(body(run(r)).at("next").is_null());
 }
 
 // ---- policies: the same decisions as the ECR API ----

@@ -180,7 +180,7 @@
     const view = $("view");
     view.replaceChildren(h("p", { class: "muted" }, "Loading…"));
     try {
-      if (path === "/repo" && params.get("name")) await renderRepository(view, params.get("name"));
+      if (path === "/repo" && params.get("name")) await renderRepository(view, params.get("name"), params);
       else if (path === "/image" && params.get("name") && params.get("digest")) {
         await renderImage(view, params.get("name"), params.get("digest"));
       } else await renderRepositories(view, params);
@@ -336,11 +336,20 @@
   }
 
   // ---- one repository ----
-  async function renderRepository(view, name) {
+  // Images come a page at a time from the store's cursor (?after=), so a
+  // repository of thousands costs no more per page than one of ten.
+  const IMAGES_PAGE = 100;
+  async function renderRepository(view, name, params) {
+    const after = params.get("after") || "";
+    const limit = Number(params.get("limit")) || IMAGES_PAGE;
     const [repo, images] = await Promise.all([
       api("GET", "repository", where({ name })),
-      api("GET", "images", where({ name, limit: 100 })),
+      api("GET", "images", where({ name, after, limit })),
     ]);
+    const pageLink = (extra) => link("/repo", { name, ...(limit !== IMAGES_PAGE ? { limit } : {}), ...extra });
+    const pager = h("nav", { class: "pager", "aria-label": "Image pages" },
+      after ? h("a", { href: pageLink({}), id: "images-first" }, "← First page") : null,
+      images.next ? h("a", { href: pageLink({ after: images.next }), id: "images-next" }, "Next page →") : null);
     const firstTag = images.images.flatMap((i) => i.tags)[0] || "latest";
     const children = [
       h("nav", { class: "breadcrumb", "aria-label": "Breadcrumb" }, h("a", { href: link("/") }, "Repositories"), " / "),
@@ -351,8 +360,7 @@
         ...loginCommands(repo).map(([label, text]) => command(label, text)),
         ...pullCommands(repo, firstTag).map(([label, text]) => command(label, text))),
       h("section", { "aria-labelledby": "images-heading" },
-        h("h2", { id: "images-heading" }, "Images"), imagesTable(repo, images.images),
-        images.next ? h("p", { class: "muted" }, "Showing the first 100 images.") : null),
+        h("h2", { id: "images-heading" }, "Images"), imagesTable(repo, images.images, !!after), pager),
       settingsSection(repo),
     ];
     view.replaceChildren(...children);
@@ -372,7 +380,11 @@
   const deleteHint = (repo) => repo.permissions && !repo.permissions.deleteImage
     ? "Your policies do not allow ecr:BatchDeleteImage here" : null;
 
-  function imagesTable(repo, images) {
+  function imagesTable(repo, images, laterPage) {
+    if (images.length === 0 && laterPage) {
+      return h("div", { class: "card empty", id: "images-empty" }, h("strong", {}, "No more images."),
+        h("span", {}, "They were deleted since the previous page; go back to the first page."));
+    }
     if (images.length === 0) {
       return h("div", { class: "card empty", id: "images-empty" }, h("strong", {}, "No images in this repository."),
         h("span", {}, "Push one with the commands above (podman push " + repo.uri + ":TAG)."));
@@ -394,6 +406,7 @@
         "aria-label": "Delete image " + image.digest, title: deleteHint(repo),
         onclick: () => confirmDelete(repo.name, image) }, "Delete"))));
     return h("div", { class: "table-wrap" }, h("table", { class: "stack", id: "images-table" },
+      h("caption", { class: "muted" }, "Newest first on this page; pages follow digest order."),
       h("thead", {}, h("tr", {}, ...["Tags", "Digest", "Kind", "Size", "Pushed", "Last pulled", "Media type", "Actions"]
         .map((t) => h("th", { scope: "col" }, t)))),
       h("tbody", {}, rows)));
