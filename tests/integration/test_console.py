@@ -232,6 +232,15 @@ def test_console_in_a_browser(console_env, seeded, layouts, browser, tmp_path):
     wait_for(driver, lambda d: not d.find_elements(By.ID, "images-first"), "back on the first page")
     driver.get(base + "/console/#/repo?name=console%2Fapp")
 
+    # Order by tag: one row per tag, A to Z, untagged images left out of that order.
+    from selenium.webdriver.support.ui import Select
+    Select(visible(driver, "#images-order")).select_by_value("tag")
+    wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "#images-table tr[data-tag]"), "rows by tag")
+    tags = [tr.get_attribute("data-tag") for tr in driver.find_elements(By.CSS_SELECTOR, "#images-table tbody tr")]
+    assert tags == ["multi", "v1"], tags
+    assert "order=tag" in driver.current_url
+    driver.get(base + "/console/#/repo?name=console%2Fapp")
+
     # Delete v1 through the UI, with the confirmation dialog; then /v2/ no longer has it.
     digest = seeded["image"]
     row = f"#images-table tr[data-digest='{digest}']"

@@ -318,6 +318,47 @@ TEST_F(ConsoleApiTest, ImagesComeInPagesThatCoverTheRepositoryOnce) {
   EXPECT_TRUE(body(run(r)).at("next").is_null());
 }
 
+TEST_F(ConsoleApiTest, ImagesInTagOrderAreOneRowPerTagPagedOnTheTagIndex) {
+  sign_in();
+  const oci::Digest b = put_image("team/app", "b");
+  const oci::Digest a = put_image("team/app", "a");
+  // A second tag on b's image, and an untagged image (no tag: no row).
+  registry::PutManifestRequest retag{*oci::Reference::parse("c"), "", "", true, {}};
+  auto b_record = registry_.get_manifest({"111122223333:us-east-1", "team/app"},
+                                         oci::Reference::of_digest(b), false);
+  ASSERT_TRUE(b_record);
+  retag.content = b_record->content;
+  retag.content_type = b_record->media_type;
+  ASSERT_TRUE(registry_.put_manifest({"111122223333:us-east-1", "team/app"}, retag));
+  put_image("team/app", "gone");
+  ASSERT_TRUE(registry_.delete_manifest({"111122223333:us-east-1", "team/app"},
+                                        *oci::Reference::parse("gone")));  // only the tag goes
+
+  std::vector<std::string> rows;  // "tag=digest"
+  std::string after;
+  for (int pages = 0; pages < 10; ++pages) {
+    http::Request r =
+        request(Verb::get, "/console/api/images?name=team%2Fapp&order=tag&limit=2&after=" + after);
+    http::Response response = run(r);
+    ASSERT_EQ(status(response), 200) << response.body;
+    json::value page = body(response);
+    for (const json::value& image : page.at("images").as_array()) {
+      rows.push_back(std::string(image.at("tag").as_string()) + "=" +
+                     std::string(image.at("digest").as_string()));
+      if (image.at("tag").as_string() == "c") {
+        // The row carries every tag of its image.
+        EXPECT_EQ(image.at("tags").as_array().size(), 2u);
+      }
+    }
+    if (page.at("next").is_null()) break;
+    after = std::string(page.at("next").as_string());
+  }
+  EXPECT_EQ(rows, (std::vector<std::string>{"a=" + a.str(), "b=" + b.str(), "c=" + b.str()}));
+
+  http::Request bad = request(Verb::get, "/console/api/images?name=team%2Fapp&order=pushed");
+  EXPECT_EQ(status(run(bad)), 400);
+}
+
 // ---- policies: the same decisions as the ECR API ----
 
 std::string names_of(const json::value& page) {

@@ -342,11 +342,21 @@
   async function renderRepository(view, name, params) {
     const after = params.get("after") || "";
     const limit = Number(params.get("limit")) || IMAGES_PAGE;
+    // digest: the store's order (each page newest first); tag: a row per tag.
+    const order = params.get("order") === "tag" ? "tag" : "digest";
     const [repo, images] = await Promise.all([
       api("GET", "repository", where({ name })),
-      api("GET", "images", where({ name, after, limit })),
+      api("GET", "images", where({ name, order, after, limit })),
     ]);
-    const pageLink = (extra) => link("/repo", { name, ...(limit !== IMAGES_PAGE ? { limit } : {}), ...extra });
+    const pageLink = (extra) => link("/repo", { name, ...(limit !== IMAGES_PAGE ? { limit } : {}),
+                                               ...(order !== "digest" ? { order } : {}), ...extra });
+    const orderSelect = h("select", { id: "images-order", onchange: (e) =>
+      { location.hash = link("/repo", { name, ...(limit !== IMAGES_PAGE ? { limit } : {}),
+                                        ...(e.target.value !== "digest" ? { order: e.target.value } : {}) }); } },
+      h("option", { value: "digest", selected: order === "digest" }, "newest first, page by page"),
+      h("option", { value: "tag", selected: order === "tag" }, "by tag, A to Z"));
+    const orderForm = h("div", { class: "toolbar" },
+      h("div", {}, h("label", { for: "images-order" }, "Order"), orderSelect));
     const pager = h("nav", { class: "pager", "aria-label": "Image pages" },
       after ? h("a", { href: pageLink({}), id: "images-first" }, "← First page") : null,
       images.next ? h("a", { href: pageLink({ after: images.next }), id: "images-next" }, "Next page →") : null);
@@ -360,7 +370,7 @@
         ...loginCommands(repo).map(([label, text]) => command(label, text)),
         ...pullCommands(repo, firstTag).map(([label, text]) => command(label, text))),
       h("section", { "aria-labelledby": "images-heading" },
-        h("h2", { id: "images-heading" }, "Images"), imagesTable(repo, images.images, !!after), pager),
+        h("h2", { id: "images-heading" }, "Images"), orderForm, imagesTable(repo, images.images, !!after, order), pager),
       settingsSection(repo),
     ];
     view.replaceChildren(...children);
@@ -380,7 +390,7 @@
   const deleteHint = (repo) => repo.permissions && !repo.permissions.deleteImage
     ? "Your policies do not allow ecr:BatchDeleteImage here" : null;
 
-  function imagesTable(repo, images, laterPage) {
+  function imagesTable(repo, images, laterPage, order) {
     if (images.length === 0 && laterPage) {
       return h("div", { class: "card empty", id: "images-empty" }, h("strong", {}, "No more images."),
         h("span", {}, "They were deleted since the previous page; go back to the first page."));
@@ -389,7 +399,9 @@
       return h("div", { class: "card empty", id: "images-empty" }, h("strong", {}, "No images in this repository."),
         h("span", {}, "Push one with the commands above (podman push " + repo.uri + ":TAG)."));
     }
-    const rows = [...images].sort((a, b) => b.pushedAt - a.pushedAt).map((image) => h("tr", { dataset: { digest: image.digest } },
+    const byTag = order === "tag";
+    const ordered = byTag ? images : [...images].sort((a, b) => b.pushedAt - a.pushedAt);
+    const rows = ordered.map((image) => h("tr", { dataset: byTag ? { digest: image.digest, tag: image.tag } : { digest: image.digest } },
       h("td", { "data-label": "Tags" }, image.tags.length ? image.tags.map((t) => h("span", { class: "tag" }, t))
         : h("span", { class: "muted" }, "untagged")),
       h("td", { "data-label": "Digest", class: "mono" },
@@ -406,7 +418,8 @@
         "aria-label": "Delete image " + image.digest, title: deleteHint(repo),
         onclick: () => confirmDelete(repo.name, image) }, "Delete"))));
     return h("div", { class: "table-wrap" }, h("table", { class: "stack", id: "images-table" },
-      h("caption", { class: "muted" }, "Newest first on this page; pages follow digest order."),
+      h("caption", { class: "muted" }, byTag ? "One row per tag, A to Z; untagged images are not listed in this order."
+        : "Newest first on this page; pages follow digest order."),
       h("thead", {}, h("tr", {}, ...["Tags", "Digest", "Kind", "Size", "Pushed", "Last pulled", "Media type", "Actions"]
         .map((t) => h("th", { scope: "col" }, t)))),
       h("tbody", {}, rows)));
