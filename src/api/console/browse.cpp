@@ -11,14 +11,17 @@
 
 #include "api/console/console_access.hpp"
 #include "api/console/console_api.hpp"
+#include "api/console/lifecycle_policy.hpp"
 #include "api/console/repository_search.hpp"
 #include "api/console/responses.hpp"
 #include "api/ecr/repository_settings.hpp"
 #include "registry/image_status.hpp"
 #include "http/offload.hpp"
+#include "lifecycle/runner.hpp"
 #include "oci/manifest.hpp"
 #include "oci/media_types.hpp"
 #include "oci/reference.hpp"
+#include "util/time.hpp"
 
 namespace berth::api::console {
 
@@ -34,6 +37,9 @@ constexpr std::size_t kMaxPage = 200;
 constexpr std::size_t kMaxRegions = 64;
 // A settings change body holds one short member.
 constexpr std::size_t kSettingsBodyLimit = 4096;
+// A lifecycle policy is at most 30720 characters (lifecycle/policy.hpp),
+// each of which JSON may escape as six.
+constexpr std::size_t kPolicyBodyLimit = 6 * lifecycle::kMaxPolicyChars + 1024;
 
 std::string param(const BrowseContext& ctx, std::string_view key) {
   auto value = ctx.request.query_param(key);
@@ -272,7 +278,9 @@ asio::awaitable<http::Response> get_repository(const BrowseContext& ctx) {
     json::object permissions;
     for (const auto& [key, action] :
          {std::pair{"deleteImage", actions::kBatchDeleteImage},
-          std::pair{"putImageTagMutability", actions::kPutImageTagMutability}}) {
+          std::pair{"putImageTagMutability", actions::kPutImageTagMutability},
+          std::pair{"putLifecyclePolicy", actions::kPutLifecyclePolicy},
+          std::pair{"startLifecyclePolicyPreview", actions::kStartLifecyclePolicyPreview}}) {
       Status may = allowed.authorize(action, *ref);
       if (!may && may.error().code != ErrorCode::kDenied) {
         return std::unexpected(std::move(may).error());
@@ -480,6 +488,70 @@ asio::awaitable<http::Response> put_tag_mutability(const BrowseContext& ctx) {
   co_return answer(std::move(result));
 }
 
+// The body of a settings or policy call, at most `limit` bytes.
+asio::awaitable<Result<std::string>> read_body(const BrowseContext& ctx, std::size_t limit) {
+  if (!ctx.request.body) co_return std::string();
+  auto read = co_await ctx.request.body->read_all(limit);
+  if (!read) {
+    co_return fail(ErrorCode::kInvalidArgument, "The request is too large or was cut short");
+  }
+  co_return std::move(*read);
+}
+
+// PUT api/repository/lifecycle-policy {"lifecyclePolicyText"}: as
+// PutLifecyclePolicy (the same parser validates it; the policy has not run
+// yet, so lastEvaluatedAt starts over).
+asio::awaitable<http::Response> put_lifecycle_policy(const BrowseContext& ctx) {
+  Result<registry::RepositoryRef> ref = repository_of(ctx);
+  if (!ref) co_return error_response(ref.error());
+  Result<std::string> body = co_await read_body(ctx, kPolicyBodyLimit);
+  if (!body) co_return error_response(body.error());
+  Result<PolicyRequest> policy = policy_request(*body);
+  if (!policy) co_return error_response(policy.error());
+  const ConsoleAccess allowed = access_of(ctx);
+  Result<json::object> result = co_await http::offload(ctx.blocking, [&]() -> Result<json::object> {
+    BERTH_TRY_STATUS(allowed.authorize(actions::kPutLifecyclePolicy, *ref));
+    const std::int64_t updated = now_ms();
+    registry::RepositoryRecord record = BERTH_TRY(ctx.registry.modify_repository_settings(
+        *ref, [&](const std::string& current) -> Result<std::string> {
+          ecr::RepositorySettings settings = ecr::RepositorySettings::from_json(current);
+          settings.lifecycle_policy = policy->text;
+          settings.lifecycle_policy_updated_ms = updated;
+          settings.lifecycle_policy_evaluated_ms = 0;
+          return settings.to_json();
+        }));
+    json::object out = repository_summary(ctx.options, record);
+    out["lifecyclePolicy"] = policy->text;
+    return out;
+  });
+  co_return answer(std::move(result));
+}
+
+// POST api/repository/lifecycle-policy/preview {"lifecyclePolicyText"}: the
+// images the policy would expire or archive now, evaluated by the code
+// behind StartLifecyclePolicyPreview (lifecycle::plan_repository) and
+// answered at once, as GetLifecyclePolicyPreview's results; decided as
+// both calls. Nothing is stored or changed.
+asio::awaitable<http::Response> preview_lifecycle_policy(const BrowseContext& ctx) {
+  Result<registry::RepositoryRef> ref = repository_of(ctx);
+  if (!ref) co_return error_response(ref.error());
+  Result<std::string> body = co_await read_body(ctx, kPolicyBodyLimit);
+  if (!body) co_return error_response(body.error());
+  Result<PolicyRequest> policy = policy_request(*body);
+  if (!policy) co_return error_response(policy.error());
+  const ConsoleAccess allowed = access_of(ctx);
+  Result<json::object> result = co_await http::offload(ctx.blocking, [&]() -> Result<json::object> {
+    BERTH_TRY_STATUS(allowed.authorize(actions::kStartLifecyclePolicyPreview, *ref));
+    BERTH_TRY_STATUS(allowed.authorize(actions::kGetLifecyclePolicyPreview, *ref));
+    std::vector<lifecycle::PlannedAction> planned =
+        BERTH_TRY(lifecycle::plan_repository(ctx.registry, *ref, policy->policy, now_ms()));
+    json::object out = preview_answer(planned);
+    out["lifecyclePolicyText"] = policy->text;
+    return out;
+  });
+  co_return answer(std::move(result));
+}
+
 struct Route {
   Verb method;
   std::string_view path;
@@ -494,6 +566,8 @@ constexpr Route kRoutes[] = {
     {Verb::get, "image", &get_image},
     {Verb::delete_, "image", &delete_image},
     {Verb::put, "repository/tag-mutability", &put_tag_mutability},
+    {Verb::put, "repository/lifecycle-policy", &put_lifecycle_policy},
+    {Verb::post, "repository/lifecycle-policy/preview", &preview_lifecycle_policy},
 };
 
 }  // namespace

@@ -12,6 +12,8 @@
 //   GET    api/image?registryId&region&name&digest  manifest, layers, referrers
 //   DELETE api/image?registryId&region&name&digest  deletes the image (and tags)
 //   PUT    api/repository/tag-mutability?registryId&region&name  {"imageTagMutability"}
+//   PUT    api/repository/lifecycle-policy?registryId&region&name  {"lifecyclePolicyText"}
+//   POST   api/repository/lifecycle-policy/preview?registryId&region&name  {"lifecyclePolicyText"}
 //
 // Each is decided by ConsoleAccess as its ECR action (console_access.hpp).
 //

@@ -359,6 +359,70 @@ TEST_F(ConsoleApiTest, ImagesInTagOrderAreOneRowPerTagPagedOnTheTagIndex) {
   EXPECT_EQ(status(run(bad)), 400);
 }
 
+
+// Keeps the newest image; the rest expire.
+constexpr std::string_view kKeepOnePolicy =
+    R"({"rules":[{"rulePriority":1,"description":"keep the newest image only",)"
+    R"("selection":{"tagStatus":"any","countType":"imageCountMoreThan","countNumber":1},)"
+    R"("action":{"type":"expire"}}]})";
+
+TEST_F(ConsoleApiTest, LifecyclePolicyIsSavedAndPreviewedAsTheEcrCallsDo) {
+  for (int i = 0; i < 3; ++i) put_image("team/app", "v" + std::to_string(i));
+  const auto call = [&](Verb verb, std::string_view route, std::string_view csrf,
+                        std::string_view policy) {
+    json::object body{{"lifecyclePolicyText", policy}};
+    http::Request r = request(verb, "/console/api/repository/" + std::string(route) + "?name=team%2Fapp",
+                              json::serialize(body));
+    if (!csrf.empty()) r.headers.set(kCsrfHeader, std::string(csrf));
+    return run(r);
+  };
+
+  // The reader may read the policy but neither save nor preview one.
+  std::string csrf = sign_in(kReaderKey, kReaderSecret);
+  http::Request r = request(Verb::get, "/console/api/repository?name=team%2Fapp");
+  json::value page = body(run(r));
+  EXPECT_FALSE(page.at("permissions").at("putLifecyclePolicy").as_bool());
+  EXPECT_FALSE(page.at("permissions").at("startLifecyclePolicyPreview").as_bool());
+  http::Response refused = call(Verb::put, "lifecycle-policy", csrf, kKeepOnePolicy);
+  EXPECT_EQ(status(refused), 403);
+  EXPECT_NE(refused.body.find("ecr:PutLifecyclePolicy"), std::string::npos) << refused.body;
+  refused = call(Verb::post, "lifecycle-policy/preview", csrf, kKeepOnePolicy);
+  EXPECT_EQ(status(refused), 403);
+  EXPECT_NE(refused.body.find("ecr:StartLifecyclePolicyPreview"), std::string::npos) << refused.body;
+
+  csrf = sign_in();
+  // Without the CSRF token, nothing.
+  EXPECT_EQ(status(call(Verb::put, "lifecycle-policy", "", kKeepOnePolicy)), 403);
+  // PutLifecyclePolicy's validator: the same refusal.
+  http::Response invalid = call(Verb::put, "lifecycle-policy", csrf, R"({"rules":[]})");
+  EXPECT_EQ(status(invalid), 400);
+  EXPECT_NE(invalid.body.find("Lifecycle policy validation failure"), std::string::npos)
+      << invalid.body;
+  EXPECT_EQ(status(call(Verb::post, "lifecycle-policy/preview", csrf, "not json")), 400);
+
+  // The preview: two of three images would expire; nothing changes.
+  http::Response preview = call(Verb::post, "lifecycle-policy/preview", csrf, kKeepOnePolicy);
+  ASSERT_EQ(status(preview), 200) << preview.body;
+  json::value shown = body(preview);
+  EXPECT_EQ(shown.at("summary").at("expiringImageTotalCount").as_int64(), 2);
+  ASSERT_EQ(shown.at("previewResults").as_array().size(), 2u);
+  EXPECT_EQ(shown.at("previewResults").at(0).at("action").at("type").as_string(), "EXPIRE");
+  EXPECT_EQ(shown.at("total").as_int64(), 2);
+  r = request(Verb::get, "/console/api/repository?name=team%2Fapp");
+  EXPECT_TRUE(body(run(r)).at("lifecyclePolicy").is_null());
+  r = request(Verb::get, "/console/api/images?name=team%2Fapp");
+  EXPECT_EQ(body(run(r)).at("images").as_array().size(), 3u);
+
+  // Saving: the repository then holds it, as GetLifecyclePolicy would read it.
+  http::Response saved = call(Verb::put, "lifecycle-policy", csrf, kKeepOnePolicy);
+  ASSERT_EQ(status(saved), 200) << saved.body;
+  EXPECT_EQ(body(saved).at("lifecyclePolicy").as_string(), kKeepOnePolicy);
+  r = request(Verb::get, "/console/api/repository?name=team%2Fapp");
+  page = body(run(r));
+  EXPECT_EQ(page.at("lifecyclePolicy").as_string(), kKeepOnePolicy);
+  EXPECT_TRUE(page.at("permissions").at("putLifecyclePolicy").as_bool());
+}
+
 // ---- policies: the same decisions as the ECR API ----
 
 std::string names_of(const json::value& page) {
