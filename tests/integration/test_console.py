@@ -209,6 +209,66 @@ def test_console_in_a_browser(console_env, seeded, layouts, browser, tmp_path):
     screenshot(driver, tmp_path, "repository", 390)
     driver.set_window_size(1280, 900)
 
+    # Paging: two images to a page, "Next page" until there is none; every image once.
+    everything = {tr.get_attribute("data-digest")
+                  for tr in driver.find_elements(By.CSS_SELECTOR, "#images-table tbody tr")}
+    driver.get(base + "/console/#/repo?name=console%2Fapp&limit=2")
+    paged: list[str] = []
+    for _ in range(len(everything)):
+        visible(driver, "#images-table")
+        shown = [tr.get_attribute("data-digest")
+                 for tr in driver.find_elements(By.CSS_SELECTOR, "#images-table tbody tr")]
+        assert 1 <= len(shown) <= 2, shown
+        paged += shown
+        nexts = driver.find_elements(By.ID, "images-next")
+        if not nexts:
+            break
+        nexts[0].click()
+        wait_for(driver, lambda d: d.find_elements(By.ID, "images-first"), "a later page")
+        wait_for(driver, lambda d: shown[0] not in [tr.get_attribute("data-digest") for tr in
+                 d.find_elements(By.CSS_SELECTOR, "#images-table tbody tr")], "the next page's rows")
+    assert sorted(paged) == sorted(everything), paged
+    driver.find_element(By.ID, "images-first").click()
+    wait_for(driver, lambda d: not d.find_elements(By.ID, "images-first"), "back on the first page")
+    driver.get(base + "/console/#/repo?name=console%2Fapp")
+
+    # Order by tag: one row per tag, A to Z, untagged images left out of that order.
+    from selenium.webdriver.support.ui import Select
+    Select(visible(driver, "#images-order")).select_by_value("tag")
+    wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "#images-table tr[data-tag]"), "rows by tag")
+    tags = [tr.get_attribute("data-tag") for tr in driver.find_elements(By.CSS_SELECTOR, "#images-table tbody tr")]
+    assert tags == ["multi", "v1"], tags
+    assert "order=tag" in driver.current_url
+    driver.get(base + "/console/#/repo?name=console%2Fapp")
+
+    # The lifecycle policy: an invalid one is refused with the ECR validator's reason; a
+    # preview lists what a valid one would expire and changes nothing; saving stores it.
+    keep_one = json.dumps({"rules": [{"rulePriority": 1, "description": "keep the newest image",
+                                      "selection": {"tagStatus": "any", "countType": "imageCountMoreThan",
+                                                    "countNumber": 1},
+                                      "action": {"type": "expire"}}]})
+    editor = visible(driver, "#lifecycle-text")
+    editor.send_keys('{"rules": []}')
+    driver.find_element(By.ID, "lifecycle-save").click()
+    text_in(driver, "#notice", "Lifecycle policy validation failure")
+    assert "No lifecycle policy" in driver.find_element(By.ID, "lifecycle-policy").text
+    driver.execute_script("arguments[0].value = arguments[1]", editor, keep_one)
+    driver.find_element(By.ID, "lifecycle-preview").click()
+    summary = text_in(driver, "#lifecycle-preview-summary", "would expire") and \
+        driver.find_element(By.ID, "lifecycle-preview-summary").text
+    # v1 and the index compete for "newest" (index children count but are kept, the SBOM
+    # goes with v1): at least one of them would expire, and the table lists each.
+    previewed = driver.find_elements(By.CSS_SELECTOR, "#lifecycle-preview-table tbody tr")
+    assert len(previewed) >= 1 and f"would expire {len(previewed)} image" in summary, summary
+    assert seeded["oci"].get_manifest("console/app", "v1").status_code == 200  # a preview changes nothing
+    driver.find_element(By.ID, "lifecycle-save").click()
+    text_in(driver, "#notice", "Saved the lifecycle policy")
+    text_in(driver, "#lifecycle-policy", "keep the newest image")
+    ecr_policy = console_env.client().get_lifecycle_policy(repositoryName="console/app")
+    assert json.loads(ecr_policy["lifecyclePolicyText"]) == json.loads(keep_one)
+    driver.get(base + "/console/#/repo?name=console%2Fapp")
+    visible(driver, "#images-table")
+
     # Delete v1 through the UI, with the confirmation dialog; then /v2/ no longer has it.
     digest = seeded["image"]
     row = f"#images-table tr[data-digest='{digest}']"
@@ -397,7 +457,8 @@ def test_console_applies_identity_policies(policy_env):
     assert images_page.status_code == 200 and images_page.json()["images"][0]["digest"] == shown.digest
     page = s.get(base + "/console/api/repository", params={"name": "console/shown"}, timeout=30).json()
     assert "ecr:GetLifecyclePolicy" in page["lifecyclePolicyDenied"]
-    assert page["permissions"] == {"deleteImage": False, "putImageTagMutability": False}
+    assert page["permissions"] == {"deleteImage": False, "putImageTagMutability": False,
+                                   "putLifecyclePolicy": False, "startLifecyclePolicyPreview": False}
 
     # Another repository of the same account, deleting and settings are refused as the ECR API would.
     assert_denied(s.get(base + "/console/api/image", timeout=30,

@@ -11,14 +11,17 @@
 
 #include "api/console/console_access.hpp"
 #include "api/console/console_api.hpp"
+#include "api/console/lifecycle_policy.hpp"
 #include "api/console/repository_search.hpp"
 #include "api/console/responses.hpp"
 #include "api/ecr/repository_settings.hpp"
 #include "registry/image_status.hpp"
 #include "http/offload.hpp"
+#include "lifecycle/runner.hpp"
 #include "oci/manifest.hpp"
 #include "oci/media_types.hpp"
 #include "oci/reference.hpp"
+#include "util/time.hpp"
 
 namespace berth::api::console {
 
@@ -34,6 +37,9 @@ constexpr std::size_t kMaxPage = 200;
 constexpr std::size_t kMaxRegions = 64;
 // A settings change body holds one short member.
 constexpr std::size_t kSettingsBodyLimit = 4096;
+// A lifecycle policy is at most 30720 characters (lifecycle/policy.hpp),
+// each of which JSON may escape as six.
+constexpr std::size_t kPolicyBodyLimit = 6 * lifecycle::kMaxPolicyChars + 1024;
 
 std::string param(const BrowseContext& ctx, std::string_view key) {
   auto value = ctx.request.query_param(key);
@@ -272,7 +278,9 @@ asio::awaitable<http::Response> get_repository(const BrowseContext& ctx) {
     json::object permissions;
     for (const auto& [key, action] :
          {std::pair{"deleteImage", actions::kBatchDeleteImage},
-          std::pair{"putImageTagMutability", actions::kPutImageTagMutability}}) {
+          std::pair{"putImageTagMutability", actions::kPutImageTagMutability},
+          std::pair{"putLifecyclePolicy", actions::kPutLifecyclePolicy},
+          std::pair{"startLifecyclePolicyPreview", actions::kStartLifecyclePolicyPreview}}) {
       Status may = allowed.authorize(action, *ref);
       if (!may && may.error().code != ErrorCode::kDenied) {
         return std::unexpected(std::move(may).error());
@@ -296,37 +304,89 @@ asio::awaitable<http::Response> get_repository(const BrowseContext& ctx) {
   co_return answer(std::move(result));
 }
 
+// One row of the images list; `content` is the manifest when it was read
+// (an index's platforms need it), empty when the listing left it out.
+json::object image_row(const BrowseContext& ctx, const registry::RepositoryRef& ref,
+                       const registry::ManifestRecord& m, const std::vector<std::string>& tags) {
+  json::object image = image_summary(m, tags);
+  if (!oci::media_types::is_index_media_type(m.media_type)) return image;
+  std::string content = m.content;
+  if (content.empty()) {
+    // Summaries come without content; an index's platforms need it.
+    auto full = ctx.registry.get_manifest(ref, oci::Reference::of_digest(m.digest), false);
+    if (!full) return image;
+    content = std::move(full->content);
+  }
+  if (auto parsed = oci::parse_manifest(content, m.media_type)) {
+    image["platforms"] = platforms_of(*parsed);
+  }
+  return image;
+}
+
+// A page in digest order: the store's own order, one indexed range read.
+Result<json::object> images_by_digest(const BrowseContext& ctx, const registry::RepositoryRef& ref,
+                                      const std::string& after, std::size_t limit) {
+  // One more than the page: `next` is set only when another page has rows.
+  std::vector<registry::ManifestSummary> page =
+      BERTH_TRY(ctx.registry.list_images(ref, after, limit + 1));
+  const bool more = page.size() > limit;
+  if (more) page.pop_back();
+  json::array list;
+  for (const registry::ManifestSummary& summary : page) {
+    list.emplace_back(image_row(ctx, ref, summary.manifest, summary.tags));
+  }
+  json::object out{{"images", std::move(list)}};
+  out["next"] = more ? json::value(page.back().manifest.digest.str()) : json::value(nullptr);
+  return out;
+}
+
+// A page in tag order: one row per tag (an image with three tags has three
+// rows; untagged images have none), walked on the store's tag index as
+// /v2/ tags/list walks it, then one read per tag for its image.
+Result<json::object> images_by_tag(const BrowseContext& ctx, const registry::RepositoryRef& ref,
+                                   const std::string& after, std::size_t limit) {
+  BERTH_TRY_STATUS(ctx.registry.flush_pulls());  // as list_images does: current pull times
+  const registry::RepositoryRecord record = BERTH_TRY(ctx.registry.repository(ref));
+  std::vector<std::string> tags = BERTH_TRY(ctx.registry.list_tags(ref, after, limit + 1));
+  const bool more = tags.size() > limit;
+  if (more) tags.pop_back();
+  json::array list;
+  for (const std::string& tag : tags) {
+    auto reference = oci::Reference::parse(tag);
+    if (!reference) continue;
+    auto m = ctx.registry.get_manifest(record, *reference, false);
+    if (!m) {
+      // Untagged or deleted since the tags were listed: not a row any more.
+      if (m.error().code == ErrorCode::kManifestNotFound) continue;
+      return std::unexpected(std::move(m).error());
+    }
+    std::vector<std::string> all_tags = BERTH_TRY(ctx.registry.tags_of(ref, m->digest));
+    json::object image = image_row(ctx, ref, *m, all_tags);
+    image["tag"] = tag;
+    list.emplace_back(std::move(image));
+  }
+  json::object out{{"images", std::move(list)}};
+  out["next"] = more ? json::value(tags.back()) : json::value(nullptr);
+  return out;
+}
+
 asio::awaitable<http::Response> get_images(const BrowseContext& ctx) {
   Result<registry::RepositoryRef> ref = repository_of(ctx);
   if (!ref) co_return error_response(ref.error());
   const std::string after = param(ctx, "after");
   const std::size_t limit = page_limit(ctx);
+  const std::string order = param(ctx, "order");
+  if (!order.empty() && order != "digest" && order != "tag") {
+    co_return error_response(HttpStatus::bad_request, "InvalidParameter",
+                             "order must be digest or tag");
+  }
   const ConsoleAccess allowed = access_of(ctx);
   Result<json::object> result = co_await http::offload(ctx.blocking, [&]() -> Result<json::object> {
     // Either ECR call lists a repository's images.
     constexpr std::string_view kListing[] = {actions::kDescribeImages, actions::kListImages};
     BERTH_TRY_STATUS(allowed.authorize(kListing, *ref));
-    std::vector<registry::ManifestSummary> page =
-        BERTH_TRY(ctx.registry.list_images(*ref, after, limit));
-    json::array list;
-    for (const registry::ManifestSummary& summary : page) {
-      json::object image = image_summary(summary.manifest, summary.tags);
-      if (oci::media_types::is_index_media_type(summary.manifest.media_type)) {
-        // Summaries come without content; an index's platforms need it.
-        auto full = ctx.registry.get_manifest(*ref, oci::Reference::of_digest(summary.manifest.digest),
-                                              false);
-        if (full) {
-          if (auto parsed = oci::parse_manifest(full->content, full->media_type)) {
-            image["platforms"] = platforms_of(*parsed);
-          }
-        }
-      }
-      list.emplace_back(std::move(image));
-    }
-    json::object out{{"images", std::move(list)}};
-    out["next"] = page.size() == limit ? json::value(page.back().manifest.digest.str())
-                                       : json::value(nullptr);
-    return out;
+    return order == "tag" ? images_by_tag(ctx, *ref, after, limit)
+                          : images_by_digest(ctx, *ref, after, limit);
   });
   co_return answer(std::move(result));
 }
@@ -428,6 +488,70 @@ asio::awaitable<http::Response> put_tag_mutability(const BrowseContext& ctx) {
   co_return answer(std::move(result));
 }
 
+// The body of a settings or policy call, at most `limit` bytes.
+asio::awaitable<Result<std::string>> read_body(const BrowseContext& ctx, std::size_t limit) {
+  if (!ctx.request.body) co_return std::string();
+  auto read = co_await ctx.request.body->read_all(limit);
+  if (!read) {
+    co_return fail(ErrorCode::kInvalidArgument, "The request is too large or was cut short");
+  }
+  co_return std::move(*read);
+}
+
+// PUT api/repository/lifecycle-policy {"lifecyclePolicyText"}: as
+// PutLifecyclePolicy (the same parser validates it; the policy has not run
+// yet, so lastEvaluatedAt starts over).
+asio::awaitable<http::Response> put_lifecycle_policy(const BrowseContext& ctx) {
+  Result<registry::RepositoryRef> ref = repository_of(ctx);
+  if (!ref) co_return error_response(ref.error());
+  Result<std::string> body = co_await read_body(ctx, kPolicyBodyLimit);
+  if (!body) co_return error_response(body.error());
+  Result<PolicyRequest> policy = policy_request(*body);
+  if (!policy) co_return error_response(policy.error());
+  const ConsoleAccess allowed = access_of(ctx);
+  Result<json::object> result = co_await http::offload(ctx.blocking, [&]() -> Result<json::object> {
+    BERTH_TRY_STATUS(allowed.authorize(actions::kPutLifecyclePolicy, *ref));
+    const std::int64_t updated = now_ms();
+    registry::RepositoryRecord record = BERTH_TRY(ctx.registry.modify_repository_settings(
+        *ref, [&](const std::string& current) -> Result<std::string> {
+          ecr::RepositorySettings settings = ecr::RepositorySettings::from_json(current);
+          settings.lifecycle_policy = policy->text;
+          settings.lifecycle_policy_updated_ms = updated;
+          settings.lifecycle_policy_evaluated_ms = 0;
+          return settings.to_json();
+        }));
+    json::object out = repository_summary(ctx.options, record);
+    out["lifecyclePolicy"] = policy->text;
+    return out;
+  });
+  co_return answer(std::move(result));
+}
+
+// POST api/repository/lifecycle-policy/preview {"lifecyclePolicyText"}: the
+// images the policy would expire or archive now, evaluated by the code
+// behind StartLifecyclePolicyPreview (lifecycle::plan_repository) and
+// answered at once, as GetLifecyclePolicyPreview's results; decided as
+// both calls. Nothing is stored or changed.
+asio::awaitable<http::Response> preview_lifecycle_policy(const BrowseContext& ctx) {
+  Result<registry::RepositoryRef> ref = repository_of(ctx);
+  if (!ref) co_return error_response(ref.error());
+  Result<std::string> body = co_await read_body(ctx, kPolicyBodyLimit);
+  if (!body) co_return error_response(body.error());
+  Result<PolicyRequest> policy = policy_request(*body);
+  if (!policy) co_return error_response(policy.error());
+  const ConsoleAccess allowed = access_of(ctx);
+  Result<json::object> result = co_await http::offload(ctx.blocking, [&]() -> Result<json::object> {
+    BERTH_TRY_STATUS(allowed.authorize(actions::kStartLifecyclePolicyPreview, *ref));
+    BERTH_TRY_STATUS(allowed.authorize(actions::kGetLifecyclePolicyPreview, *ref));
+    std::vector<lifecycle::PlannedAction> planned =
+        BERTH_TRY(lifecycle::plan_repository(ctx.registry, *ref, policy->policy, now_ms()));
+    json::object out = preview_answer(planned);
+    out["lifecyclePolicyText"] = policy->text;
+    return out;
+  });
+  co_return answer(std::move(result));
+}
+
 struct Route {
   Verb method;
   std::string_view path;
@@ -442,6 +566,8 @@ constexpr Route kRoutes[] = {
     {Verb::get, "image", &get_image},
     {Verb::delete_, "image", &delete_image},
     {Verb::put, "repository/tag-mutability", &put_tag_mutability},
+    {Verb::put, "repository/lifecycle-policy", &put_lifecycle_policy},
+    {Verb::post, "repository/lifecycle-policy/preview", &preview_lifecycle_policy},
 };
 
 }  // namespace

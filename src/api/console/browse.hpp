@@ -7,10 +7,13 @@
 //   GET    api/registries                       the account's registries
 //   GET    api/repositories?registryId&region&q&match&after&limit
 //   GET    api/repository?registryId&region&name  settings, URI, permissions
-//   GET    api/images?registryId&region&name&after&limit  images with tags, sizes, times
+//   GET    api/images?registryId&region&name&order&after&limit  images with tags, sizes, times
+//          (order=digest, the default, or tag: one row per tag)
 //   GET    api/image?registryId&region&name&digest  manifest, layers, referrers
 //   DELETE api/image?registryId&region&name&digest  deletes the image (and tags)
 //   PUT    api/repository/tag-mutability?registryId&region&name  {"imageTagMutability"}
+//   PUT    api/repository/lifecycle-policy?registryId&region&name  {"lifecyclePolicyText"}
+//   POST   api/repository/lifecycle-policy/preview?registryId&region&name  {"lifecyclePolicyText"}
 //
 // Each is decided by ConsoleAccess as its ECR action (console_access.hpp).
 //

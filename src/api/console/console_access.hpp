@@ -11,6 +11,10 @@
 //   an image, manifest, layers   ecr:BatchGetImage
 //   deleting an image            ecr:BatchDeleteImage
 //   changing tag mutability      ecr:PutImageTagMutability
+//   saving a lifecycle policy    ecr:PutLifecyclePolicy
+//   previewing one               ecr:StartLifecyclePolicyPreview and
+//                                ecr:GetLifecyclePolicyPreview (the console
+//                                does both of the ECR calls' work at once)
 //
 // The repository may be another account's (?registryId=): the decision is
 // then the ECR API's cross-account one, so only what that account's
@@ -46,6 +50,9 @@ inline constexpr std::string_view kBatchDeleteImage = "ecr:BatchDeleteImage";
 inline constexpr std::string_view kGetRepositoryPolicy = "ecr:GetRepositoryPolicy";
 inline constexpr std::string_view kGetLifecyclePolicy = "ecr:GetLifecyclePolicy";
 inline constexpr std::string_view kPutImageTagMutability = "ecr:PutImageTagMutability";
+inline constexpr std::string_view kPutLifecyclePolicy = "ecr:PutLifecyclePolicy";
+inline constexpr std::string_view kStartLifecyclePolicyPreview = "ecr:StartLifecyclePolicyPreview";
+inline constexpr std::string_view kGetLifecyclePolicyPreview = "ecr:GetLifecyclePolicyPreview";
 }  // namespace actions
 
 class ConsoleAccess {

@@ -5,7 +5,9 @@
 //   - a small JSON API under /console/api/ for the page (browse.cpp):
 //     sign-in and sign-out (sign_in.hpp, session_store.hpp), registries,
 //     repositories with search and paging, images, an image's manifest,
-//     layers and referrers, repository settings, and image deletion.
+//     layers and referrers, repository settings (tag mutability, the
+//     lifecycle policy and its preview, lifecycle_policy.hpp), and image
+//     deletion.
 //
 // Every API call but sign-in needs a session cookie; every state-changing
 // one (sign-in included) must come from this origin, and, once signed in,

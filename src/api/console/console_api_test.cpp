@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
@@ -284,6 +286,141 @@ TEST_F(ConsoleApiTest, BrowsesRepositoriesImagesAndOneImage) {
   EXPECT_EQ(status(run(other)), 404);
   http::Request bad = request(Verb::get, "/console/api/repository?name=Bad..Name");
   EXPECT_EQ(status(run(bad)), 400);
+}
+
+TEST_F(ConsoleApiTest, ImagesComeInPagesThatCoverTheRepositoryOnce) {
+  sign_in();
+  std::set<std::string> pushed;
+  for (int i = 0; i < 5; ++i) pushed.insert(put_image("team/app", "v" + std::to_string(i)).str());
+
+  std::set<std::string> seen;
+  std::string after;
+  int pages = 0;
+  for (; pages < 10; ++pages) {
+    http::Request r = request(Verb::get, "/console/api/images?name=team%2Fapp&limit=2&after=" + after);
+    http::Response response = run(r);
+    ASSERT_EQ(status(response), 200) << response.body;
+    json::value page = body(response);
+    EXPECT_LE(page.at("images").as_array().size(), 2u);
+    for (const json::value& image : page.at("images").as_array()) {
+      EXPECT_TRUE(seen.insert(std::string(image.at("digest").as_string())).second)
+          << "an image on two pages";
+    }
+    if (page.at("next").is_null()) break;
+    after = std::string(page.at("next").as_string());
+  }
+  EXPECT_EQ(seen, pushed);
+  EXPECT_EQ(pages, 2);  // 2 + 2 + 1: the third page is the last, and says so
+
+  // Exactly a page's worth: no empty page after it.
+  put_image("team/app", "v5");
+  http::Request r = request(Verb::get, "/console/api/images?name=team%2Fapp&limit=6");
+  EXPECT_TRUE(body(run(r)).at("next").is_null());
+}
+
+TEST_F(ConsoleApiTest, ImagesInTagOrderAreOneRowPerTagPagedOnTheTagIndex) {
+  sign_in();
+  const oci::Digest b = put_image("team/app", "b");
+  const oci::Digest a = put_image("team/app", "a");
+  // A second tag on b's image, and an untagged image (no tag: no row).
+  registry::PutManifestRequest retag{*oci::Reference::parse("c"), "", "", true, {}};
+  auto b_record = registry_.get_manifest({"111122223333:us-east-1", "team/app"},
+                                         oci::Reference::of_digest(b), false);
+  ASSERT_TRUE(b_record);
+  retag.content = b_record->content;
+  retag.content_type = b_record->media_type;
+  ASSERT_TRUE(registry_.put_manifest({"111122223333:us-east-1", "team/app"}, retag));
+  put_image("team/app", "gone");
+  ASSERT_TRUE(registry_.delete_manifest({"111122223333:us-east-1", "team/app"},
+                                        *oci::Reference::parse("gone")));  // only the tag goes
+
+  std::vector<std::string> rows;  // "tag=digest"
+  std::string after;
+  for (int pages = 0; pages < 10; ++pages) {
+    http::Request r =
+        request(Verb::get, "/console/api/images?name=team%2Fapp&order=tag&limit=2&after=" + after);
+    http::Response response = run(r);
+    ASSERT_EQ(status(response), 200) << response.body;
+    json::value page = body(response);
+    for (const json::value& image : page.at("images").as_array()) {
+      rows.push_back(std::string(image.at("tag").as_string()) + "=" +
+                     std::string(image.at("digest").as_string()));
+      if (image.at("tag").as_string() == "c") {
+        // The row carries every tag of its image.
+        EXPECT_EQ(image.at("tags").as_array().size(), 2u);
+      }
+    }
+    if (page.at("next").is_null()) break;
+    after = std::string(page.at("next").as_string());
+  }
+  EXPECT_EQ(rows, (std::vector<std::string>{"a=" + a.str(), "b=" + b.str(), "c=" + b.str()}));
+
+  http::Request bad = request(Verb::get, "/console/api/images?name=team%2Fapp&order=pushed");
+  EXPECT_EQ(status(run(bad)), 400);
+}
+
+
+// Keeps the newest image; the rest expire.
+constexpr std::string_view kKeepOnePolicy =
+    R"({"rules":[{"rulePriority":1,"description":"keep the newest image only",)"
+    R"("selection":{"tagStatus":"any","countType":"imageCountMoreThan","countNumber":1},)"
+    R"("action":{"type":"expire"}}]})";
+
+TEST_F(ConsoleApiTest, LifecyclePolicyIsSavedAndPreviewedAsTheEcrCallsDo) {
+  for (int i = 0; i < 3; ++i) put_image("team/app", "v" + std::to_string(i));
+  const auto call = [&](Verb verb, std::string_view route, std::string_view csrf,
+                        std::string_view policy) {
+    json::object body{{"lifecyclePolicyText", policy}};
+    http::Request r = request(verb, "/console/api/repository/" + std::string(route) + "?name=team%2Fapp",
+                              json::serialize(body));
+    if (!csrf.empty()) r.headers.set(kCsrfHeader, std::string(csrf));
+    return run(r);
+  };
+
+  // The reader may read the policy but neither save nor preview one.
+  std::string csrf = sign_in(kReaderKey, kReaderSecret);
+  http::Request r = request(Verb::get, "/console/api/repository?name=team%2Fapp");
+  json::value page = body(run(r));
+  EXPECT_FALSE(page.at("permissions").at("putLifecyclePolicy").as_bool());
+  EXPECT_FALSE(page.at("permissions").at("startLifecyclePolicyPreview").as_bool());
+  http::Response refused = call(Verb::put, "lifecycle-policy", csrf, kKeepOnePolicy);
+  EXPECT_EQ(status(refused), 403);
+  EXPECT_NE(refused.body.find("ecr:PutLifecyclePolicy"), std::string::npos) << refused.body;
+  refused = call(Verb::post, "lifecycle-policy/preview", csrf, kKeepOnePolicy);
+  EXPECT_EQ(status(refused), 403);
+  EXPECT_NE(refused.body.find("ecr:StartLifecyclePolicyPreview"), std::string::npos) << refused.body;
+
+  csrf = sign_in();
+  // Without the CSRF token, nothing.
+  EXPECT_EQ(status(call(Verb::put, "lifecycle-policy", "", kKeepOnePolicy)), 403);
+  // PutLifecyclePolicy's validator: the same refusal.
+  http::Response invalid = call(Verb::put, "lifecycle-policy", csrf, R"({"rules":[]})");
+  EXPECT_EQ(status(invalid), 400);
+  EXPECT_NE(invalid.body.find("Lifecycle policy validation failure"), std::string::npos)
+      << invalid.body;
+  EXPECT_EQ(status(call(Verb::post, "lifecycle-policy/preview", csrf, "not json")), 400);
+
+  // The preview: two of three images would expire; nothing changes.
+  http::Response preview = call(Verb::post, "lifecycle-policy/preview", csrf, kKeepOnePolicy);
+  ASSERT_EQ(status(preview), 200) << preview.body;
+  json::value shown = body(preview);
+  EXPECT_EQ(shown.at("summary").at("expiringImageTotalCount").as_int64(), 2);
+  ASSERT_EQ(shown.at("previewResults").as_array().size(), 2u);
+  EXPECT_EQ(shown.at("previewResults").at(0).at("action").at("type").as_string(), "EXPIRE");
+  EXPECT_EQ(shown.at("total").as_int64(), 2);
+  r = request(Verb::get, "/console/api/repository?name=team%2Fapp");
+  EXPECT_TRUE(body(run(r)).at("lifecyclePolicy").is_null());
+  r = request(Verb::get, "/console/api/images?name=team%2Fapp");
+  EXPECT_EQ(body(run(r)).at("images").as_array().size(), 3u);
+
+  // Saving: the repository then holds it, as GetLifecyclePolicy would read it.
+  http::Response saved = call(Verb::put, "lifecycle-policy", csrf, kKeepOnePolicy);
+  ASSERT_EQ(status(saved), 200) << saved.body;
+  EXPECT_EQ(body(saved).at("lifecyclePolicy").as_string(), kKeepOnePolicy);
+  r = request(Verb::get, "/console/api/repository?name=team%2Fapp");
+  page = body(run(r));
+  EXPECT_EQ(page.at("lifecyclePolicy").as_string(), kKeepOnePolicy);
+  EXPECT_TRUE(page.at("permissions").at("putLifecyclePolicy").as_bool());
 }
 
 // ---- policies: the same decisions as the ECR API ----

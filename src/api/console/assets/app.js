@@ -180,7 +180,7 @@
     const view = $("view");
     view.replaceChildren(h("p", { class: "muted" }, "Loading…"));
     try {
-      if (path === "/repo" && params.get("name")) await renderRepository(view, params.get("name"));
+      if (path === "/repo" && params.get("name")) await renderRepository(view, params.get("name"), params);
       else if (path === "/image" && params.get("name") && params.get("digest")) {
         await renderImage(view, params.get("name"), params.get("digest"));
       } else await renderRepositories(view, params);
@@ -336,11 +336,30 @@
   }
 
   // ---- one repository ----
-  async function renderRepository(view, name) {
+  // Images come a page at a time from the store's cursor (?after=), so a
+  // repository of thousands costs no more per page than one of ten.
+  const IMAGES_PAGE = 100;
+  async function renderRepository(view, name, params) {
+    const after = params.get("after") || "";
+    const limit = Number(params.get("limit")) || IMAGES_PAGE;
+    // digest: the store's order (each page newest first); tag: a row per tag.
+    const order = params.get("order") === "tag" ? "tag" : "digest";
     const [repo, images] = await Promise.all([
       api("GET", "repository", where({ name })),
-      api("GET", "images", where({ name, limit: 100 })),
+      api("GET", "images", where({ name, order, after, limit })),
     ]);
+    const pageLink = (extra) => link("/repo", { name, ...(limit !== IMAGES_PAGE ? { limit } : {}),
+                                               ...(order !== "digest" ? { order } : {}), ...extra });
+    const orderSelect = h("select", { id: "images-order", onchange: (e) =>
+      { location.hash = link("/repo", { name, ...(limit !== IMAGES_PAGE ? { limit } : {}),
+                                        ...(e.target.value !== "digest" ? { order: e.target.value } : {}) }); } },
+      h("option", { value: "digest", selected: order === "digest" }, "newest first, page by page"),
+      h("option", { value: "tag", selected: order === "tag" }, "by tag, A to Z"));
+    const orderForm = h("div", { class: "toolbar" },
+      h("div", {}, h("label", { for: "images-order" }, "Order"), orderSelect));
+    const pager = h("nav", { class: "pager", "aria-label": "Image pages" },
+      after ? h("a", { href: pageLink({}), id: "images-first" }, "← First page") : null,
+      images.next ? h("a", { href: pageLink({ after: images.next }), id: "images-next" }, "Next page →") : null);
     const firstTag = images.images.flatMap((i) => i.tags)[0] || "latest";
     const children = [
       h("nav", { class: "breadcrumb", "aria-label": "Breadcrumb" }, h("a", { href: link("/") }, "Repositories"), " / "),
@@ -351,8 +370,7 @@
         ...loginCommands(repo).map(([label, text]) => command(label, text)),
         ...pullCommands(repo, firstTag).map(([label, text]) => command(label, text))),
       h("section", { "aria-labelledby": "images-heading" },
-        h("h2", { id: "images-heading" }, "Images"), imagesTable(repo, images.images),
-        images.next ? h("p", { class: "muted" }, "Showing the first 100 images.") : null),
+        h("h2", { id: "images-heading" }, "Images"), orderForm, imagesTable(repo, images.images, !!after, order), pager),
       settingsSection(repo),
     ];
     view.replaceChildren(...children);
@@ -372,12 +390,18 @@
   const deleteHint = (repo) => repo.permissions && !repo.permissions.deleteImage
     ? "Your policies do not allow ecr:BatchDeleteImage here" : null;
 
-  function imagesTable(repo, images) {
+  function imagesTable(repo, images, laterPage, order) {
+    if (images.length === 0 && laterPage) {
+      return h("div", { class: "card empty", id: "images-empty" }, h("strong", {}, "No more images."),
+        h("span", {}, "They were deleted since the previous page; go back to the first page."));
+    }
     if (images.length === 0) {
       return h("div", { class: "card empty", id: "images-empty" }, h("strong", {}, "No images in this repository."),
         h("span", {}, "Push one with the commands above (podman push " + repo.uri + ":TAG)."));
     }
-    const rows = [...images].sort((a, b) => b.pushedAt - a.pushedAt).map((image) => h("tr", { dataset: { digest: image.digest } },
+    const byTag = order === "tag";
+    const ordered = byTag ? images : [...images].sort((a, b) => b.pushedAt - a.pushedAt);
+    const rows = ordered.map((image) => h("tr", { dataset: byTag ? { digest: image.digest, tag: image.tag } : { digest: image.digest } },
       h("td", { "data-label": "Tags" }, image.tags.length ? image.tags.map((t) => h("span", { class: "tag" }, t))
         : h("span", { class: "muted" }, "untagged")),
       h("td", { "data-label": "Digest", class: "mono" },
@@ -394,6 +418,8 @@
         "aria-label": "Delete image " + image.digest, title: deleteHint(repo),
         onclick: () => confirmDelete(repo.name, image) }, "Delete"))));
     return h("div", { class: "table-wrap" }, h("table", { class: "stack", id: "images-table" },
+      h("caption", { class: "muted" }, byTag ? "One row per tag, A to Z; untagged images are not listed in this order."
+        : "Newest first on this page; pages follow digest order."),
       h("thead", {}, h("tr", {}, ...["Tags", "Digest", "Kind", "Size", "Pushed", "Last pulled", "Media type", "Actions"]
         .map((t) => h("th", { scope: "col" }, t)))),
       h("tbody", {}, rows)));
@@ -410,19 +436,111 @@
         h("dt", {}, "Encryption"), h("dd", {}, repo.encryptionType),
         h("dt", {}, "Created"), h("dd", {}, timeCell(repo.createdAt)),
         h("dt", {}, "URI"), h("dd", { class: "mono" }, repo.uri)),
-      h("h3", {}, "Lifecycle policy"),
-      repo.lifecyclePolicyDenied
-        ? notPermitted("lifecycle-policy", repo.lifecyclePolicyDenied)
-        : repo.lifecyclePolicy
-        ? [h("pre", { class: "manifest", id: "lifecycle-policy" }, pretty(repo.lifecyclePolicy)),
-           repo.lifecyclePolicyEvaluatedAt ? h("p", { class: "muted" }, "Last evaluated ", timeCell(repo.lifecyclePolicyEvaluatedAt)) : null]
-        : h("p", { class: "muted", id: "lifecycle-policy" }, "No lifecycle policy: images stay until deleted. Set one with aws ecr put-lifecycle-policy."),
+      lifecycleSection(repo),
       h("h3", {}, "Repository policy"),
       repo.repositoryPolicyDenied
         ? notPermitted("repository-policy", repo.repositoryPolicyDenied)
         : repo.repositoryPolicy
         ? h("pre", { class: "manifest", id: "repository-policy" }, pretty(repo.repositoryPolicy))
         : h("p", { class: "muted", id: "repository-policy" }, "No repository policy: the account's identity policies decide."));
+  }
+
+  // The lifecycle policy: shown as stored; edited, previewed and saved in
+  // the form under it (ecr:PutLifecyclePolicy; the preview is decided as
+  // ecr:StartLifecyclePolicyPreview and ecr:GetLifecyclePolicyPreview).
+  const POLICY_EXAMPLE = JSON.stringify({ rules: [{ rulePriority: 1, description: "Expire untagged images after 14 days",
+    selection: { tagStatus: "untagged", countType: "sinceImagePushed", countUnit: "days", countNumber: 14 },
+    action: { type: "expire" } }] }, null, 2);
+
+  function lifecyclePolicyShown(repo) {
+    if (repo.lifecyclePolicyDenied) return notPermitted("lifecycle-policy", repo.lifecyclePolicyDenied);
+    if (!repo.lifecyclePolicy) {
+      return h("p", { class: "muted", id: "lifecycle-policy" }, "No lifecycle policy: images stay until deleted.");
+    }
+    return [h("pre", { class: "manifest", id: "lifecycle-policy" }, pretty(repo.lifecyclePolicy)),
+      repo.lifecyclePolicyEvaluatedAt ? h("p", { class: "muted" }, "Last evaluated ", timeCell(repo.lifecyclePolicyEvaluatedAt))
+        : h("p", { class: "muted" }, "Not evaluated yet: the lifecycle runner applies it at its next run.")];
+  }
+
+  function lifecycleSection(repo) {
+    const permissions = repo.permissions || {};
+    const shown = h("div", { id: "lifecycle-shown" }, lifecyclePolicyShown(repo));
+    const text = h("textarea", { id: "lifecycle-text", rows: "12", spellcheck: "false", class: "mono",
+                                 "aria-describedby": "lifecycle-help", placeholder: POLICY_EXAMPLE });
+    text.value = repo.lifecyclePolicy ? pretty(repo.lifecyclePolicy) : "";
+    const result = h("div", { id: "lifecycle-preview-result", "aria-live": "polite" });
+    const withText = (what) => {
+      if (!text.value.trim()) { notice("Write a lifecycle policy first (the placeholder shows one).", true); text.focus(); return null; }
+      return { lifecyclePolicyText: text.value };
+    };
+    const failed = (what, err) => {
+      if (err.status === 401) return;
+      notice((err.code === "AccessDeniedException" ? `Not permitted to ${what}: ` : `Could not ${what}: `) + err.message, true);
+    };
+    const preview = async () => {
+      const body = withText();
+      if (!body) return;
+      result.replaceChildren(h("p", { class: "muted" }, "Evaluating…"));
+      try {
+        const data = await api("POST", "repository/lifecycle-policy/preview", where({ name: repo.name }), body);
+        result.replaceChildren(...previewResult(repo, data));
+        notice("");
+      } catch (err) {
+        result.replaceChildren();
+        failed("preview the lifecycle policy", err);
+      }
+    };
+    const save = async (e) => {
+      e.preventDefault();
+      const body = withText();
+      if (!body) return;
+      try {
+        const saved = await api("PUT", "repository/lifecycle-policy", where({ name: repo.name }), body);
+        shown.replaceChildren(...[lifecyclePolicyShown({ lifecyclePolicy: saved.lifecyclePolicy })].flat());
+        notice(`Saved the lifecycle policy of ${repo.name}.`);
+      } catch (err) {
+        failed("save the lifecycle policy", err);
+      }
+    };
+    return [h("h3", {}, "Lifecycle policy"), shown,
+      h("form", { id: "lifecycle-form", onsubmit: save },
+        h("label", { for: "lifecycle-text" }, "Edit the lifecycle policy (JSON)"),
+        h("p", { class: "muted", id: "lifecycle-help" },
+          "Rules as aws ecr put-lifecycle-policy takes them. Preview shows what the policy in the box would expire or archive now; it changes nothing."),
+        text,
+        h("div", { class: "pager" },
+          h("button", { type: "button", class: "secondary", id: "lifecycle-preview", onclick: preview,
+            title: permissions.startLifecyclePolicyPreview === false
+              ? "Your policies do not allow ecr:StartLifecyclePolicyPreview here" : null }, "Preview"),
+          h("button", { type: "submit", id: "lifecycle-save",
+            title: permissions.putLifecyclePolicy === false
+              ? "Your policies do not allow ecr:PutLifecyclePolicy here" : null }, "Save policy"))),
+      result];
+  }
+
+  function previewResult(repo, data) {
+    const expiring = data.summary.expiringImageTotalCount || 0;
+    const archiving = (data.summary.transitioningImageTotalCounts || []).reduce((n, c) => n + c.imageTotalCount, 0);
+    const summary = h("p", { id: "lifecycle-preview-summary", role: "status" },
+      `This policy would expire ${expiring} image${expiring === 1 ? "" : "s"}` +
+      (archiving ? ` and archive ${archiving}` : "") + " now" +
+      (data.shown < data.total ? ` (the oldest ${data.shown} are listed).` : "."));
+    if (data.previewResults.length === 0) {
+      return [summary, h("div", { class: "card empty", id: "lifecycle-preview-empty" },
+        h("strong", {}, "Nothing would be expired."), h("span", {}, "Every image stays under this policy as it stands now."))];
+    }
+    const rows = data.previewResults.map((r) => h("tr", { dataset: { digest: r.imageDigest } },
+      h("td", { "data-label": "Tags" }, (r.imageTags || []).length ? r.imageTags.map((t) => h("span", { class: "tag" }, t))
+        : h("span", { class: "muted" }, "untagged")),
+      h("td", { "data-label": "Digest", class: "mono" },
+        h("a", { href: link("/image", { name: repo.name, digest: r.imageDigest }) }, shortDigest(r.imageDigest))),
+      h("td", { "data-label": "Pushed" }, timeCell(r.imagePushedAt * 1000)),
+      h("td", { "data-label": "Action" }, r.action.type === "EXPIRE" ? "expire" : "archive"),
+      h("td", { "data-label": "Rule" }, String(r.appliedRulePriority))));
+    return [summary, h("div", { class: "table-wrap" }, h("table", { class: "stack", id: "lifecycle-preview-table" },
+      h("caption", { class: "muted" }, "Images the policy would act on, oldest first"),
+      h("thead", {}, h("tr", {}, ...["Tags", "Digest", "Pushed", "Action", "Rule"].map((t) => h("th", { scope: "col" }, t)))),
+      h("tbody", {}, rows)))];
   }
 
   // Change tag mutability (ecr:PutImageTagMutability; a refusal is shown).
