@@ -10,9 +10,10 @@
 // callbacks, read at scrape time.
 //
 // Names follow Prometheus conventions: base units (seconds, bytes),
-// counters end in _total. The registry does not enforce them; the families
-// berth declares are listed in one place (app/server_metrics.hpp) and in
-// docs/operations.md.
+// counters end in _total. The registry does not enforce them; berth's
+// families are declared beside what they measure (app/request_metrics,
+// app/job_metrics, storage/metered/store_metrics) and listed in the README's
+// Metrics section.
 //
 // Thread-safety: everything is safe for concurrent use.
 #pragma once
