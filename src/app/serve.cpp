@@ -363,6 +363,8 @@ int run_serve(const Config& config) {
   console_options.sign_in.check_secrets = config.auth == "sigv4";
   console_options.sign_in.credentials = *credentials;
   console_options.sign_in.default_account_id = config.account_id;
+  // Replicas sharing the token secret share console sessions too.
+  console_options.session_secret = *secret;
   console_options.default_region = config.region;
   console_options.public_url = public_url;
   console_options.repository_uri_template = ecr_settings.repository_uri_template;

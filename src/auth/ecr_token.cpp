@@ -6,6 +6,7 @@
 #include "auth/failure_kinds.hpp"
 #include "crypto/hasher.hpp"
 #include "util/base64.hpp"
+#include "util/length_prefixed.hpp"
 
 namespace berth::auth {
 
@@ -21,25 +22,6 @@ constexpr std::size_t kMacBytes = 32;
 std::unexpected<Error> invalid_token() {
   return fail(ErrorCode::kUnauthenticated, "the registry password is not valid",
               std::string(kInvalidToken));
-}
-
-void append_field(std::string& out, std::string_view field) {
-  out += std::to_string(field.size());
-  out.push_back(':');
-  out.append(field);
-}
-
-// Reads one "<len>:<bytes>" field from the front of `in`.
-bool take_field(std::string_view& in, std::string_view& field) {
-  std::size_t colon = in.find(':');
-  if (colon == std::string_view::npos || colon == 0 || colon > 5) return false;
-  std::size_t len = 0;
-  auto [ptr, ec] = std::from_chars(in.data(), in.data() + colon, len);
-  if (ec != std::errc() || ptr != in.data() + colon) return false;
-  if (in.size() - colon - 1 < len) return false;
-  field = in.substr(colon + 1, len);
-  in.remove_prefix(colon + 1 + len);
-  return true;
 }
 
 bool parse_payload(std::string_view payload, TokenClaims& claims) {

@@ -201,6 +201,59 @@ def test_tags_passwords_and_download_urls_hold_on_every_process(topology, tmp_pa
         time.sleep(0.5)
 
 
+def test_console_sessions_hold_on_every_process(topology, tmp_path):
+    """A console session is a cookie signed with the replicas' shared token
+    secret: started on one process, it is honoured by the others and through
+    haproxy, with its CSRF token; signing out ends it where that happens."""
+    first, second, third = topology.processes
+    creds = topology.creds[0]
+    topology.ecr(first, tmp_path).create_repository("scale/console")
+    sign_in = {"accessKeyId": creds.access_key, "secretAccessKey": creds.secret_key}
+    r = requests.post(first.base_url + "/console/api/session", json=sign_in, timeout=30,
+                      headers={"Origin": first.base_url})
+    assert r.status_code == 200, r.text
+    jar, csrf = {"berth_console": r.cookies["berth_console"]}, r.json()["csrfToken"]
+
+    r = requests.get(second.base_url + "/console/api/session", cookies=jar, timeout=30)
+    assert r.status_code == 200, r.text
+    assert r.json()["csrfToken"] == csrf and r.json()["accessKeyId"] == creds.access_key
+    r = requests.get(third.base_url + "/console/api/repositories", cookies=jar, timeout=30)
+    assert r.status_code == 200, r.text
+    assert "scale/console" in [repo["name"] for repo in r.json()["repositories"]]
+    # A state-changing call on a third process: the same CSRF token holds.
+    r = requests.put(third.base_url + "/console/api/repository/tag-mutability",
+                     params={"name": "scale/console"}, json={"imageTagMutability": "IMMUTABLE"},
+                     cookies=jar, headers={"Origin": third.base_url, "X-CSRF-Token": csrf},
+                     timeout=30)
+    assert r.status_code == 200, r.text
+    got = topology.ecr(first, tmp_path).client().describe_repositories(
+        repositoryNames=["scale/console"])["repositories"][0]
+    assert got["imageTagMutability"] == "IMMUTABLE"
+
+    # Through haproxy, request after request, whichever process answers.
+    lb = requests.Session()
+    r = lb.post(topology.lb.base_url + "/console/api/session", json=sign_in, timeout=30,
+                headers={"Origin": topology.lb.base_url})
+    assert r.status_code == 200, r.text
+    for _ in range(2 * len(topology.processes)):
+        assert lb.get(topology.lb.base_url + "/console/api/registries", timeout=30).status_code == 200
+
+    # A cookie no replica signed is refused everywhere.
+    payload = jar["berth_console"].split(".")[0]
+    forged = {"berth_console": payload + "." + "A" * 43}  # a MAC of 32 zero bytes
+    for endpoint in topology.processes:
+        r = requests.get(endpoint.base_url + "/console/api/session", cookies=forged, timeout=30)
+        assert r.status_code == 401, (endpoint.base_url, r.text)
+
+    # Sign-out on the second process ends the session there.
+    r = requests.delete(second.base_url + "/console/api/session", cookies=jar, timeout=30,
+                        headers={"Origin": second.base_url, "X-CSRF-Token": csrf})
+    assert r.status_code == 204, r.text
+    assert "Max-Age=0" in r.headers["Set-Cookie"]
+    r = requests.get(second.base_url + "/console/api/session", cookies=jar, timeout=30)
+    assert r.status_code == 401, r.text
+
+
 def run_gc(topology, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
     return subprocess.run([conftest.BERTH_BINARY, "gc", *topology.store_args(), *args],
                           capture_output=True, text=True, timeout=timeout,

@@ -9,6 +9,7 @@
 #include "api/console/request_checks.hpp"
 #include "api/console/responses.hpp"
 #include "api/console/static_files.hpp"
+#include "crypto/hasher.hpp"
 #include "util/log.hpp"
 #include "util/time.hpp"
 
@@ -25,6 +26,18 @@ constexpr std::string_view kSessionRoute = "session";
 // A sign-in body holds two short strings.
 constexpr std::size_t kSignInBodyLimit = 4096;
 
+std::string session_secret(const ConsoleOptions& options) {
+  return options.session_secret.empty() ? crypto::random_bytes(32) : options.session_secret;
+}
+
+IdentityCheck identity_check(const SignInPolicy& policy) {
+  return [policy](const auth::Identity& signed_in) -> std::optional<auth::Identity> {
+    auto now_is = recheck_sign_in(policy, signed_in, now_ms());
+    if (!now_is) return std::nullopt;
+    return std::move(*now_is);
+  };
+}
+
 std::string json_string(const json::object& object, std::string_view key) {
   const json::value* v = object.if_contains(key);
   return v && v->is_string() ? std::string(v->get_string()) : std::string();
@@ -36,7 +49,7 @@ ConsoleApi::ConsoleApi(registry::Registry& registry, asio::thread_pool& blocking
     : registry_(registry),
       blocking_(blocking),
       options_(std::move(options)),
-      sessions_(options_.sessions) {
+      sessions_(session_secret(options_), options_.sessions, identity_check(options_.sign_in)) {
   if (options_.sign_in.check_secrets && !options_.sign_in.credentials) {
     throw std::invalid_argument("ConsoleApi: checking secrets needs a credential store");
   }
@@ -105,9 +118,9 @@ asio::awaitable<http::Response> ConsoleApi::serve_api(http::Request& request) {
                              "The request does not carry this session's CSRF token");
   }
   if (route == kSessionRoute) {
-    if (request.method == Verb::get) co_return session_info(*session);
+    if (request.method == Verb::get) co_return with_renewed_cookie(session_info(*session), *session);
     if (request.method == Verb::delete_) {
-      sessions_.remove(session->id);
+      sessions_.remove(session->cookie, now_ms());
       http::Response response(HttpStatus::no_content);
       add_security_headers(response);
       response.headers.set(http::beast_http::field::set_cookie,
@@ -126,7 +139,7 @@ asio::awaitable<http::Response> ConsoleApi::serve_api(http::Request& request) {
   http::Response response =
       co_await handler(BrowseContext{registry_, blocking_, options_, *session, request});
   response.principal = session->access_key_id;
-  co_return response;
+  co_return with_renewed_cookie(std::move(response), *session);
 }
 
 asio::awaitable<http::Response> ConsoleApi::sign_in(http::Request& request) {
@@ -153,14 +166,26 @@ asio::awaitable<http::Response> ConsoleApi::sign_in(http::Request& request) {
     co_return error_response(HttpStatus::unauthorized, "SignInRefused", who.error().message);
   }
   // A fresh id at every sign-in: an id planted before it is worthless.
-  if (auto old = cookie_value(request.header("Cookie"), kSessionCookie)) sessions_.remove(*old);
+  if (auto old = cookie_value(request.header("Cookie"), kSessionCookie)) {
+    sessions_.remove(*old, now_ms());
+  }
   ConsoleSession session = sessions_.create(*who, now_ms());
   log::info("console sign-in: access key {} ({}) from {}", key, who->arn(), request.remote_address);
   http::Response response = session_info(session);
   response.headers.set(http::beast_http::field::set_cookie,
-                       session_cookie(session.id, options_.tls));
+                       session_cookie(session.cookie, options_.tls));
   response.principal = key;
   co_return response;
+}
+
+http::Response ConsoleApi::with_renewed_cookie(http::Response response,
+                                              const ConsoleSession& session) const {
+  // The session's last use moved: the browser keeps the newer cookie.
+  if (session.cookie_renewed && !response.headers.count(http::beast_http::field::set_cookie)) {
+    response.headers.set(http::beast_http::field::set_cookie,
+                         session_cookie(session.cookie, options_.tls));
+  }
+  return response;
 }
 
 http::Response ConsoleApi::session_info(const ConsoleSession& session) const {

@@ -40,6 +40,10 @@ struct ConsoleOptions {
   std::string repository_uri_template = "{host}";
   bool tls = false;  // the listener speaks HTTPS: cookies get Secure
   SessionOptions sessions;
+  // Signs session cookies (session_store.hpp): the server secret registry
+  // passwords use, so replicas share sessions. Empty: a random one, good
+  // for this process only.
+  std::string session_secret;
   // The ECR API's enforcement point: every call is decided for the
   // session's identity (console_access.hpp). Null (--auth none): open.
   std::shared_ptr<access::AccessControl> access;
@@ -61,6 +65,8 @@ class ConsoleApi {
   boost::asio::awaitable<http::Response> serve_api(http::Request& request);
   boost::asio::awaitable<http::Response> sign_in(http::Request& request);
   http::Response session_info(const ConsoleSession& session) const;
+  http::Response with_renewed_cookie(http::Response response,
+                                     const ConsoleSession& session) const;
 
   registry::Registry& registry_;
   boost::asio::thread_pool& blocking_;

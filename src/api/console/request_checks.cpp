@@ -44,8 +44,8 @@ std::optional<std::string_view> cookie_value(std::string_view header, std::strin
   return std::nullopt;
 }
 
-std::string session_cookie(std::string_view session_id, bool secure) {
-  return std::string(kSessionCookie) + "=" + std::string(session_id) + cookie_attributes(secure);
+std::string session_cookie(std::string_view value, bool secure) {
+  return std::string(kSessionCookie) + "=" + std::string(value) + cookie_attributes(secure);
 }
 
 std::string cleared_session_cookie(bool secure) {

@@ -33,7 +33,7 @@ std::optional<std::string_view> cookie_value(std::string_view cookie_header,
 
 // Set-Cookie values: the session cookie (a browser-session cookie: the
 // server expires the session itself), and one that deletes it.
-std::string session_cookie(std::string_view session_id, bool secure);
+std::string session_cookie(std::string_view value, bool secure);
 std::string cleared_session_cookie(bool secure);
 
 bool is_state_changing(boost::beast::http::verb method);

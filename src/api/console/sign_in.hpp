@@ -42,4 +42,11 @@ struct SignInPolicy {
 Result<auth::Identity> check_sign_in(const SignInPolicy& policy, std::string_view access_key_id,
                                   std::string_view secret, std::int64_t now_ms);
 
+// Who a key that signed in as `signed_in` is now, for a session's later
+// requests: the same account and principal with the key's current identity
+// policy, or kUnauthenticated when the key is gone, expired, or now names
+// another account or principal (SessionStore's IdentityCheck).
+Result<auth::Identity> recheck_sign_in(const SignInPolicy& policy,
+                                       const auth::Identity& signed_in, std::int64_t now_ms);
+
 }  // namespace berth::api::console

@@ -58,5 +58,23 @@ TEST(ConsoleSignIn, WithAuthenticationOffAnyKeyIsTheDefaultAccount) {
   EXPECT_FALSE(check_sign_in(policy, "", "anything", 1000));
 }
 
+TEST(ConsoleSignIn, ASessionKeepsItsKeyOnlyWhileTheKeyStillSignsInAsTheSameIdentity) {
+  auto store = std::make_shared<auth::CredentialStore>();
+  SignInPolicy policy = policy_with(store);
+  auto signed_in = check_sign_in(policy, kKey, kSecret, 1000);
+  ASSERT_TRUE(signed_in);
+  EXPECT_TRUE(recheck_sign_in(policy, *signed_in, 2000));
+  // Another principal or account than the key has now: refused.
+  auth::Identity as_user = *signed_in;
+  as_user.principal = "user/someone";
+  EXPECT_FALSE(recheck_sign_in(policy, as_user, 2000));
+  auth::Identity elsewhere = *signed_in;
+  elsewhere.account_id = "999999999999";
+  EXPECT_FALSE(recheck_sign_in(policy, elsewhere, 2000));
+  // Expired or unknown keys: refused.
+  EXPECT_FALSE(recheck_sign_in(policy, auth::Identity{"AKIAEXPIRED000000001", "111122223333"}, 6000));
+  EXPECT_FALSE(recheck_sign_in(policy, auth::Identity{"AKIAUNKNOWN000000001", "111122223333"}, 2000));
+}
+
 }  // namespace
 }  // namespace berth::api::console

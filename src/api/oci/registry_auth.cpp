@@ -9,6 +9,7 @@
 #include "auth/failure_kinds.hpp"
 #include "crypto/hasher.hpp"
 #include "util/base64.hpp"
+#include "util/length_prefixed.hpp"
 #include "util/time.hpp"
 
 namespace berth::api::oci {
@@ -27,32 +28,17 @@ std::unexpected<Error> refuse(std::string_view kind, std::string message) {
   return fail(ErrorCode::kUnauthenticated, std::move(message), std::string(kind));
 }
 
-void append_field(std::string& out, std::string_view field) {
-  out += std::to_string(field.size());
-  out.push_back(':');
-  out.append(field);
-}
-
-bool take_field(std::string_view& in, std::string& field) {
-  std::size_t colon = in.find(':');
-  if (colon == std::string_view::npos || colon == 0 || colon > 5) return false;
-  std::size_t len = 0;
-  auto [ptr, ec] = std::from_chars(in.data(), in.data() + colon, len);
-  if (ec != std::errc() || ptr != in.data() + colon || in.size() - colon - 1 < len) return false;
-  field = std::string(in.substr(colon + 1, len));
-  in.remove_prefix(colon + 1 + len);
-  return true;
-}
-
 bool parse_payload(std::string_view payload, DownloadClaims& claims) {
   if (payload.empty() || payload.front() != kVersion) return false;
   payload.remove_prefix(1);
-  std::string expires;
-  if (!take_field(payload, expires) || !take_field(payload, claims.registry_id) ||
-      !take_field(payload, claims.repository) || !take_field(payload, claims.digest) ||
-      !payload.empty()) {
+  std::string_view expires, registry_id, repository, digest;
+  if (!take_field(payload, expires) || !take_field(payload, registry_id) ||
+      !take_field(payload, repository) || !take_field(payload, digest) || !payload.empty()) {
     return false;
   }
+  claims.registry_id = registry_id;
+  claims.repository = repository;
+  claims.digest = digest;
   auto [ptr, ec] =
       std::from_chars(expires.data(), expires.data() + expires.size(), claims.expires_at_ms);
   return ec == std::errc() && ptr == expires.data() + expires.size();
