@@ -61,7 +61,9 @@ std::string AccessControl::resource_arn(const Target& target) {
   return "*";
 }
 
-Result<AccessControl::Loaded> AccessControl::load(const Target& target, bool want_tags) {
+Result<AccessControl::Loaded> AccessControl::load(
+    const Target& target, bool want_tags,
+    std::optional<registry::RepositoryRecord>* repository_read) {
   if (target.scope == Scope::kRegistry) {
     // The registry-governed actions: the registry policy is the resource
     // policy, whatever the scope setting says.
@@ -73,6 +75,7 @@ Result<AccessControl::Loaded> AccessControl::load(const Target& target, bool wan
     auto record = registry_.repository({target.registry, target.repository});
     if (record) {
       loaded = parse_settings(target, record->settings_json, kRepositoryPolicySetting, want_tags);
+      if (repository_read) *repository_read = std::move(*record);
     } else {
       const ErrorCode code = record.error().code;
       // No repository, no policy of its own: the handler reports the name.
@@ -168,6 +171,14 @@ Status AccessControl::authorize_any(const auth::Identity& who,
                                     std::span<const std::string_view> actions,
                                     const Target& target, const RequestFacts& facts) {
   const Loaded loaded = BERTH_TRY(load(target, who.identity_policy != nullptr));
+  return first_allowed(who, actions, target, loaded, facts);
+}
+
+Status AccessControl::authorize_any(const auth::Identity& who,
+                                    std::span<const std::string_view> actions,
+                                    const Target& target, const RequestFacts& facts,
+                                    std::optional<registry::RepositoryRecord>& repository_read) {
+  const Loaded loaded = BERTH_TRY(load(target, who.identity_policy != nullptr, &repository_read));
   return first_allowed(who, actions, target, loaded, facts);
 }
 

@@ -24,6 +24,7 @@
 // blocks (metadata reads), so front ends call it on the blocking pool.
 #pragma once
 
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -97,6 +98,13 @@ class AccessControl {
   Status authorize_any(const auth::Identity& who, std::span<const std::string_view> actions,
                        const Target& target, const RequestFacts& facts = {});
 
+  // As authorize_any; for a kRepository target that exists, also hands back
+  // the repository record the decision read, so a handler that goes on to
+  // use the repository (a manifest pull) need not read it again.
+  Status authorize_any(const auth::Identity& who, std::span<const std::string_view> actions,
+                       const Target& target, const RequestFacts& facts,
+                       std::optional<registry::RepositoryRecord>& repository_read);
+
   // The lockout check of SetRepositoryPolicy: whether `policy_text` would
   // still let `who` and the owning account's root perform
   // ecr:SetRepositoryPolicy on the repository. kInvalidArgument when the
@@ -109,7 +117,8 @@ class AccessControl {
 
  private:
   struct Loaded;
-  Result<Loaded> load(const Target& target, bool want_tags);
+  Result<Loaded> load(const Target& target, bool want_tags,
+                      std::optional<registry::RepositoryRecord>* repository_read = nullptr);
   Status add_registry_policy(const Target& target, Loaded& loaded);
   Loaded parse_settings(const Target& target, std::string_view settings, std::string_view member,
                         bool want_tags);

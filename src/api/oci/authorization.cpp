@@ -70,6 +70,21 @@ std::vector<RequiredAccess> required_access(const RouteMatch& route, const http:
   return out;
 }
 
+Status authorize_now(access::AccessControl& access, const auth::Identity& who,
+                     const std::vector<RequiredAccess>& required,
+                     const access::RequestFacts& facts,
+                     std::optional<registry::RepositoryRecord>& repository_read) {
+  for (std::size_t i = 0; i < required.size(); ++i) {
+    const RequiredAccess& r = required[i];
+    if (i == 0) {
+      BERTH_TRY_STATUS(access.authorize_any(who, r.any_of, r.target, facts, repository_read));
+    } else {
+      BERTH_TRY_STATUS(access.authorize_any(who, r.any_of, r.target, facts));
+    }
+  }
+  return ok();
+}
+
 boost::asio::awaitable<Status> authorize_request(access::AccessControl& access,
                                                  boost::asio::thread_pool& blocking,
                                                  const auth::Identity& who,
@@ -77,10 +92,8 @@ boost::asio::awaitable<Status> authorize_request(access::AccessControl& access,
                                                  access::RequestFacts facts) {
   if (required.empty()) co_return ok();
   co_return co_await http::offload(blocking, [&]() -> Status {
-    for (const RequiredAccess& r : required) {
-      BERTH_TRY_STATUS(access.authorize_any(who, r.any_of, r.target, facts));
-    }
-    return ok();
+    std::optional<registry::RepositoryRecord> unused;
+    return authorize_now(access, who, required, facts, unused);
   });
 }
 

@@ -39,8 +39,16 @@ struct RequiredAccess {
 std::vector<RequiredAccess> required_access(const RouteMatch& route, const http::Request& request,
                                             std::string_view registry_id);
 
-// Decides every requirement on the blocking pool; the first refusal is
-// returned (kDenied, AWS's message).
+// Decides every requirement, blocking (the caller is on the blocking pool);
+// the first refusal is returned (kDenied, AWS's message).
+// `repository_read`: the record of the first requirement's repository, as
+// the decision read it (AccessControl::authorize_any).
+Status authorize_now(access::AccessControl& access, const auth::Identity& who,
+                     const std::vector<RequiredAccess>& required,
+                     const access::RequestFacts& facts,
+                     std::optional<registry::RepositoryRecord>& repository_read);
+
+// authorize_now on the blocking pool.
 boost::asio::awaitable<Status> authorize_request(access::AccessControl& access,
                                                  boost::asio::thread_pool& blocking,
                                                  const auth::Identity& who,

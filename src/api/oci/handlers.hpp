@@ -15,6 +15,8 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <functional>
+#include <optional>
 #include <string_view>
 
 #include "api/oci/oci_api.hpp"
@@ -30,6 +32,20 @@ struct HandlerContext {
   boost::asio::thread_pool& blocking;
   const OciApiOptions& options;
   std::string_view registry_id;  // the registry this request addresses
+  // The access decision OciApi::handle left to the handler, to run first
+  // in the handler's own blocking call: on the hottest route (manifest
+  // GET/HEAD) a separate hop to the pool cost more than the decision.
+  // Empty when already decided or nothing applies.
+  // It hands back the repository record it read, if it read one.
+  using DeferredAuthorization =
+      std::function<berth::Status(std::optional<registry::RepositoryRecord>& repository_read)>;
+  DeferredAuthorization deferred_authorization;
+
+  // Runs the deferred decision, if any; call it on the blocking pool.
+  berth::Status authorize_deferred(
+      std::optional<registry::RepositoryRecord>& repository_read) const {
+    return deferred_authorization ? deferred_authorization(repository_read) : ok();
+  }
 
   registry::RepositoryRef repository(std::string_view name) const {
     return registry::RepositoryRef{std::string(registry_id), std::string(name)};

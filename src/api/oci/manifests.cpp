@@ -43,6 +43,14 @@ HandlerResult get_manifest(const HandlerContext& ctx, const RouteMatch& route,
                            http::Request& request, bool head) {
   Result<berth::oci::Reference> reference = berth::oci::Reference::parse(route.tail);
   if (!reference) {
+    // Refused callers learn nothing, not even that the reference is bad.
+    if (ctx.deferred_authorization) {
+      berth::Status allowed = co_await http::offload(ctx.blocking, [&] {
+        std::optional<registry::RepositoryRecord> unused;
+        return ctx.authorize_deferred(unused);
+      });
+      if (!allowed) co_return std::unexpected(std::move(allowed).error());
+    }
     // No manifest can be stored under a tag that is not valid: the spec's
     // answer for a manifest that is not there is 404 (PUT still refuses it).
     if (reference.error().code == ErrorCode::kTagInvalid) {
@@ -54,8 +62,14 @@ HandlerResult get_manifest(const HandlerContext& ctx, const RouteMatch& route,
   const registry::RepositoryRef repo = ctx.repository(route.name);
   // A HEAD is an existence check, not a pull; an archived image (or one
   // being restored) is 404 MANIFEST_UNKNOWN to both, as ECR answers.
-  Result<registry::ManifestRecord> record = co_await http::offload(
-      ctx.blocking, [&] { return ctx.registry.pull_manifest(repo, *reference, !head); });
+  Result<registry::ManifestRecord> record =
+      co_await http::offload(ctx.blocking, [&]() -> Result<registry::ManifestRecord> {
+        // The decision reads the repository: the pull uses that read.
+        std::optional<registry::RepositoryRecord> known;
+        BERTH_TRY_STATUS(ctx.authorize_deferred(known));
+        if (known) return ctx.registry.pull_manifest(*known, *reference, !head);
+        return ctx.registry.pull_manifest(repo, *reference, !head);
+      });
   if (!record) co_return std::unexpected(std::move(record).error());
 
   if (!accepts_manifest(parse_accept(accept_values(request)), record->media_type)) {

@@ -124,6 +124,7 @@ boost::asio::awaitable<http::Response> OciApi::handle(http::Request& request) {
     refused.headers.set(kApiVersionHeader, kApiVersion);
     co_return refused;
   }
+  HandlerContext::DeferredAuthorization deferred;
   if (options_.access && options_.auth.required && access->authenticated) {
     Result<RouteMatch> route = parse_route(request.path);
     if (route && options_.rate_limiter) {
@@ -142,7 +143,17 @@ boost::asio::awaitable<http::Response> OciApi::handle(http::Request& request) {
         co_return throttled;
       }
     }
-    if (route) {
+    if (route && route->kind == RouteKind::kManifest &&
+        (request.method == Verb::get || request.method == Verb::head)) {
+      // The pull path: decided inside the handler's blocking call.
+      deferred = [&access_control = *options_.access, who = access->identity,
+                  required = required_access(*route, request, access->registry_id),
+                  facts = access::RequestFacts{request.remote_address,
+                                               options_.secure_transport}](
+                     std::optional<registry::RepositoryRecord>& repository_read) -> berth::Status {
+        return authorize_now(access_control, who, required, facts, repository_read);
+      };
+    } else if (route) {
       berth::Status allowed = co_await authorize_request(
           *options_.access, blocking_, access->identity,
           required_access(*route, request, access->registry_id),
@@ -160,7 +171,7 @@ boost::asio::awaitable<http::Response> OciApi::handle(http::Request& request) {
       }
     }
   }
-  http::Response response = co_await handle(request, access->registry_id);
+  http::Response response = co_await serve(request, access->registry_id, std::move(deferred));
   // For the access log: who the gate admitted, by ARN (never the password).
   if (access->authenticated) response.principal = access->identity.arn();
   co_return response;
@@ -168,7 +179,14 @@ boost::asio::awaitable<http::Response> OciApi::handle(http::Request& request) {
 
 boost::asio::awaitable<http::Response> OciApi::handle(http::Request& request,
                                                       std::string_view registry_id) {
-  const HandlerContext ctx{registry_, blocking_, options_, registry_id};
+  co_return co_await serve(request, registry_id, {});
+}
+
+boost::asio::awaitable<http::Response> OciApi::serve(
+    http::Request& request, std::string_view registry_id,
+    HandlerContext::DeferredAuthorization deferred_authorization) {
+  const HandlerContext ctx{registry_, blocking_, options_, registry_id,
+                           std::move(deferred_authorization)};
   http::Response response = co_await dispatch(ctx, request);
   response.headers.set(kApiVersionHeader, kApiVersion);
   // A HEAD answer announces the length of what GET would send, sends no body.

@@ -15,7 +15,9 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -68,6 +70,14 @@ class OciApi {
                                                 std::string_view registry_id);
 
  private:
+  // `deferred_authorization`: an access decision the handler runs in its
+  // own blocking call (handlers.hpp); empty: none left to make.
+  boost::asio::awaitable<http::Response> serve(http::Request& request,
+                                               std::string_view registry_id,
+                                               std::function<berth::Status(
+                                                   std::optional<registry::RepositoryRecord>&)>
+                                                   deferred_authorization);
+
   registry::Registry& registry_;
   boost::asio::thread_pool& blocking_;
   OciApiOptions options_;
