@@ -498,16 +498,31 @@ asio::awaitable<Result<std::string>> read_body(const BrowseContext& ctx, std::si
   co_return std::move(*read);
 }
 
+// What both lifecycle-policy calls take: the repository named in the query
+// and the policy in the body, parsed.
+struct PolicyCall {
+  registry::RepositoryRef repository;
+  PolicyRequest policy;
+};
+
+asio::awaitable<Result<PolicyCall>> read_policy_call(const BrowseContext& ctx) {
+  Result<registry::RepositoryRef> ref = repository_of(ctx);
+  if (!ref) co_return std::unexpected(std::move(ref).error());
+  Result<std::string> body = co_await read_body(ctx, kPolicyBodyLimit);
+  if (!body) co_return std::unexpected(std::move(body).error());
+  Result<PolicyRequest> policy = policy_request(*body);
+  if (!policy) co_return std::unexpected(std::move(policy).error());
+  co_return PolicyCall{std::move(*ref), std::move(*policy)};
+}
+
 // PUT api/repository/lifecycle-policy {"lifecyclePolicyText"}: as
 // PutLifecyclePolicy (the same parser validates it; the policy has not run
 // yet, so lastEvaluatedAt starts over).
 asio::awaitable<http::Response> put_lifecycle_policy(const BrowseContext& ctx) {
-  Result<registry::RepositoryRef> ref = repository_of(ctx);
-  if (!ref) co_return error_response(ref.error());
-  Result<std::string> body = co_await read_body(ctx, kPolicyBodyLimit);
-  if (!body) co_return error_response(body.error());
-  Result<PolicyRequest> policy = policy_request(*body);
-  if (!policy) co_return error_response(policy.error());
+  Result<PolicyCall> call = co_await read_policy_call(ctx);
+  if (!call) co_return error_response(call.error());
+  const registry::RepositoryRef* ref = &call->repository;
+  const PolicyRequest* policy = &call->policy;
   const ConsoleAccess allowed = access_of(ctx);
   Result<json::object> result = co_await http::offload(ctx.blocking, [&]() -> Result<json::object> {
     BERTH_TRY_STATUS(allowed.authorize(actions::kPutLifecyclePolicy, *ref));
@@ -533,12 +548,10 @@ asio::awaitable<http::Response> put_lifecycle_policy(const BrowseContext& ctx) {
 // answered at once, as GetLifecyclePolicyPreview's results; decided as
 // both calls. Nothing is stored or changed.
 asio::awaitable<http::Response> preview_lifecycle_policy(const BrowseContext& ctx) {
-  Result<registry::RepositoryRef> ref = repository_of(ctx);
-  if (!ref) co_return error_response(ref.error());
-  Result<std::string> body = co_await read_body(ctx, kPolicyBodyLimit);
-  if (!body) co_return error_response(body.error());
-  Result<PolicyRequest> policy = policy_request(*body);
-  if (!policy) co_return error_response(policy.error());
+  Result<PolicyCall> call = co_await read_policy_call(ctx);
+  if (!call) co_return error_response(call.error());
+  const registry::RepositoryRef* ref = &call->repository;
+  const PolicyRequest* policy = &call->policy;
   const ConsoleAccess allowed = access_of(ctx);
   Result<json::object> result = co_await http::offload(ctx.blocking, [&]() -> Result<json::object> {
     BERTH_TRY_STATUS(allowed.authorize(actions::kStartLifecyclePolicyPreview, *ref));
