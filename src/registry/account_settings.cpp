@@ -22,11 +22,11 @@ const std::array<AccountSettingSpec, 3> kSpecs = {{
     {kRegistryPolicyScope, "V2", kScopes},
 }};
 
-bool accepts(const AccountSettingSpec& spec, std::string_view value) {
+}  // namespace
+
+bool accepts_value(const AccountSettingSpec& spec, std::string_view value) {
   return std::find(spec.values.begin(), spec.values.end(), value) != spec.values.end();
 }
-
-}  // namespace
 
 std::optional<AccountSettingSpec> find_account_setting(std::string_view name) {
   for (const AccountSettingSpec& spec : kSpecs) {
@@ -52,7 +52,7 @@ std::string account_setting(std::string_view registry_settings_json, std::string
   const json::value* value = settings->get_object().if_contains(name);
   if (value == nullptr || !value->is_string()) return std::string(spec->default_value);
   const std::string_view text(value->get_string().data(), value->get_string().size());
-  return accepts(*spec, text) ? std::string(text) : std::string(spec->default_value);
+  return accepts_value(*spec, text) ? std::string(text) : std::string(spec->default_value);
 }
 
 Result<std::string> with_account_setting(std::string_view registry_settings_json,

@@ -48,6 +48,9 @@ struct AccountSettingSpec {
 // The spec of setting `name`; nullopt for a name berth does not know.
 std::optional<AccountSettingSpec> find_account_setting(std::string_view name);
 
+// Whether `value` is one of the values setting `spec` accepts.
+bool accepts_value(const AccountSettingSpec& spec, std::string_view value);
+
 // Every setting berth knows, for messages ("valid names are ...").
 std::span<const AccountSettingSpec> account_settings();
 

@@ -43,7 +43,7 @@ boost::asio::awaitable<EcrResult> PutAccountSetting(EcrContext& ctx, const json:
   const std::string value = string_input(input, "value");
   auto spec = known_setting(name);
   if (!spec) co_return std::unexpected(spec.error());
-  if (std::find(spec->values.begin(), spec->values.end(), value) == spec->values.end()) {
+  if (!registry::accepts_value(*spec, value)) {
     co_return std::unexpected(validation_failure("Value '" + value + "' is not valid for " + name +
                                                  ". Valid values: " + joined(spec->values)));
   }

@@ -206,15 +206,21 @@ boost::asio::awaitable<std::optional<Result<http::Response>>> try_mount(
   if (!digest || !berth::oci::validate_repository_name(*from)) co_return std::nullopt;
   const registry::RepositoryRef repo = ctx.repository(route.name);
   const registry::RepositoryRef source = ctx.repository(*from);
-  Result<bool> enabled = co_await http::offload(ctx.blocking, [&]() -> Result<bool> {
-    const std::string settings = BERTH_TRY(ctx.registry.registry_settings(repo.registry));
-    return registry::account_setting(settings, registry::kBlobMounting) == "ENABLED";
-  });
-  if (!enabled) co_return Result<http::Response>(std::unexpected(std::move(enabled).error()));
-  // PutAccountSetting BLOB_MOUNTING=DISABLED: as ECR, the client uploads.
-  if (!*enabled) co_return std::nullopt;
-  Result<registry::BlobInfo> mounted = co_await http::offload(
-      ctx.blocking, [&] { return ctx.registry.mount_blob(repo, source, *digest); });
+  // One blocking call reads the setting and mounts; nullopt: mounting is off.
+  std::optional<Result<registry::BlobInfo>> attempt = co_await http::offload(
+      ctx.blocking, [&]() -> std::optional<Result<registry::BlobInfo>> {
+        Result<std::string> settings = ctx.registry.registry_settings(repo.registry);
+        if (!settings) {
+          return Result<registry::BlobInfo>(std::unexpected(std::move(settings).error()));
+        }
+        // PutAccountSetting BLOB_MOUNTING=DISABLED: as ECR, the client uploads.
+        if (registry::account_setting(*settings, registry::kBlobMounting) != "ENABLED") {
+          return std::nullopt;
+        }
+        return ctx.registry.mount_blob(repo, source, *digest);
+      });
+  if (!attempt) co_return std::nullopt;
+  Result<registry::BlobInfo>& mounted = *attempt;
   if (mounted) co_return Result<http::Response>(blob_created(route.name, *mounted));
   if (mount_falls_back(mounted.error())) co_return std::nullopt;
   co_return Result<http::Response>(std::unexpected(std::move(mounted).error()));
