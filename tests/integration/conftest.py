@@ -200,6 +200,17 @@ class RegistryServer:
             return "(no log)"
         return "---- server log (tail) ----\n" + "\n".join(lines[-n:])
 
+    def log_once_it_says(self, needle: str, hang_guard_seconds: float = 60.0) -> str:
+        """The log's text once it contains `needle`, or as it stands when the
+        hang guard runs out. A request's access line is written after its
+        response has gone out, so a client can read the log a moment early."""
+        give_up = time.monotonic() + hang_guard_seconds
+        while True:
+            text = self.log_path.read_text(errors="replace")
+            if needle in text or time.monotonic() > give_up:
+                return text
+            time.sleep(0.05)
+
     def oci(self, session: requests.Session | None = None) -> ocihelpers.OciClient:
         return ocihelpers.OciClient(self.base_url, session or requests.Session())
 

@@ -106,10 +106,24 @@ def oci_session(env: ecrhelpers.EcrEnv) -> ocihelpers.OciClient:
 
 def json_log_lines(env) -> list[dict]:
     lines = []
-    for line in env.server.log_path.read_text().splitlines():
+    text = env.server.log_path.read_text()
+    complete = text[:text.rfind("\n") + 1]  # a line still being written waits
+    for line in complete.splitlines():
         if line.strip():
             lines.append(json.loads(line))  # every line: one JSON object
     return lines
+
+
+def json_log_lines_once(env, ready, deadline_seconds: float = 60.0) -> list[dict]:
+    """The log's lines as soon as `ready(lines)` holds. The deadline only
+    keeps a broken server from hanging the run; nothing depends on how soon
+    the lines appear."""
+    give_up = time.monotonic() + deadline_seconds
+    while True:
+        lines = json_log_lines(env)
+        if ready(lines) or time.monotonic() > give_up:
+            return lines
+        time.sleep(0.05)
 
 
 # ---------------------------------------------------------------------------
@@ -260,7 +274,15 @@ def test_json_access_lines_carry_the_request_id_and_principal(ops, repo):
     oci = oci_session(ops)
     r = oci.get_manifest(repo, "absent")
     assert r.status_code == 404
-    lines = json_log_lines(ops)  # every line parses
+    oci_target = f"/v2/{repo}/manifests/absent"
+
+    def both_logged(lines):
+        return (any(line.get("request_id") == amzn_id for line in lines)
+                and any(line.get("target") == oci_target for line in lines))
+
+    # A request's line is written once its response has gone out, so the
+    # client can hold the answer a moment before the line exists.
+    lines = json_log_lines_once(ops, both_logged)  # every line parses
     assert all({"time", "level"} <= line.keys() for line in lines)
     access = [line for line in lines if line.get("msg") == "request"]
     ecr_line = [line for line in access if line.get("request_id") == amzn_id]
@@ -274,7 +296,7 @@ def test_json_access_lines_carry_the_request_id_and_principal(ops, repo):
     assert isinstance(line["bytes_out"], int) and line["bytes_out"] > 0
     assert isinstance(line["duration_ms"], (int, float)) and line["duration_ms"] >= 0
     oci_lines = [line for line in access if line.get("operation") == "oci:manifest.get"
-                 and line["target"] == f"/v2/{repo}/manifests/absent"]
+                 and line["target"] == oci_target]
     assert oci_lines and oci_lines[-1]["status"] == 404
     assert oci_lines[-1]["error"] == "MANIFEST_UNKNOWN"
     assert oci_lines[-1]["principal"] == f"arn:aws:iam::{ops.default.account}:root"
