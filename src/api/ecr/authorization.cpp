@@ -1,5 +1,10 @@
 #include "api/ecr/authorization.hpp"
 
+#include <memory>
+#include <span>
+#include <string>
+#include <utility>
+
 #include "api/ecr/repository_settings.hpp"
 #include "http/offload.hpp"
 
@@ -77,6 +82,39 @@ std::expected<AuthorizationRequest, EcrFailure> authorization_request(
     out.targets.push_back({registry, "", access::Scope::kAccount});
   }
   return out;
+}
+
+bool decides_in_handler(std::string_view operation) {
+  return operation == "BatchGetImage";
+}
+
+std::expected<EcrContext::DeferredAuthorization, EcrFailure> deferred_authorization(
+    const EcrContext& ctx, access::AccessControl& access, std::string_view operation,
+    const json::object& input, const access::RequestFacts& facts) {
+  auto request = authorization_request(ctx, operation, input);
+  if (!request) return std::unexpected(request.error());
+  // Owned by the function: the handler runs it after this frame is gone.
+  struct Pending {
+    AuthorizationRequest request;
+    std::string action;
+    auth::Identity who;
+    access::RequestFacts facts;
+  };
+  auto pending = std::make_shared<Pending>(
+      Pending{std::move(*request), "ecr:" + std::string(operation), ctx.caller.identity(), facts});
+  pending->facts.request_tags = &pending->request.request_tags;
+  pending->facts.tag_keys = &pending->request.tag_keys;
+  return [&access, pending](std::optional<registry::RepositoryRecord>& repository_read) -> Status {
+    const std::string_view action = pending->action;
+    for (const access::Target& target : pending->request.targets) {
+      if (target.scope == access::Scope::kRepository && pending->request.targets.size() == 1) {
+        return access.authorize_any(pending->who, std::span<const std::string_view>(&action, 1),
+                                    target, pending->facts, repository_read);
+      }
+      BERTH_TRY_STATUS(access.authorize(pending->who, action, target, pending->facts));
+    }
+    return ok();
+  };
 }
 
 boost::asio::awaitable<std::expected<void, EcrFailure>> authorize_operation(

@@ -44,4 +44,17 @@ boost::asio::awaitable<std::expected<void, EcrFailure>> authorize_operation(
     EcrContext& ctx, access::AccessControl& access, std::string_view operation,
     const boost::json::object& input, const access::RequestFacts& facts);
 
+// Whether the operation's handler runs the decision itself, first thing in
+// its one blocking call (EcrContext::authorize_deferred), instead of the
+// dispatcher deciding in a hop of its own. Only handlers that do so may be
+// named here; the dispatcher refuses an answer whose decision never ran.
+bool decides_in_handler(std::string_view operation);
+
+// The decision authorize_operation would make, as a function for the
+// handler to run on the blocking pool. A denial is the kDenied Error that
+// to_ecr_failure maps to AccessDeniedException, as authorize_operation's.
+std::expected<EcrContext::DeferredAuthorization, EcrFailure> deferred_authorization(
+    const EcrContext& ctx, access::AccessControl& access, std::string_view operation,
+    const boost::json::object& input, const access::RequestFacts& facts);
+
 }  // namespace berth::api::ecr

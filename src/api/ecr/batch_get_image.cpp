@@ -4,8 +4,9 @@
 // archived image (or one being restored) is a failure with the model's
 // ImageInaccessible code.
 //
-// The whole operation runs on the blocking pool: it is a sequence of store
-// reads with nothing to wait for in between.
+// The whole operation runs on the blocking pool, the access decision
+// included: it is a sequence of store reads with nothing to wait for in
+// between.
 #include <boost/json.hpp>
 #include <string>
 #include <variant>
@@ -95,9 +96,18 @@ Pulled pull_one(PullScope& scope, const CheckedImageId& id) {
 EcrResult batch_get_image(EcrContext& ctx, const json::object& input) {
   const std::string name(string_member(input, "repositoryName").value_or(""));
   PullScope scope{ctx, repository_ref(ctx, input, name), {}, registry_id(ctx, input), {}};
-  auto record = ctx.registry.repository(scope.repo);
-  if (!record) return std::unexpected(to_ecr_failure(record.error(), scope.registry_id, name));
-  scope.record = std::move(*record);
+  // The decision reads the repository: the pull uses that read.
+  std::optional<registry::RepositoryRecord> known;
+  if (Status allowed = ctx.authorize_deferred(known); !allowed) {
+    return std::unexpected(to_ecr_failure(allowed.error()));
+  }
+  if (known) {
+    scope.record = std::move(*known);
+  } else {
+    auto record = ctx.registry.repository(scope.repo);
+    if (!record) return std::unexpected(to_ecr_failure(record.error(), scope.registry_id, name));
+    scope.record = std::move(*record);
+  }
   if (const json::value* types = input.if_contains("acceptedMediaTypes");
       types != nullptr && types->is_array()) {
     for (const json::value& t : types->get_array()) {

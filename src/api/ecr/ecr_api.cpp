@@ -354,8 +354,16 @@ asio::awaitable<EcrResult> EcrApi::serve(http::Request& request, std::string& op
   if (options_.auth_mode == EcrAuthMode::kSigV4) {
     if (options_.access) {
       ctx.access = options_.access.get();
-      auto allowed = co_await authorize_operation(ctx, *options_.access, operation, *input, ctx.facts);
-      if (!allowed) co_return std::unexpected(std::move(allowed).error());
+      if (decides_in_handler(operation)) {
+        auto deferred =
+            deferred_authorization(ctx, *options_.access, operation, *input, ctx.facts);
+        if (!deferred) co_return std::unexpected(std::move(deferred).error());
+        ctx.deferred_authorization = std::move(*deferred);
+      } else {
+        auto allowed =
+            co_await authorize_operation(ctx, *options_.access, operation, *input, ctx.facts);
+        if (!allowed) co_return std::unexpected(std::move(allowed).error());
+      }
     } else if (auto foreign = foreign_account(*input);
                !foreign.empty() && foreign != caller.account_id) {
       // Without an AccessControl nothing can grant cross-account access.
@@ -377,6 +385,17 @@ asio::awaitable<EcrResult> EcrApi::serve(http::Request& request, std::string& op
     }
   }
   EcrResult result = co_await handler(ctx, *input);
+  if (ctx.deferred_authorization && !ctx.deferred_authorization_ran &&
+      (result || result.error().http_status < 500)) {
+    // A handler named by decides_in_handler that answered without the
+    // decision: a bug, and its answer must not reach a caller nobody
+    // authorized. (A store failure before the handler got that far is
+    // answered as it is.)
+    log::error("ecr {} request {}: the handler never ran its access decision", operation,
+               request_id);
+    co_return std::unexpected(EcrFailure{std::string(kServerException),
+                                         "Internal error (request id " + request_id + ")", {}, 500});
+  }
   if (!result) co_return result;
   if (op->output.empty() || !result->is_object()) co_return json::value(json::object{});
   model.shape_output(op->output, *result);

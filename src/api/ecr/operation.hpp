@@ -97,6 +97,23 @@ struct EcrContext {
   // The enforcement point in sigv4 mode; null when nothing is enforced.
   access::AccessControl* access = nullptr;
   access::RequestFacts facts;
+
+  // The access decision the dispatcher left to the handler, to run first in
+  // the handler's own blocking call (operations in
+  // decides_in_handler(), authorization.hpp): for a read as small as a
+  // one-image BatchGetImage a separate hop to the pool cost more than the
+  // decision. Empty when already decided or nothing is enforced. It hands
+  // back the repository record it read, if it read one.
+  using DeferredAuthorization =
+      std::function<Status(std::optional<registry::RepositoryRecord>& repository_read)>;
+  DeferredAuthorization deferred_authorization;
+  bool deferred_authorization_ran = false;  // checked by the dispatcher
+
+  // Runs the deferred decision, if any; call it on the blocking pool.
+  Status authorize_deferred(std::optional<registry::RepositoryRecord>& repository_read) {
+    deferred_authorization_ran = true;
+    return deferred_authorization ? deferred_authorization(repository_read) : ok();
+  }
 };
 
 // Maps a domain error to its ECR exception through the one table in
