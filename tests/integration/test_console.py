@@ -20,7 +20,8 @@ import requests
 import conftest
 import ocihelpers
 from conftest import Skopeo
-from ecrhelpers import ACCOUNT, OTHER_ACCOUNT, REGION, Creds, EcrEnv, EcrServer, sha256_digest
+from ecrhelpers import (ACCOUNT, OTHER_ACCOUNT, REGION, Creds, EcrEnv, EcrServer, raises_ecr,
+                        sha256_digest)
 
 pytestmark = pytest.mark.berth_only
 
@@ -266,6 +267,23 @@ def test_console_in_a_browser(console_env, seeded, layouts, browser, tmp_path):
     text_in(driver, "#lifecycle-policy", "keep the newest image")
     ecr_policy = console_env.client().get_lifecycle_policy(repositoryName="console/app")
     assert json.loads(ecr_policy["lifecyclePolicyText"]) == json.loads(keep_one)
+
+    # Deleting it, with the confirmation dialog: cancelling keeps it; confirming is
+    # DeleteLifecyclePolicy, and the ECR API then has none.
+    visible(driver, "#lifecycle-delete").click()
+    dialog = visible(driver, "#confirm-dialog")
+    assert "lifecycle policy" in dialog.text and "console/app" in dialog.text, dialog.text
+    driver.find_element(By.ID, "confirm-cancel").click()
+    wait_for(driver, ec.invisibility_of_element_located((By.ID, "confirm-dialog")), "dialog closed")
+    assert console_env.client().get_lifecycle_policy(repositoryName="console/app")["lifecyclePolicyText"]
+    driver.find_element(By.ID, "lifecycle-delete").click()
+    visible(driver, "#confirm-dialog")
+    driver.find_element(By.ID, "confirm-ok").click()
+    text_in(driver, "#notice", "Deleted the lifecycle policy")
+    text_in(driver, "#lifecycle-policy", "No lifecycle policy")
+    assert not driver.find_element(By.ID, "lifecycle-delete").is_displayed()
+    with raises_ecr("LifecyclePolicyNotFoundException"):
+        console_env.client().get_lifecycle_policy(repositoryName="console/app")
     driver.get(base + "/console/#/repo?name=console%2Fapp")
     visible(driver, "#images-table")
 
@@ -458,7 +476,8 @@ def test_console_applies_identity_policies(policy_env):
     page = s.get(base + "/console/api/repository", params={"name": "console/shown"}, timeout=30).json()
     assert "ecr:GetLifecyclePolicy" in page["lifecyclePolicyDenied"]
     assert page["permissions"] == {"deleteImage": False, "putImageTagMutability": False,
-                                   "putLifecyclePolicy": False, "startLifecyclePolicyPreview": False}
+                                   "putLifecyclePolicy": False, "deleteLifecyclePolicy": False,
+                                   "startLifecyclePolicyPreview": False}
 
     # Another repository of the same account, deleting and settings are refused as the ECR API would.
     assert_denied(s.get(base + "/console/api/image", timeout=30,

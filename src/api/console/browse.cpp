@@ -280,6 +280,7 @@ asio::awaitable<http::Response> get_repository(const BrowseContext& ctx) {
          {std::pair{"deleteImage", actions::kBatchDeleteImage},
           std::pair{"putImageTagMutability", actions::kPutImageTagMutability},
           std::pair{"putLifecyclePolicy", actions::kPutLifecyclePolicy},
+          std::pair{"deleteLifecyclePolicy", actions::kDeleteLifecyclePolicy},
           std::pair{"startLifecyclePolicyPreview", actions::kStartLifecyclePolicyPreview}}) {
       Status may = allowed.authorize(action, *ref);
       if (!may && may.error().code != ErrorCode::kDenied) {
@@ -542,6 +543,38 @@ asio::awaitable<http::Response> put_lifecycle_policy(const BrowseContext& ctx) {
   co_return answer(std::move(result));
 }
 
+// DELETE api/repository/lifecycle-policy: as DeleteLifecyclePolicy, 404
+// LifecyclePolicyNotFoundException (ECR's name and wording) when the
+// repository has none.
+asio::awaitable<http::Response> delete_lifecycle_policy(const BrowseContext& ctx) {
+  Result<registry::RepositoryRef> ref = repository_of(ctx);
+  if (!ref) co_return error_response(ref.error());
+  const ConsoleAccess allowed = access_of(ctx);
+  bool had_policy = false;
+  Result<json::object> result = co_await http::offload(ctx.blocking, [&]() -> Result<json::object> {
+    BERTH_TRY_STATUS(allowed.authorize(actions::kDeleteLifecyclePolicy, *ref));
+    registry::RepositoryRecord record = BERTH_TRY(ctx.registry.modify_repository_settings(
+        *ref, [&](const std::string& current) -> Result<std::string> {
+          ecr::RepositorySettings settings = ecr::RepositorySettings::from_json(current);
+          had_policy = settings.lifecycle_policy.has_value();
+          if (!had_policy) return current;  // nothing to delete, nothing changes
+          settings.lifecycle_policy.reset();
+          settings.lifecycle_policy_evaluated_ms = 0;
+          return settings.to_json();
+        }));
+    json::object out = repository_summary(ctx.options, record);
+    out["lifecyclePolicy"] = nullptr;
+    return out;
+  });
+  if (result && !had_policy) {
+    co_return error_response(
+        HttpStatus::not_found, "LifecyclePolicyNotFoundException",
+        "Lifecycle policy does not exist for the repository with name '" + ref->name +
+            "' in the registry with id '" + ecr::split_registry(ref->registry).first + "'");
+  }
+  co_return answer(std::move(result));
+}
+
 // POST api/repository/lifecycle-policy/preview {"lifecyclePolicyText"}: the
 // images the policy would expire or archive now, evaluated by the code
 // behind StartLifecyclePolicyPreview (lifecycle::plan_repository) and
@@ -580,6 +613,7 @@ constexpr Route kRoutes[] = {
     {Verb::delete_, "image", &delete_image},
     {Verb::put, "repository/tag-mutability", &put_tag_mutability},
     {Verb::put, "repository/lifecycle-policy", &put_lifecycle_policy},
+    {Verb::delete_, "repository/lifecycle-policy", &delete_lifecycle_policy},
     {Verb::post, "repository/lifecycle-policy/preview", &preview_lifecycle_policy},
 };
 

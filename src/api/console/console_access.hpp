@@ -51,6 +51,7 @@ inline constexpr std::string_view kGetRepositoryPolicy = "ecr:GetRepositoryPolic
 inline constexpr std::string_view kGetLifecyclePolicy = "ecr:GetLifecyclePolicy";
 inline constexpr std::string_view kPutImageTagMutability = "ecr:PutImageTagMutability";
 inline constexpr std::string_view kPutLifecyclePolicy = "ecr:PutLifecyclePolicy";
+inline constexpr std::string_view kDeleteLifecyclePolicy = "ecr:DeleteLifecyclePolicy";
 inline constexpr std::string_view kStartLifecyclePolicyPreview = "ecr:StartLifecyclePolicyPreview";
 inline constexpr std::string_view kGetLifecyclePolicyPreview = "ecr:GetLifecyclePolicyPreview";
 }  // namespace actions

@@ -421,6 +421,46 @@ TEST_F(ConsoleApiTest, LifecyclePolicyIsSavedAndPreviewedAsTheEcrCallsDo) {
   page = body(run(r));
   EXPECT_EQ(page.at("lifecyclePolicy").as_string(), kKeepOnePolicy);
   EXPECT_TRUE(page.at("permissions").at("putLifecyclePolicy").as_bool());
+  EXPECT_TRUE(page.at("permissions").at("deleteLifecyclePolicy").as_bool());
+}
+
+TEST_F(ConsoleApiTest, DeletingTheLifecyclePolicyIsDeleteLifecyclePolicy) {
+  put_image("team/app", "v1");
+  const auto call = [&](Verb verb, std::string_view csrf, std::string_view payload = {}) {
+    http::Request r = request(verb, "/console/api/repository/lifecycle-policy?name=team%2Fapp",
+                              std::string(payload));
+    if (!csrf.empty()) r.headers.set(kCsrfHeader, std::string(csrf));
+    return run(r);
+  };
+  std::string csrf = sign_in();
+  // None stored: ECR's exception, named as the ECR API names it.
+  http::Response none = call(Verb::delete_, csrf);
+  EXPECT_EQ(status(none), 404) << none.body;
+  EXPECT_EQ(body(none).at("error").as_string(), "LifecyclePolicyNotFoundException");
+  EXPECT_NE(none.body.find("team/app"), std::string::npos) << none.body;
+  const std::string saved_body =
+      json::serialize(json::object{{"lifecyclePolicyText", kKeepOnePolicy}});
+  ASSERT_EQ(status(call(Verb::put, csrf, saved_body)), 200);
+
+  // The reader may not delete it, and the page says so up front.
+  std::string reader_csrf = sign_in(kReaderKey, kReaderSecret);
+  http::Request r = request(Verb::get, "/console/api/repository?name=team%2Fapp");
+  EXPECT_FALSE(body(run(r)).at("permissions").at("deleteLifecyclePolicy").as_bool());
+  http::Response refused = call(Verb::delete_, reader_csrf);
+  EXPECT_EQ(status(refused), 403);
+  EXPECT_NE(refused.body.find("ecr:DeleteLifecyclePolicy"), std::string::npos) << refused.body;
+
+  csrf = sign_in();
+  EXPECT_EQ(status(call(Verb::delete_, "")), 403);  // no CSRF token, no change
+  r = request(Verb::get, "/console/api/repository?name=team%2Fapp");
+  EXPECT_EQ(body(run(r)).at("lifecyclePolicy").as_string(), kKeepOnePolicy);
+
+  http::Response deleted = call(Verb::delete_, csrf);
+  ASSERT_EQ(status(deleted), 200) << deleted.body;
+  EXPECT_TRUE(body(deleted).at("lifecyclePolicy").is_null());
+  r = request(Verb::get, "/console/api/repository?name=team%2Fapp");
+  EXPECT_TRUE(body(run(r)).at("lifecyclePolicy").is_null());
+  EXPECT_EQ(status(call(Verb::delete_, csrf)), 404);  // and it stays gone
 }
 
 // ---- policies: the same decisions as the ECR API ----

@@ -490,18 +490,37 @@
         failed("preview the lifecycle policy", err);
       }
     };
+    const remove = h("button", { type: "button", class: "danger", id: "lifecycle-delete",
+      hidden: repo.lifecyclePolicy ? null : "",
+      title: permissions.deleteLifecyclePolicy === false
+        ? "Your policies do not allow ecr:DeleteLifecyclePolicy here" : null }, "Delete policy");
+    const showStored = (policy) => {
+      shown.replaceChildren(...[lifecyclePolicyShown({ lifecyclePolicy: policy })].flat());
+      remove.hidden = !policy;
+    };
     const save = async (e) => {
       e.preventDefault();
       const body = withText();
       if (!body) return;
       try {
         const saved = await api("PUT", "repository/lifecycle-policy", where({ name: repo.name }), body);
-        shown.replaceChildren(...[lifecyclePolicyShown({ lifecyclePolicy: saved.lifecyclePolicy })].flat());
+        showStored(saved.lifecyclePolicy);
         notice(`Saved the lifecycle policy of ${repo.name}.`);
       } catch (err) {
         failed("save the lifecycle policy", err);
       }
     };
+    remove.addEventListener("click", () => confirmThen("Delete lifecycle policy?",
+      `Delete the lifecycle policy of ${repo.name}? Its rules stop applying; the images stay.`,
+      "Delete policy", async () => {
+        try {
+          await apiDelete("repository/lifecycle-policy", where({ name: repo.name }));
+          showStored(null);
+          notice(`Deleted the lifecycle policy of ${repo.name}.`);
+        } catch (err) {
+          failed("delete the lifecycle policy", err);
+        }
+      }));
     return [h("h3", {}, "Lifecycle policy"), shown,
       h("form", { id: "lifecycle-form", onsubmit: save },
         h("label", { for: "lifecycle-text" }, "Edit the lifecycle policy (JSON)"),
@@ -514,7 +533,8 @@
               ? "Your policies do not allow ecr:StartLifecyclePolicyPreview here" : null }, "Preview"),
           h("button", { type: "submit", id: "lifecycle-save",
             title: permissions.putLifecyclePolicy === false
-              ? "Your policies do not allow ecr:PutLifecyclePolicy here" : null }, "Save policy"))),
+              ? "Your policies do not allow ecr:PutLifecyclePolicy here" : null }, "Save policy"),
+          remove)),
       result];
   }
 
@@ -637,15 +657,25 @@
   }
 
   // ---- delete ----
-  function confirmDelete(name, image, leaveAfter) {
+  // The confirmation dialog: `action` runs only when the user confirms.
+  function confirmThen(title, text, okLabel, action) {
     const dialog = $("confirm-dialog");
-    const tags = image.tags.length ? " and its tags " + image.tags.join(", ") : "";
-    $("confirm-text").textContent =
-      `Delete ${image.digest}${tags} from ${name}? Clients can no longer pull it. This cannot be undone.`;
+    $("confirm-title").textContent = title;
+    $("confirm-text").textContent = text;
+    $("confirm-ok").textContent = okLabel;
     dialog.returnValue = "";
-    dialog.onclose = async () => {
+    dialog.onclose = () => {
       dialog.onclose = null;
-      if (dialog.returnValue !== "ok") return;
+      if (dialog.returnValue === "ok") action();
+    };
+    dialog.showModal();
+  }
+
+  function confirmDelete(name, image, leaveAfter) {
+    const tags = image.tags.length ? " and its tags " + image.tags.join(", ") : "";
+    confirmThen("Delete image?",
+      `Delete ${image.digest}${tags} from ${name}? Clients can no longer pull it. This cannot be undone.`,
+      "Delete", async () => {
       try {
         await apiDelete("image", where({ name, digest: image.digest }));
         if (leaveAfter) {
@@ -660,8 +690,7 @@
           notice((e.code === "AccessDeniedException" ? "Not permitted to delete the image: " : "Could not delete the image: ") + e.message, true);
         }
       }
-    };
-    dialog.showModal();
+    });
   }
   const apiDelete = (path, params) => api("DELETE", path, params);
 
