@@ -257,6 +257,9 @@ class Registry {
   Status in_one_snapshot(const std::function<Status()>& work) {
     return meta_.in_one_snapshot(work);
   }
+  // Runs `work`, which only reads, as cheaply as the store can group a few
+  // reads (MetaStore::in_one_read); no consistency is promised.
+  Status in_one_read(const std::function<Status()>& work) { return meta_.in_one_read(work); }
 
   // Registry-wide settings owned by the front ends (e.g. the ECR registry
   // policy) as a JSON object; "{}" when none were stored.

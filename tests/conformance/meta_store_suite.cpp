@@ -210,6 +210,32 @@ TEST_P(MetaStoreConformance, RepositoryCreateGetEnsure) {
   EXPECT_NE(ecr.id, created.id);
 }
 
+TEST_P(MetaStoreConformance, InOneReadRunsTheReadsAndPassesTheOutcomeOn) {
+  RepositoryId repo = make_repo(store(), "grouped");
+  ASSERT_TRUE(is_ok(store().put_registry_settings(kRegistry, R"({"p":1})")));
+  int reads = 0;
+  Status done = store().in_one_read([&]() -> Status {
+    auto record = store().get_repository(kRegistry, "grouped");
+    EXPECT_TRUE(record.has_value());
+    if (record) EXPECT_EQ(record->id, repo);
+    auto settings = store().get_registry_settings(kRegistry);
+    EXPECT_TRUE(settings.has_value());
+    if (settings) EXPECT_EQ(*settings, R"({"p":1})");
+    EXPECT_TRUE(has_code(store().get_repository(kRegistry, "absent"),
+                         ErrorCode::kRepositoryNotFound));
+    ++reads;
+    return ok();
+  });
+  EXPECT_TRUE(is_ok(done));
+  EXPECT_EQ(reads, 1);
+  Status refused = store().in_one_read(
+      []() -> Status { return fail(ErrorCode::kDenied, "refused inside"); });
+  EXPECT_TRUE(has_code(refused, ErrorCode::kDenied));
+  // The store is usable afterwards: nothing was left open.
+  ASSERT_OK_AND_ASSIGN(after, store().get_repository(kRegistry, "grouped"));
+  EXPECT_EQ(after.id, repo);
+}
+
 TEST_P(MetaStoreConformance, RepositorySettings) {
   RepositoryId repo = make_repo(store(), "r");
   ASSERT_TRUE(is_ok(store().update_repository_settings(repo, R"({"immutable":true})")));

@@ -64,11 +64,22 @@ HandlerResult get_manifest(const HandlerContext& ctx, const RouteMatch& route,
   // being restored) is 404 MANIFEST_UNKNOWN to both, as ECR answers.
   Result<registry::ManifestRecord> record =
       co_await http::offload(ctx.blocking, [&]() -> Result<registry::ManifestRecord> {
-        // The decision reads the repository: the pull uses that read.
-        std::optional<registry::RepositoryRecord> known;
-        BERTH_TRY_STATUS(ctx.authorize_deferred(known));
-        if (known) return ctx.registry.pull_manifest(*known, *reference, !head);
-        return ctx.registry.pull_manifest(repo, *reference, !head);
+        std::optional<Result<registry::ManifestRecord>> out;
+        // The decision's reads and the pull's, grouped (on SQLite, one read
+        // transaction instead of three).
+        BERTH_TRY_STATUS(ctx.registry.in_one_read([&]() -> berth::Status {
+          // The decision reads the repository: the pull uses that read.
+          std::optional<registry::RepositoryRecord> known;
+          if (berth::Status allowed = ctx.authorize_deferred(known); !allowed) {
+            out.emplace(std::unexpected(std::move(allowed).error()));
+          } else if (known) {
+            out.emplace(ctx.registry.pull_manifest(*known, *reference, !head));
+          } else {
+            out.emplace(ctx.registry.pull_manifest(repo, *reference, !head));
+          }
+          return ok();
+        }));
+        return std::move(*out);
       });
   if (!record) co_return std::unexpected(std::move(record).error());
 

@@ -86,6 +86,9 @@ class MeteredMetaStore final : public meta::MetaStore {
   Status in_one_snapshot(const std::function<Status()>& work) override {
     return inner_.in_one_snapshot(work);
   }
+  Status in_one_read(const std::function<Status()>& work) override {
+    return inner_.in_one_read(work);
+  }
   Status link_uploaded_blob(std::string_view upload_id, meta::RepositoryId repo,
                             const oci::Digest& digest, std::uint64_t size,
                             std::int64_t now_ms) override;

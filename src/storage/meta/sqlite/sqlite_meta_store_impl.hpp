@@ -157,6 +157,9 @@ class SqliteMetaStore final : public MetaStore {
 
   Status in_one_commit(const std::function<Status()>& work) override;
   Status in_one_snapshot(const std::function<Status()>& work) override;
+  Status in_one_read(const std::function<Status()>& work) override {
+    return in_one_snapshot(work);
+  }
 
  private:
   // Runs body(writer) as one atomic unit of a group-committed transaction
