@@ -88,6 +88,18 @@ def scrape(url: str, **kw) -> dict[tuple[str, tuple], float]:
     return samples
 
 
+def scrape_once(url: str, ready, hang_guard_seconds: float = 60.0, **kw):
+    """scrape(url) as soon as `ready(samples)` holds. A request is counted
+    once its response has gone out, so a scrape right after it can come
+    first; the guard only keeps a broken server from hanging the run."""
+    give_up = time.monotonic() + hang_guard_seconds
+    while True:
+        samples = scrape(url, **kw)
+        if ready(samples) or time.monotonic() > give_up:
+            return samples
+        time.sleep(0.05)
+
+
 def value(samples, name: str, **labels) -> float:
     return samples.get((name, tuple(sorted(labels.items()))), 0.0)
 
@@ -153,7 +165,12 @@ def test_counters_move_with_real_traffic(ops, repo):
     assert r.status_code == 200 and r.content == img.manifest.data
     r = oci.get_blob(repo, pushed.image.blobs[0].digest)
     assert r.status_code == 200 and r.content == pushed.image.blobs[0].data
-    after = scrape(ops.server.base_url + "/metrics")
+    blob_gets = dict(api="oci", operation="blob.get", code="200")
+    # The blob GET was the last request on its connection: once it is
+    # counted, every request before it is too.
+    after = scrape_once(ops.server.base_url + "/metrics",
+                        lambda now: total(now, "berth_http_requests_total", **blob_gets)
+                        > total(before, "berth_http_requests_total", **blob_gets))
     scraped_at = time.time()
 
     def grew(name, by=1, **labels):
@@ -210,7 +227,9 @@ def test_counters_move_with_real_traffic(ops, repo):
 
 def test_histogram_buckets_are_cumulative(ops):
     assert requests.get(ops.server.base_url + "/v2/", headers=ops.basic_auth(), timeout=5).status_code == 200
-    samples = scrape(ops.server.base_url + "/metrics")
+    samples = scrape_once(ops.server.base_url + "/metrics",
+                          lambda now: total(now, "berth_http_request_duration_seconds_count",
+                                            api="oci", operation="base.get") > 0)
     buckets = sorted(((float(dict(ls)["le"]), v) for (n, ls), v in samples.items()
                       if n == "berth_http_request_duration_seconds_bucket"
                       and dict(ls).get("operation") == "base.get" and dict(ls).get("api") == "oci"))
