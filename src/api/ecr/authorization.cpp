@@ -1,6 +1,7 @@
 #include "api/ecr/authorization.hpp"
 
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <utility>
@@ -120,18 +121,12 @@ std::expected<EcrContext::DeferredAuthorization, EcrFailure> deferred_authorizat
 boost::asio::awaitable<std::expected<void, EcrFailure>> authorize_operation(
     EcrContext& ctx, access::AccessControl& access, std::string_view operation,
     const json::object& input, const access::RequestFacts& facts) {
-  auto request = authorization_request(ctx, operation, input);
-  if (!request) co_return std::unexpected(request.error());
-  const std::string action = "ecr:" + std::string(operation);
-  const auth::Identity who = ctx.caller.identity();
-  access::RequestFacts with_tags = facts;
-  with_tags.request_tags = &request->request_tags;
-  with_tags.tag_keys = &request->tag_keys;
+  // The same decision a handler runs when deferred, in a hop of its own.
+  auto decide = deferred_authorization(ctx, access, operation, input, facts);
+  if (!decide) co_return std::unexpected(std::move(decide).error());
   Status decided = co_await http::offload(ctx.blocking, [&]() -> Status {
-    for (const access::Target& target : request->targets) {
-      BERTH_TRY_STATUS(access.authorize(who, action, target, with_tags));
-    }
-    return ok();
+    std::optional<registry::RepositoryRecord> unused;
+    return (*decide)(unused);
   });
   if (!decided) co_return std::unexpected(to_ecr_failure(decided.error()));
   co_return std::expected<void, EcrFailure>{};
